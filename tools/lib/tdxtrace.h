@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * tdxtrace.h - the one loader library every tdxtrace tool uses.
+ *
+ * A session loads the BPF aggregation programs, chooses how to feed them
+ * (live tracepoints, the fentry fallback, a replayed file or the simulator),
+ * and reads the maps back as plain structs from include/tdxtrace/maps.h.
+ *
+ *   struct tdx_session *s;
+ *   struct tdx_opts o = TDX_OPTS_INIT;   // live, no filters
+ *   if (tdx_open(&s, &o)) { fprintf(stderr, "%s\n", tdx_last_error()); ... }
+ *   for (;;) {
+ *           tdx_advance(s, interval_ns, interval_ms);   // feeds / waits
+ *           tdx_snapshot(s, &snap);                    // sums per-CPU maps
+ *           ...                                       // show
+ *   }
+ *   tdx_close(s);                                     // detaches everything
+ *
+ * Errors: functions return 0 or a negative errno; tdx_last_error() has one
+ * human sentence (e.g. "need CAP_BPF and CAP_PERFMON (or root) to load BPF
+ * programs").  libbpf's own messages go to the logger, shown with -v.
+ */
+#ifndef TDXTRACE_LIB_H
+#define TDXTRACE_LIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "tdxtrace/events.h"
+#include "tdxtrace/hist.h"
+#include "tdxtrace/leaves.h"
+#include "tdxtrace/maps.h"
+
+#define TDXTRACE_VERSION "0.1.0"
+
+/* Exit codes shared by all tools. */
+#define TDX_EXIT_OK	  0
+#define TDX_EXIT_FAIL	  1	/* runtime error, or a regression (tdxbench) */
+#define TDX_EXIT_USAGE	  2	/* bad options or input names */
+#define TDX_EXIT_NOPERM	  77	/* missing privileges */
+
+/* ---------------------------------------------------------------- sources */
+
+enum tdx_source_type {
+	TDX_SRC_LIVE,		/* attach to this kernel */
+	TDX_SRC_REPLAY,		/* a record file or a trace-cmd trace.dat */
+	TDX_SRC_SIM,		/* the built-in simulator */
+};
+
+enum tdx_attach_mode {
+	TDX_MODE_NONE,
+	TDX_MODE_TP_BTF,	/* tdxtrace tracepoints via tp_btf */
+	TDX_MODE_RAW_TP,	/* tdxtrace tracepoints via raw_tp */
+	TDX_MODE_FENTRY,	/* fallback: fentry/fexit on tdh_* and KVM TDX functions */
+	TDX_MODE_REPLAY,
+	TDX_MODE_SIM,
+};
+
+#define TDX_FILTER_MAX_PIDS 16
+
+struct tdx_filter {
+	__u32 pids[TDX_FILTER_MAX_PIDS];	/* TDs (VMM pids); none = all */
+	int npids;
+	__u64 leaf_mask[TDX_LEAF_MAX / 64];	/* bit per leaf number; all 0 = all */
+	__u64 min_lat_ns;			/* SEAMCALL/EPT/MapGPA below: filtered */
+};
+
+struct tdx_opts {
+	enum tdx_source_type source;
+	const char *replay_path;	/* TDX_SRC_REPLAY */
+	const char *sim_spec;		/* TDX_SRC_SIM: "SCENARIO[:SEED][,key=val...]" */
+	struct tdx_filter filter;
+	bool stream;			/* also stream events (ring buffer) to stream_cb */
+	__u32 sample_every;		/* stream one event in N (0/1 = all) */
+	__u32 ringbuf_bytes;		/* 0 = default (4 MiB) */
+	__u32 max_tds;			/* 0 = TDX_MAX_TDS; smaller to force "dropped" */
+	int verbose;			/* >0: libbpf and loader debug messages */
+	int (*stream_cb)(void *ctx, const struct tdx_event *ev);
+	void *stream_ctx;
+};
+
+#define TDX_OPTS_INIT { .source = TDX_SRC_LIVE }
+
+struct tdx_session;
+
+int tdx_open(struct tdx_session **out, const struct tdx_opts *opts);
+void tdx_close(struct tdx_session *s);
+
+enum tdx_attach_mode tdx_mode(const struct tdx_session *s);
+const char *tdx_mode_name(enum tdx_attach_mode m);
+/* What the current mode cannot observe ("" if nothing is missing). */
+const char *tdx_missing(const struct tdx_session *s);
+
+/*
+ * Move the session forward.  Live: wait up to timeout_ms, polling the ring
+ * buffer (if streaming).  Replay/sim: feed the events of the next dt_ns of
+ * source time (dt_ns == 0: everything that is left) into the BPF programs.
+ * Returns 0, 1 when a replay/sim source is exhausted, or -errno.
+ */
+int tdx_advance(struct tdx_session *s, __u64 dt_ns, int timeout_ms);
+
+/* Current source time (ns): replay/sim: last event fed; live: CLOCK_MONOTONIC. */
+__u64 tdx_now(const struct tdx_session *s);
+
+/* Zero all aggregation maps (counters included). */
+int tdx_reset(struct tdx_session *s);
+
+const char *tdx_last_error(void);
+void tdx_set_verbose(int level);
+
+/* --------------------------------------------------------------- snapshot */
+
+struct tdx_snap_leaf   { struct tdx_leaf_key key;    struct tdx_leaf_stats v; };
+struct tdx_snap_vp     { __u32 pid;                  struct tdx_vp_stats v; };
+struct tdx_snap_ept    { __u32 pid;                  struct tdx_ept_stats v; };
+struct tdx_snap_gfn    { struct tdx_ept_gfn_key key; struct tdx_ept_gfn_stats v; };
+struct tdx_snap_map    { __u32 pid;                  struct tdx_map_stats v; };
+struct tdx_snap_frozen { struct tdx_frozen_key key;  struct tdx_frozen_stats v; };
+struct tdx_snap_mix    { __u32 pid;                  struct tdx_mix_stats v; };
+
+/* A TD as the tools label it. */
+struct tdx_td_info {
+	__u32 pid;
+	char comm[32];		/* VMM name (/proc/PID/comm, or from the source) */
+	__u32 vcpus;		/* 0 if unknown */
+};
+
+struct tdx_snapshot {
+	__u64 ts_ns;				/* tdx_now() when taken */
+	enum tdx_attach_mode mode;
+	struct tdx_counters counters;		/* summed over CPUs */
+	__u64 source_lost;			/* lost records the source itself reports */
+	size_t n_leaf, n_vp, n_ept, n_gfn, n_map, n_frozen, n_mix, n_td;
+	struct tdx_snap_leaf *leaf;		/* sorted by (pid, leaf) */
+	struct tdx_snap_vp *vp;			/* sorted by pid, likewise below */
+	struct tdx_snap_ept *ept;
+	struct tdx_snap_gfn *gfn;
+	struct tdx_snap_map *map;
+	struct tdx_snap_frozen *frozen;
+	struct tdx_snap_mix *mix;
+	struct tdx_td_info *td;			/* every pid seen in any map */
+};
+
+/* Fill *out (allocates; free with tdx_snapshot_free).  */
+int tdx_snapshot(struct tdx_session *s, struct tdx_snapshot *out);
+void tdx_snapshot_free(struct tdx_snapshot *snap);
+/* out = cur - prev, entry by entry (gauges and min/max are taken from cur). */
+int tdx_snapshot_diff(struct tdx_snapshot *out, const struct tdx_snapshot *cur,
+		      const struct tdx_snapshot *prev);
+
+/* ---------------------------------------------------------------- helpers */
+
+const char *tdx_leaf_name(__u32 leaf_nr);		/* "TDH.MEM.PAGE.AUG" or NULL */
+int tdx_leaf_parse(const char *name);			/* name, macro or number -> nr, -1 */
+const char *tdx_status_name(__u64 status);		/* "OPERAND_BUSY", or NULL */
+const char *tdx_status_class_name(__u32 cls);		/* "busy" */
+const char *tdx_event_name(__u32 kind);			/* "tdx_seamcall" */
+const char *tdx_event_system(__u32 kind);		/* "tdx" */
+int tdx_event_nargs(__u32 kind);
+
+/* q in [0,1]; linear interpolation inside a slot; 0 for an empty histogram. */
+double tdx_hist_quantile(const __u64 *hist, double q);
+__u64 tdx_hist_total(const __u64 *hist);
+/* Collapse to the log2 view: out[TDX_LOG2_SLOTS]. */
+void tdx_hist_log2(const __u64 *hist, __u64 *out);
+/* runqlat-style log2 bars: unit_div 1 (ns), 1000 (usecs), 1000000 (msecs). */
+void tdx_hist_print_log2(FILE *f, const __u64 *hist, __u64 unit_div,
+			 const char *unit_name);
+
+#endif /* TDXTRACE_LIB_H */
