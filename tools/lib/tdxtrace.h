@@ -101,6 +101,15 @@ const char *tdx_missing(const struct tdx_session *s);
  */
 int tdx_advance(struct tdx_session *s, __u64 dt_ns, int timeout_ms);
 
+/*
+ * Push events straight into the aggregation (batched through the BPF user
+ * ring buffer, one test_run per batch).  Valid for replay and sim sessions;
+ * a session opened with TDX_SRC_REPLAY and replay_path == NULL is fed only
+ * this way (tests, tdxtrace record's self-check).  Returns events accepted
+ * or -errno.
+ */
+int tdx_feed(struct tdx_session *s, const struct tdx_event *evs, size_t n);
+
 /* Current source time (ns): replay/sim: last event fed; live: CLOCK_MONOTONIC. */
 __u64 tdx_now(const struct tdx_session *s);
 
