@@ -27,6 +27,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 .SUFFIXES:
+.SECONDARY:
 
 SAN ?= 0
 ifeq ($(SAN),1)
@@ -168,4 +169,4 @@ clean:
 	$(call msg,CLEAN,$(O))
 	$(Q)rm -rf $(O) build/san
 
--include $(shell find $(O)/obj $(O)/bpf $(O)/tests -name '*.d' 2>/dev/null)
+-include $(shell find $(O)/obj $(O)/bpf $(O)/tests $(O)/fuzz/obj -name '*.d' 2>/dev/null)
