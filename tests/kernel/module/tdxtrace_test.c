@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tdxtrace_test - fire every tdxtrace tracepoint with a known table of values.
+ *
+ * There is no TDX hardware under QEMU, so nothing in the kernel ever reaches
+ * the tdxtrace tracepoints.  This module fires them itself, on demand, with
+ * the argument values of table[] below, so that every consumer (ftrace text,
+ * perf, trace-cmd, bpftrace, tdxtrace's BPF programs) can be checked against
+ * a ground truth it did not produce.
+ *
+ * The tracepoints are looked up by name among the kernel's tracepoints
+ * (for_each_kernel_tracepoint()) and fired through their iterator, i.e. the
+ * same call trace_<name>() makes: every registered probe (ftrace, perf,
+ * raw_tp/tp_btf BPF) runs with the given arguments.  This needs no export of
+ * the tracepoint symbols, so kvm:* and kvmmmu:* events (static to KVM) are
+ * reachable as well as tdx:tdx_seamcall.  The prototypes used for the calls
+ * follow include/tdxtrace/events.h; `make vmtest` checks them against the
+ * kernel's BTF (btf_trace_<name>) before the module is loaded.
+ *
+ * debugfs (/sys/kernel/debug/tdxtrace_test/):
+ *   fire    write N (1..1000): fire the whole table N times in the writer's
+ *           context (so the events belong to the writer's process: its TD)
+ *   table   the table: "<system>:<event> <repeat> <nargs> <arg0> ..." (hex)
+ *   counts  "<system>:<event> <fired>" since load (or the last write to it)
+ * The table is also printed to the kernel log when the module loads.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/errno.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
+#include <linux/uaccess.h>
+
+#include "tdxtrace/events.h"
+#include "tdxtrace/leaves.h"
+
+#define NS_PER_US 1000ULL
+
+struct tt_event {
+	const char *system;
+	const char *name;
+	int nargs;
+	struct tracepoint *tp;
+	atomic64_t fired;
+};
+
+static struct tt_event events[TDX_EV_MAX] = {
+#define TT_EV(id, sys, nm, n) [TDX_EV_##id] = { .system = sys, .name = nm, .nargs = n },
+	TDX_EVENT_TABLE(TT_EV)
+#undef TT_EV
+};
+
+struct tt_row {
+	u16 kind;
+	u16 repeat;
+	u64 args[TDX_EV_MAX_ARGS];
+};
+
+#define U(x) ((u64)(s64)(x))	/* negative values, sign-extended as the glue does */
+#define LEAF_V(nr, ver) (((u64)(ver) << TDX_LEAF_VERSION_SHIFT) | (nr))
+#define SHARED_BIT (1ULL << 47)
+
+/*
+ * The ground truth.  Rows fire in this order, each `repeat` times in a row.
+ * Values are chosen to cover every status class, leaf version bits, exact and
+ * log-linear histogram slots, negative results, both MapGPA directions,
+ * chunk retries and errors, both SEPT roots, and mixed/unmixed transitions
+ * (including a redundant one).
+ */
+static const struct tt_row table[] = {
+	/* SEAMCALL: leaf, status, tdr, gpa, level, retries, duration */
+	{ TDX_EV_SEAMCALL, 5, { TDX_LEAF_MEM_PAGE_AUG, 0, 0x10a000000ULL, 0x80000000ULL, 0, 0, 1000 } },
+	{ TDX_EV_SEAMCALL, 3, { LEAF_V(TDX_LEAF_MEM_PAGE_AUG, 1), 0x8000020000000090ULL,
+				0x10a000000ULL, 0x80200000ULL, 1, 0, 2500 } },
+	{ TDX_EV_SEAMCALL, 2, { TDX_LEAF_MEM_SEPT_ADD, 0xC0000B0000000000ULL, 0x10a000000ULL,
+				0x80400000ULL, 1, 0, 700 } },
+	{ TDX_EV_SEAMCALL, 1, { TDX_LEAF_MNG_CREATE, 0, 0x10a000000ULL, 0, U(-1), 0, 123456 } },
+	{ TDX_EV_SEAMCALL, 1, { TDX_LEAF_PHYMEM_PAGE_RECLAIM, 0x8000020300000000ULL, 0x10a000000ULL,
+				0, U(-1), 3, 45 * NS_PER_US } },
+	{ TDX_EV_SEAMCALL, 2, { TDX_LEAF_SYS_RD, 0x0000081500000000ULL, 0, 0, U(-1), 0, 5 } },
+	{ TDX_EV_SEAMCALL, 1, { TDX_LEAF_MEM_TRACK, 0x8000000300000000ULL, 0x10a000000ULL,
+				0, U(-1), 0, 9 } },
+	{ TDX_EV_SEAMCALL, 1, { TDX_LEAF_MR_EXTEND, 0x8000FF00FFFF0000ULL, 0x10a000000ULL,
+				0x1000ULL, U(-1), 0, 1ULL << 20 } },
+	{ TDX_EV_SEAMCALL, 4, { TDX_LEAF_MEM_PAGE_REMOVE, 0x8000020100000000ULL, 0x10a000000ULL,
+				0x80600000ULL, 0, 0, 3000 } },
+
+	/* VP_ENTER: vcpu, status, exit_reason, duration */
+	{ TDX_EV_VP_ENTER, 6, { 0, 0, 48, 20 * NS_PER_US } },
+	{ TDX_EV_VP_ENTER, 2, { 1, 0, 12, 150 * NS_PER_US } },
+	{ TDX_EV_VP_ENTER, 1, { 1, 0x4000000200000000ULL, 0, 300 } },
+	{ TDX_EV_VP_ENTER, 1, { 0, 0, 200, 64 } },
+
+	/* EPT_VIOLATION: vcpu, gpa, exit_qual, private, level, retries, result, duration */
+	{ TDX_EV_EPT_VIOLATION, 4, { 0, 0x100000ULL, 0x181, 1, 1, 0, 5, 8000 } },
+	{ TDX_EV_EPT_VIOLATION, 2, { 1, SHARED_BIT | 0x200000ULL, 0x182, 0, 2, 2, 1, 12000 } },
+	{ TDX_EV_EPT_VIOLATION, 1, { 0, 0x300000ULL, 0x184, 1, 1, 20, U(-EFAULT), 500 * NS_PER_US } },
+	{ TDX_EV_EPT_VIOLATION, 1, { 2, 0x400000ULL, 0x181, 1, 3, 0, 6, 100 } },
+
+	/* MAP_GPA: vcpu, gpa, size, to_shared */
+	{ TDX_EV_MAP_GPA, 2, { 0, 0x10000000ULL, 0x400000ULL, 1 } },
+	{ TDX_EV_MAP_GPA, 1, { 1, 0x20000000ULL, 0x1000ULL, 0 } },
+	/* MAP_GPA_CHUNK: vcpu, gpa, size, to_shared, hc_ret, retry */
+	{ TDX_EV_MAP_GPA_CHUNK, 3, { 0, 0x10000000ULL, 0x200000ULL, 1, 0, 0 } },
+	{ TDX_EV_MAP_GPA_CHUNK, 1, { 0, 0x10200000ULL, 0x200000ULL, 1, U(-EAGAIN), 1 } },
+	{ TDX_EV_MAP_GPA_CHUNK, 1, { 1, 0x20000000ULL, 0x1000ULL, 0, U(-EINVAL), 0 } },
+	/* MAP_GPA_DONE: vcpu, gpa, size, to_shared, status, chunks, duration */
+	{ TDX_EV_MAP_GPA_DONE, 1, { 0, 0x10000000ULL, 0x400000ULL, 1, TDVMCALL_STATUS_SUCCESS, 2,
+				    250 * NS_PER_US } },
+	{ TDX_EV_MAP_GPA_DONE, 1, { 0, 0x10000000ULL, 0x200000ULL, 1, TDVMCALL_STATUS_RETRY, 2,
+				    90 * NS_PER_US } },
+	{ TDX_EV_MAP_GPA_DONE, 1, { 1, 0x20000000ULL, 0, 0, TDVMCALL_STATUS_INVALID_OPERAND, 1,
+				    40 * NS_PER_US } },
+	{ TDX_EV_MAP_GPA_DONE, 1, { 1, 0x20001000ULL, 0, 0, TDVMCALL_STATUS_ALIGN_ERROR, 0, 2000 } },
+
+	/* FROZEN_RETRY: vcpu, gfn, level, mirror */
+	{ TDX_EV_FROZEN_RETRY, 5, { 0, 0x1000, 1, 1 } },
+	{ TDX_EV_FROZEN_RETRY, 2, { 1, 0x2000, 2, 0 } },
+	/* SPTE_FROZEN: gfn, level, mirror, held, result */
+	{ TDX_EV_SPTE_FROZEN, 3, { 0x1000, 1, 1, 3000, 0 } },
+	{ TDX_EV_SPTE_FROZEN, 1, { 0x2000, 2, 0, 70 * NS_PER_US, U(-EBUSY) } },
+
+	/* HUGEPAGE_MIXED: gfn, level, mixed -- in this order per TD:
+	 * 2M@0x200 mixed, again (redundant), 1G@0x40000 mixed then not mixed */
+	{ TDX_EV_HUGEPAGE_MIXED, 1, { 0x200, 2, 1 } },
+	{ TDX_EV_HUGEPAGE_MIXED, 1, { 0x200, 2, 1 } },
+	{ TDX_EV_HUGEPAGE_MIXED, 1, { 0x40000, 3, 1 } },
+	{ TDX_EV_HUGEPAGE_MIXED, 1, { 0x40000, 3, 0 } },
+	/* PRIVATE_MAP: gfn, level, mapped */
+	{ TDX_EV_PRIVATE_MAP, 3, { 0x201, 1, 1 } },
+	{ TDX_EV_PRIVATE_MAP, 1, { 0x400, 2, 1 } },
+	{ TDX_EV_PRIVATE_MAP, 1, { 0x400, 2, 0 } },
+};
+
+/*
+ * The prototypes of events.h.  Narrow arguments are passed in full registers
+ * (or 8-byte stack slots) by the x86-64 calling convention, so each callee
+ * reads exactly the value its TP_PROTO type holds.
+ */
+typedef int (*it_seamcall_t)(void *, u64, u64, u64, u64, int, u32, u64);
+typedef int (*it_vp_enter_t)(void *, u32, u64, u32, u64);
+typedef int (*it_ept_t)(void *, u32, u64, u64, bool, int, u32, int, u64);
+typedef int (*it_map_gpa_t)(void *, u32, u64, u64, bool);
+typedef int (*it_map_chunk_t)(void *, u32, u64, u64, bool, s64, bool);
+typedef int (*it_map_done_t)(void *, u32, u64, u64, bool, u64, u32, u64);
+typedef int (*it_frozen_retry_t)(void *, u32, u64, int, bool);
+typedef int (*it_spte_frozen_t)(void *, u64, int, bool, u64, int);
+typedef int (*it_mixed_t)(void *, u64, int, bool);
+typedef int (*it_private_map_t)(void *, u64, int, bool);
+
+static void call_probes(const struct tt_row *r, void *it)
+{
+	const u64 *a = r->args;
+
+	/* What __do_trace_<name>() holds around the iterator, plus preemption
+	 * off for probes written for the older rcu-sched protected call. */
+	guard(srcu_fast_notrace)(&tracepoint_srcu);
+	guard(preempt_notrace)();
+	switch (r->kind) {
+	case TDX_EV_SEAMCALL:
+		((it_seamcall_t)it)(NULL, a[0], a[1], a[2], a[3], (int)a[4], (u32)a[5], a[6]);
+		break;
+	case TDX_EV_VP_ENTER:
+		((it_vp_enter_t)it)(NULL, (u32)a[0], a[1], (u32)a[2], a[3]);
+		break;
+	case TDX_EV_EPT_VIOLATION:
+		((it_ept_t)it)(NULL, (u32)a[0], a[1], a[2], !!a[3], (int)a[4], (u32)a[5],
+			       (int)a[6], a[7]);
+		break;
+	case TDX_EV_MAP_GPA:
+		((it_map_gpa_t)it)(NULL, (u32)a[0], a[1], a[2], !!a[3]);
+		break;
+	case TDX_EV_MAP_GPA_CHUNK:
+		((it_map_chunk_t)it)(NULL, (u32)a[0], a[1], a[2], !!a[3], (s64)a[4], !!a[5]);
+		break;
+	case TDX_EV_MAP_GPA_DONE:
+		((it_map_done_t)it)(NULL, (u32)a[0], a[1], a[2], !!a[3], a[4], (u32)a[5], a[6]);
+		break;
+	case TDX_EV_FROZEN_RETRY:
+		((it_frozen_retry_t)it)(NULL, (u32)a[0], a[1], (int)a[2], !!a[3]);
+		break;
+	case TDX_EV_SPTE_FROZEN:
+		((it_spte_frozen_t)it)(NULL, a[0], (int)a[1], !!a[2], a[3], (int)a[4]);
+		break;
+	case TDX_EV_HUGEPAGE_MIXED:
+		((it_mixed_t)it)(NULL, a[0], (int)a[1], !!a[2]);
+		break;
+	case TDX_EV_PRIVATE_MAP:
+		((it_private_map_t)it)(NULL, a[0], (int)a[1], !!a[2]);
+		break;
+	}
+}
+
+static void fire_row(const struct tt_row *r)
+{
+	struct tt_event *e = &events[r->kind];
+
+	/* As trace_<name>() does: nothing to call while no probe is attached. */
+	if (static_key_enabled(&e->tp->key))
+		call_probes(r, e->tp->iterator);
+	/* Counted whether or not a probe was attached: the call site ran. */
+	atomic64_inc(&e->fired);
+}
+
+static void fire_table(unsigned int passes)
+{
+	unsigned int p, i, k;
+
+	for (p = 0; p < passes; p++)
+		for (i = 0; i < ARRAY_SIZE(table); i++)
+			for (k = 0; k < table[i].repeat; k++)
+				fire_row(&table[i]);
+}
+
+/* ------------------------------------------------------------ debugfs */
+
+static ssize_t fire_write(struct file *f, const char __user *ubuf, size_t len, loff_t *ppos)
+{
+	unsigned int passes;
+	int err;
+
+	err = kstrtouint_from_user(ubuf, len, 0, &passes);
+	if (err)
+		return err;
+	if (passes < 1 || passes > 1000)
+		return -EINVAL;
+	fire_table(passes);
+	return len;
+}
+
+static const struct file_operations fire_fops = {
+	.owner = THIS_MODULE,
+	.write = fire_write,
+	.llseek = noop_llseek,
+};
+
+static void print_row(struct seq_file *m, const struct tt_row *r)
+{
+	const struct tt_event *e = &events[r->kind];
+	int j;
+
+	seq_printf(m, "%s:%s %u %d", e->system, e->name, r->repeat, e->nargs);
+	for (j = 0; j < e->nargs; j++)
+		seq_printf(m, " %#llx", r->args[j]);
+	seq_putc(m, '\n');
+}
+
+static int table_show(struct seq_file *m, void *v)
+{
+	unsigned int i;
+
+	seq_puts(m, "# system:event repeat nargs args... (u64, hex; TP_PROTO order of events.h)\n");
+	for (i = 0; i < ARRAY_SIZE(table); i++)
+		print_row(m, &table[i]);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(table);
+
+static int counts_show(struct seq_file *m, void *v)
+{
+	int k;
+
+	for (k = 1; k < TDX_EV_MAX; k++)
+		seq_printf(m, "%s:%s %lld\n", events[k].system, events[k].name,
+			   atomic64_read(&events[k].fired));
+	return 0;
+}
+
+static int counts_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, counts_show, inode->i_private);
+}
+
+static ssize_t counts_write(struct file *f, const char __user *ubuf, size_t len, loff_t *ppos)
+{
+	int k;
+
+	for (k = 1; k < TDX_EV_MAX; k++)
+		atomic64_set(&events[k].fired, 0);
+	return len;
+}
+
+static const struct file_operations counts_fops = {
+	.owner = THIS_MODULE,
+	.open = counts_open,
+	.read = seq_read,
+	.write = counts_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+/* ------------------------------------------------------------ init */
+
+static void find_tp(struct tracepoint *tp, void *priv)
+{
+	int k;
+
+	for (k = 1; k < TDX_EV_MAX; k++)
+		if (!events[k].tp && !strcmp(tp->name, events[k].name))
+			events[k].tp = tp;
+}
+
+static struct dentry *dir;
+
+static int __init tt_init(void)
+{
+	unsigned int i;
+	int k, missing = 0;
+
+	for_each_kernel_tracepoint(find_tp, NULL);
+	for (k = 1; k < TDX_EV_MAX; k++) {
+		if (!events[k].tp) {
+			pr_err("tracepoint %s:%s not found in this kernel\n",
+			       events[k].system, events[k].name);
+			missing++;
+		}
+	}
+	if (missing)
+		return -ENOENT;
+
+	dir = debugfs_create_dir("tdxtrace_test", NULL);
+	if (IS_ERR(dir))
+		return PTR_ERR(dir);
+	debugfs_create_file("fire", 0200, dir, NULL, &fire_fops);
+	debugfs_create_file("table", 0444, dir, NULL, &table_fops);
+	debugfs_create_file("counts", 0644, dir, NULL, &counts_fops);
+
+	pr_info("%zu rows over %d tracepoints; table:\n", ARRAY_SIZE(table), TDX_EV_MAX - 1);
+	for (i = 0; i < ARRAY_SIZE(table); i++) {
+		const struct tt_row *r = &table[i];
+		const u64 *a = r->args;
+
+		pr_info("  %s x%u: %#llx %#llx %#llx %#llx %#llx %#llx %#llx %#llx\n",
+			events[r->kind].name, r->repeat, a[0], a[1], a[2], a[3],
+			a[4], a[5], a[6], a[7]);
+	}
+	return 0;
+}
+
+static void __exit tt_exit(void)
+{
+	debugfs_remove_recursive(dir);
+}
+
+module_init(tt_init);
+module_exit(tt_exit);
+MODULE_DESCRIPTION("tdxtrace test module: fires every tdxtrace tracepoint with known values");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# run.sh - `make vmtest`: build (or reuse) the patched kernel and the test
+# module, check the tracepoint prototypes in the kernel's BTF, boot the
+# kernel under QEMU (TCG) with the host root read-only over virtio-9p, run
+# tests/vmtest/vm-tests.sh inside, and report every check as one TAP stream
+# with one summary line.  Exit 0 only if nothing failed.
+#
+#   tests/vmtest/run.sh            build, boot, test
+#   tests/vmtest/run.sh --shell    build, boot into an interactive shell
+#                                  (console on this terminal; `exit` powers off)
+#
+# Environment: O (tdxtrace build dir with bin/ and lib/, default build/),
+# VMTEST_TIMEOUT (s, whole VM run, default 900), VMTEST_MEM (default 2G),
+# VMTEST_SMP (default 2), plus build-kernel.sh's VMTEST_KERNEL/JOBS/UNPATCHED.
+# Outputs: $O/vmtest/{console.log,results/,vmtest.tap,build.log}.
+set -uo pipefail
+
+SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+O=${O:-$SRC/build}
+export SRC O
+shell=0
+case ${1:-} in
+--shell) shell=1 ;;
+"") ;;
+*) echo "usage: $0 [--shell]" >&2; exit 2 ;;
+esac
+
+out=$O/vmtest
+mkdir -p "$out"
+tapf=$out/vmtest.tap
+: >"$tapf"
+n=0 pass=0 fail=0 skip=0
+tap() {	# tap ok|not ok|skip "text"
+	n=$((n + 1))
+	case $1 in
+	ok) pass=$((pass + 1)); echo "ok $n - $2" ;;
+	skip) skip=$((skip + 1)); echo "ok $n - $2" ;;
+	*) fail=$((fail + 1)); echo "not ok $n - $2" ;;
+	esac | tee -a "$tapf"
+}
+finish() {
+	echo "1..$n" | tee -a "$tapf"
+	echo "vmtest: $pass passed, $fail failed, $skip skipped (TAP: $tapf, console: $out/console.log)" |
+		tee -a "$tapf"
+	((fail == 0 && n > 0))
+	exit $?
+}
+t0=$(date +%s)
+
+# ---------------------------------------------------------------- build
+if ! art=$("$SRC/tests/vmtest/build-kernel.sh" 2>"$out/build.log"); then
+	sed 's/^/# /' "$out/build.log" | tail -n 30
+	tap "not ok" "build the vmtest kernel (log: $out/build.log)"
+	finish
+fi
+sed 's/^/# /' "$out/build.log"
+tap ok "kernel $(sed -n 's/^version=//p' "$art/build-info") with $(grep -c '^patch=' "$art/build-info") patches: $art"
+if ! ko=$("$SRC/tests/vmtest/build-module.sh" "$art" 2>"$out/module.log"); then
+	sed 's/^/# /' "$out/module.log" | tail -n 30
+	tap "not ok" "build the test module against it"
+	finish
+fi
+tap ok "test module built: $ko"
+t_build=$(($(date +%s) - t0))
+echo "# build/cache step: ${t_build}s" | tee -a "$tapf"
+
+# ------------------------------------------------ prototypes vs events.h
+obj=$(sed -n 's/^obj=//p' "$art/build-info")
+if python3 "$SRC/tests/vmtest/check-btf.py" "$obj/vmlinux" "$SRC/include/tdxtrace/events.h" \
+	>"$out/btf.txt" 2>&1; then
+	sed 's/^/# /' "$out/btf.txt"
+	tap ok "BTF: every btf_trace_<event> prototype has the argument count and types of events.h"
+else
+	sed 's/^/# /' "$out/btf.txt"
+	tap "not ok" "BTF: tracepoint prototypes differ from events.h (the test module would pass wrong values)"
+fi
+
+# ---------------------------------------------------------------- boot
+res=$out/results
+rm -rf "$res"
+mkdir -p "$res"
+timeout_s=${VMTEST_TIMEOUT:-900}
+cmdline="console=ttyS0 root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
+cmdline+=" init=$SRC/tests/vmtest/init.sh panic=-1 oops=panic loglevel=4 nokaslr"
+cmdline+=" tdx_src=$SRC tdx_o=$O tdx_ko=$ko tdx_shell=$shell"
+qemu=(qemu-system-x86_64 -machine q35 -cpu max -accel tcg -m "${VMTEST_MEM:-2G}"
+	-smp "${VMTEST_SMP:-2}" -nographic -no-reboot -kernel "$art/bzImage" -append "$cmdline"
+	-virtfs "local,path=/,mount_tag=/dev/root,security_model=none,readonly=on,multidevs=remap"
+	-virtfs "local,path=$res,mount_tag=results,security_model=none,multidevs=remap")
+echo "# ${qemu[*]}" >"$out/qemu.cmd"
+if ((shell)); then
+	exec "${qemu[@]}"
+fi
+t1=$(date +%s)
+timeout --kill-after=10 "$timeout_s" "${qemu[@]}" </dev/null >"$out/console.log" 2>&1
+qrc=$?
+t_vm=$(($(date +%s) - t1))
+echo "# VM run: ${t_vm}s (qemu exit $qrc)" | tee -a "$tapf"
+
+if [[ ! -f $res/rc ]]; then
+	grep -E 'Kernel panic|BUG:|Oops|WARNING:|Call Trace' "$out/console.log" | head -n 20 | sed 's/^/# /'
+	tail -n 20 "$out/console.log" | sed 's/^/# console: /'
+	((qrc == 124)) && why="timed out after ${timeout_s}s" || why="qemu exit $qrc"
+	tap "not ok" "the VM ran the tests to the end ($why; console: $out/console.log)"
+fi
+# The VM's own TAP lines, renumbered into this stream.
+if [[ -f $res/tap.txt ]]; then
+	while IFS= read -r line; do
+		if [[ $line =~ ^ok\ [0-9]+\ (-\ )?(.*)$ ]]; then
+			text=${BASH_REMATCH[2]}
+			if [[ $text =~ \#\ *SKIP ]]; then tap skip "$text"; else tap ok "$text"; fi
+		elif [[ $line =~ ^not\ ok\ [0-9]+\ (-\ )?(.*)$ ]]; then
+			tap "not ok" "${BASH_REMATCH[2]}"
+		elif [[ $line == \#* ]]; then
+			echo "$line" | tee -a "$tapf"
+		fi
+	done <"$res/tap.txt"
+fi
+if grep -qE 'BUG:|WARNING:|Oops|Kernel panic' "$out/console.log"; then
+	grep -E -A5 'BUG:|WARNING:|Oops|Kernel panic' "$out/console.log" | head -n 30 | sed 's/^/# /'
+	tap "not ok" "kernel log has no BUG/WARNING/Oops"
+else
+	tap ok "kernel log has no BUG/WARNING/Oops"
+fi
+echo "# total: $(($(date +%s) - t0))s" | tee -a "$tapf"
+finish
