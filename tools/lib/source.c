@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * source.c - the offline event source interface: open by spec or by file
+ * (format detected from its first bytes), iterate, close.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "source_int.h"
+
+void tdx_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t n;
+
+	if (!size)
+		return;
+	n = strnlen(src, size - 1);
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
+struct tdx_source *tdx_source_alloc(const struct tdx_source_ops *ops, void *priv)
+{
+	struct tdx_source *src = calloc(1, sizeof(*src));
+
+	if (!src)
+		return NULL;
+	src->ops = ops;
+	src->priv = priv;
+	return src;
+}
+
+static void source_free(struct tdx_source *src)
+{
+	if (src && src->ops && src->ops->close)
+		src->ops->close(src);
+	free(src);
+}
+
+int tdx_source_open_sim(struct tdx_source **out, const char *spec)
+{
+	struct tdx_source *src;
+	int err;
+
+	*out = NULL;
+	if (!spec || !*spec) {
+		tdx_set_error("empty simulator spec (want SCENARIO[:SEED][,key=val...])");
+		return -EINVAL;
+	}
+	src = tdx_source_alloc(NULL, NULL);
+	if (!src) {
+		tdx_set_error("out of memory");
+		return -ENOMEM;
+	}
+	err = tdx_sim_open(src, spec);
+	if (err) {
+		source_free(src);
+		return err;
+	}
+	*out = src;
+	return 0;
+}
+
+/* trace-cmd files begin with 0x17 0x08 0x44 "tracing". */
+static const unsigned char tracedat_magic[10] = {
+	0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g'
+};
+
+int tdx_source_open_file(struct tdx_source **out, const char *path)
+{
+	unsigned char magic[10];
+	struct tdx_source *src;
+	ssize_t n;
+	int fd, err;
+
+	*out = NULL;
+	if (!path || !*path) {
+		tdx_set_error("no file name given");
+		return -EINVAL;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		tdx_set_error("%s: %s", path, strerror(errno));
+		return err;
+	}
+	n = pread(fd, magic, sizeof(magic), 0);
+	if (n < 0) {
+		err = -errno;
+		tdx_set_error("%s: read: %s", path, strerror(errno));
+		close(fd);
+		return err;
+	}
+	if (n == 0) {
+		tdx_set_error("%s: empty file (offset 0): not a tdxtrace record or trace.dat", path);
+		close(fd);
+		return -EINVAL;
+	}
+	src = tdx_source_alloc(NULL, NULL);
+	if (!src) {
+		close(fd);
+		tdx_set_error("out of memory");
+		return -ENOMEM;
+	}
+	if ((size_t)n >= strlen(TDX_REC_MAGIC) &&
+	    !memcmp(magic, TDX_REC_MAGIC, strlen(TDX_REC_MAGIC))) {
+		err = tdx_recfile_open(src, path, fd);	/* takes fd */
+	} else if ((size_t)n == sizeof(tracedat_magic) &&
+		   !memcmp(magic, tracedat_magic, sizeof(tracedat_magic))) {
+		close(fd);
+		err = tdx_tracedat_open(src, path);
+	} else {
+		close(fd);
+		tdx_set_error("%s: unknown format at offset 0 (neither a tdxtrace record, magic \"%s\", nor a trace-cmd trace.dat)",
+			      path, TDX_REC_MAGIC);
+		err = -EINVAL;
+	}
+	if (err) {
+		source_free(src);
+		return err;
+	}
+	*out = src;
+	return 0;
+}
+
+int tdx_source_next(struct tdx_source *src, struct tdx_event *ev)
+{
+	if (!src || !src->ops)
+		return -EINVAL;
+	return src->ops->next(src, ev);
+}
+
+const struct tdx_source_info *tdx_source_info(const struct tdx_source *src)
+{
+	return src ? &src->info : NULL;
+}
+
+void tdx_source_close(struct tdx_source *src)
+{
+	source_free(src);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * source_int.h - internals shared by the event sources (source.c, sim.c,
+ * recfile.c, tracedat.c).  Not installed, not an API.
+ */
+#ifndef TDXTRACE_SOURCE_INT_H
+#define TDXTRACE_SOURCE_INT_H
+
+#include <stdbool.h>
+
+#include "source.h"
+
+struct tdx_source_ops {
+	int (*next)(struct tdx_source *src, struct tdx_event *ev);
+	void (*close)(struct tdx_source *src);
+};
+
+struct tdx_source {
+	const struct tdx_source_ops *ops;
+	void *priv;
+	struct tdx_source_info info;
+};
+
+/* Allocate a source with its info zeroed. */
+struct tdx_source *tdx_source_alloc(const struct tdx_source_ops *ops, void *priv);
+
+int tdx_sim_open(struct tdx_source *src, const char *spec);
+int tdx_recfile_open(struct tdx_source *src, const char *path, int fd);
+int tdx_tracedat_open(struct tdx_source *src, const char *path);
+
+/* [global] keys of data/calibration.conf: X(name) */
+#define TDX_CALIB_GLOBALS(X)						\
+	X(exit_rate_hz) X(vp_transition_median_ns) X(vp_transition_sigma)	\
+	X(host_gap_median_ns) X(host_gap_sigma)				\
+	X(w_exit_ept) X(w_exit_tdcall) X(w_exit_extint) X(w_exit_other)	\
+	X(ept_private_p) X(ept_handler_median_ns) X(ept_handler_sigma)	\
+	X(ept_retry_gap_ns) X(ept_max_retries)				\
+	X(frozen_pre_ns) X(frozen_post_ns)					\
+	X(tdcall_mapgpa_p) X(mapgpa_to_shared_p) X(mapgpa_small_p)		\
+	X(mapgpa_small_max_kib) X(mapgpa_max_kib) X(mapgpa_chunk_kib)		\
+	X(mapgpa_vmm_median_ns) X(mapgpa_vmm_sigma) X(mapgpa_retry_p)		\
+	X(boot_conversions)							\
+	X(zero_step_rate_hz) X(zero_step_median_ns)				\
+	X(td_mem_mib) X(td_shared_mib) X(steady_mapped_p)			\
+	X(contention_zero_step_rate_hz) X(contention_range_kib)		\
+	X(mixing_scatter_p) X(convert_mapgpa_p)
+
+struct tdx_sim_calib {
+#define TDX_X_FIELD(name) double name;
+	TDX_CALIB_GLOBALS(TDX_X_FIELD)
+#undef TDX_X_FIELD
+	bool has_leaf[TDX_LEAF_MAX];
+	struct tdx_sim_leaf_calib leaf[TDX_LEAF_MAX];
+};
+
+/* Parse calibration text; origin names it in errors.  0 or -EINVAL. */
+int tdx_calib_parse(struct tdx_sim_calib *c, const char *text, const char *origin);
+/* Load: path NULL = $TDXSIM_CALIB if set, else the embedded file. */
+int tdx_calib_load(struct tdx_sim_calib *c, const char *path);
+
+/* Bounded copy that always terminates. */
+void tdx_strlcpy(char *dst, const char *src, size_t size);
+
+#endif /* TDXTRACE_SOURCE_INT_H */
