@@ -35,7 +35,7 @@ if [[ ${tdx_shell:-0} == 1 ]]; then
 	setsid -c bash -i
 	rc=0
 else
-	"$tdx_src/tests/vmtest/vm-tests.sh" 2>&1 | tee /tmp/results/tap.txt
+	"$tdx_src/tests/vmtest/vm-tests.py" 2>&1 | tee /tmp/results/tap.txt
 	rc=${PIPESTATUS[0]}
 fi
 echo "$rc" >/tmp/results/rc

@@ -1,0 +1,560 @@
+#!/usr/bin/env python3
+"""vm-tests.py - the checks `make vmtest` runs inside the VM (as PID 1's child).
+
+Every check prints one TAP line.  The ground truth is the test module's table
+(/sys/kernel/debug/tdxtrace_test/table): the expected value of every check is
+computed here from that table and the ABI headers, never taken from the
+consumer under test.  Environment (kernel command line): tdx_src (the
+checkout), tdx_o (its build dir), tdx_ko (the test module).
+"""
+import collections
+import os
+import re
+import subprocess
+import sys
+import time
+
+SRC = os.environ.get('tdx_src', os.path.abspath(os.path.join(os.path.dirname(__file__), '../..')))
+O = os.environ.get('tdx_o', os.path.join(SRC, 'build'))
+KO = os.environ.get('tdx_ko', '')
+RES = '/tmp/results'
+TRACEFS = '/sys/kernel/tracing'
+DBG = '/sys/kernel/debug/tdxtrace_test'
+BIN = os.path.join(O, 'bin')
+
+n = 0
+failed = 0
+
+
+def tap(ok, text, skip=None):
+    global n, failed
+    n += 1
+    if skip is not None:
+        print(f"ok {n} - {text} # SKIP {skip}", flush=True)
+    elif ok:
+        print(f"ok {n} - {text}", flush=True)
+    else:
+        failed += 1
+        print(f"not ok {n} - {text}", flush=True)
+    return ok
+
+
+def diag(msg):
+    for line in str(msg).rstrip('\n').split('\n'):
+        print(f"# {line}", flush=True)
+
+
+def run(cmd, timeout=120, **kw):
+    """Run a command (list or shell string); return CompletedProcess (never raises)."""
+    shell = isinstance(cmd, str)
+    try:
+        return subprocess.run(cmd, shell=shell, capture_output=True, text=True,
+                              timeout=timeout, errors='replace', **kw)
+    except subprocess.TimeoutExpired as e:
+        return subprocess.CompletedProcess(cmd, 124, e.stdout or '', (e.stderr or '') + '\n[timeout]')
+    except OSError as e:
+        return subprocess.CompletedProcess(cmd, 127, '', str(e))
+
+
+def wr(path, val):
+    with open(path, 'w') as f:
+        f.write(val)
+
+
+def rd(path):
+    with open(path) as f:
+        return f.read()
+
+
+def fire_cmd(passes):
+    """Shell command that fires the table `passes` times in its own process."""
+    return f"echo {passes} > {DBG}/fire"
+
+
+# ---------------------------------------------------------------- the ABI
+def parse_abi():
+    ev = open(os.path.join(SRC, 'include/tdxtrace/events.h')).read()
+    table = re.findall(r'X\((\w+),\s*"(\w+)",\s*"(\w+)",\s*(\d+)\)', ev)
+    events = [{'id': i, 'sys': s, 'name': nm, 'nargs': int(k)} for i, s, nm, k in table]
+    # argument names, in order, from the enums (TDX_<EV>_ARG_<FIELD>)
+    enums = [re.findall(r'^\s*TDX_\w+?_ARG_(\w+),', body, re.M)
+             for body in re.findall(r'enum \{\n(.*?)\};', ev, re.S)]
+    enums = [e for e in enums if e]
+    for e, names in zip(events, enums):
+        e['args'] = [a.lower() for a in names]
+    lv = open(os.path.join(SRC, 'include/tdxtrace/leaves.h')).read()
+    leaves = {int(nr): name for nr, name in
+              re.findall(r'X\(\w+,\s*(\d+),\s*"([A-Z.]+)",\s*\w+\)', lv)}
+    statuses = {int(v, 16): name for v, name in
+                re.findall(r'X\(TDX_\w+,\s*0x([0-9A-Fa-f]+)ULL,\s*"(\w+)"\)', lv)}
+    return events, leaves, statuses
+
+
+EVENTS, LEAVES, STATUSES = parse_abi()
+BYNAME = {e['name']: e for e in EVENTS}
+
+
+def status_class(s):
+    """Status class, written from the table comments of leaves.h (independently
+    of tdx_status_class(), which the BPF programs use)."""
+    if s == 0:
+        return 'success'
+    if not s >> 63:
+        return 'warning'
+    if (s >> 40) & 0xffff == 0x80ff:
+        return 'sw_error'
+    hi = s >> 32
+    if hi in (0x80000200, 0x80000201, 0x80000202):
+        return 'busy'
+    if hi == 0x80000203:
+        return 'no_entropy'
+    if hi == 0x80000003:
+        return 'interrupted'
+    return 'error'
+
+
+def s64(v):
+    return v - (1 << 64) if v >> 63 else v
+
+
+def load_table():
+    rows = []
+    for line in rd(f"{DBG}/table").splitlines():
+        if not line or line.startswith('#'):
+            continue
+        f = line.split()
+        sysname, name = f[0].split(':')
+        rows.append({'sys': sysname, 'name': name, 'repeat': int(f[1]),
+                     'args': [int(x, 16) if x != '0' else 0 for x in f[3:3 + int(f[2])]]})
+    return rows
+
+
+def expected_counts(rows, passes=1):
+    c = collections.Counter()
+    for r in rows:
+        c[r['name']] += r['repeat'] * passes
+    return c
+
+
+# ---------------------------------------------------------------- tracefs
+def ev_dir(e):
+    return f"{TRACEFS}/events/{e['sys']}/{e['name']}"
+
+
+def set_events(on):
+    for e in EVENTS:
+        p = ev_dir(e) + '/enable'
+        if os.path.exists(p):
+            wr(p, '1' if on else '0')
+
+
+def format_fields(e):
+    fields = []
+    for line in rd(ev_dir(e) + '/format').splitlines():
+        m = re.match(r'\s*field:(.*?);\s*offset:(\d+);\s*size:(\d+);\s*signed:(\d+);', line)
+        if m and not m.group(1).split()[-1].startswith('common_'):
+            decl = m.group(1).strip()
+            fields.append((decl.split()[-1].split('[')[0], int(m.group(3)), int(m.group(4))))
+    return fields
+
+
+def documented_fields():
+    """{event: [field, ...]} from docs/tracepoints.md: for each `sys:event`
+    heading, the backquoted names in the first column of its field table."""
+    path = os.path.join(SRC, 'docs/tracepoints.md')
+    if not os.path.exists(path):
+        return None
+    doc = {}
+    cur = None
+    for line in open(path):
+        m = re.match(r'#+\s.*?`?(\w+):(\w+)`?', line)
+        if m and m.group(2) in BYNAME:
+            cur = m.group(2)
+            doc.setdefault(cur, [])
+            continue
+        if line.startswith('#'):
+            cur = None
+            continue
+        m = re.match(r'\|\s*`(\w+)`\s*\|', line)
+        if cur and m:
+            doc[cur].append(m.group(1))
+    return doc
+
+
+def trace_lines(text):
+    """ftrace/trace-cmd/perf text -> [(event, rest)] for our events."""
+    out = []
+    for line in text.splitlines():
+        # "... tdx_seamcall: leaf=..." (ftrace, trace-cmd report) or
+        # "tdx:tdx_seamcall: leaf=..." (perf script)
+        for mm in re.finditer(r'(?:^|\s)(?:\w+:)?(\w+):\s', line):
+            if mm.group(1) in BYNAME:
+                out.append((mm.group(1), line[mm.end():].strip()))
+                break
+    return out
+
+
+def kv(rest):
+    return dict(re.findall(r'(\w+)=(\S+)', rest))
+
+
+def num(v):
+    v = v.rstrip(',')
+    try:
+        return int(v, 0)
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------- checks
+def check_events_exist():
+    missing = [f"{e['sys']}:{e['name']}" for e in EVENTS if not os.path.isdir(ev_dir(e))]
+    tap(not missing, f"all {len(EVENTS)} events of events.h are in tracefs" +
+        (f" (missing: {' '.join(missing)})" if missing else ''))
+
+
+def check_formats():
+    doc = documented_fields()
+    for e in EVENTS:
+        if not os.path.isdir(ev_dir(e)):
+            tap(False, f"{e['name']}: format (event missing)")
+            continue
+        have = [f[0] for f in format_fields(e)]
+        if doc is None:
+            tap(True, f"{e['name']}: format fields", skip="docs/tracepoints.md does not exist")
+            continue
+        want = doc.get(e['name'])
+        if not want:
+            tap(False, f"{e['name']}: documented in docs/tracepoints.md with a field table")
+            continue
+        miss = [f for f in want if f not in have]
+        extra = [f for f in have if f not in want]
+        tap(not miss and not extra,
+            f"{e['name']}: format has the documented fields ({' '.join(want)})" +
+            (f"; missing {miss}" if miss else '') + (f"; undocumented {extra}" if extra else ''))
+
+
+def check_trace_text(rows):
+    set_events(True)
+    wr(f"{TRACEFS}/trace", '')
+    r = run(fire_cmd(1))
+    set_events(False)
+    text = rd(f"{TRACEFS}/trace")
+    open(f"{RES}/ftrace.txt", 'w').write(text)
+    lines = trace_lines(text)
+    got = collections.Counter(ev for ev, _ in lines)
+    want = expected_counts(rows)
+    tap(r.returncode == 0 and got == want,
+        f"ftrace text: every event fired the table's number of times ({sum(want.values())} lines)")
+    if got != want:
+        diag(f"want {dict(want)}\ngot  {dict(got)}")
+
+    # Leaf names: each SEAMCALL line names its leaf as leaves.h spells it.
+    sc = [rest for ev, rest in lines if ev == 'tdx_seamcall']
+    want_leaf = collections.Counter()
+    for row in rows:
+        if row['name'] == 'tdx_seamcall':
+            want_leaf[LEAVES[row['args'][0] & 0xffff]] += row['repeat']
+    got_leaf = collections.Counter()
+    for rest in sc:
+        for name in LEAVES.values():
+            if re.search(r'(^|[\s=(])' + re.escape(name) + r'($|[\s,)])', rest):
+                got_leaf[name] += 1
+    tap(got_leaf == want_leaf, f"ftrace text: SEAMCALL leaf names decode ({len(want_leaf)} leaves)")
+    if got_leaf != want_leaf:
+        diag(f"want {dict(want_leaf)}\ngot  {dict(got_leaf)}\nsample: {sc[:3]}")
+
+    # Status: each line shows its status class or name as documented.
+    want_st = collections.Counter()
+    for row in rows:
+        if row['name'] == 'tdx_seamcall':
+            want_st[row['args'][1]] += row['repeat']
+    bad = []
+    for st, cnt in want_st.items():
+        cls = status_class(st)
+        name = STATUSES.get(st) or STATUSES.get(st & 0xFFFFFFFF00000000)
+        keys = [k for k in (name, cls, cls.upper()) if k]
+        hits = sum(1 for rest in sc if any(re.search(r'\b' + re.escape(k) + r'\b', rest) for k in keys))
+        if hits < cnt:
+            bad.append(f"{st:#x} ({'/'.join(keys)}): {hits} of {cnt} lines")
+    tap(not bad, "ftrace text: SEAMCALL status names/classes decode")
+    for b in bad:
+        diag(b)
+
+    # Raw values: every numeric name=value whose name is an events.h argument
+    # equals the table's value (by row, in firing order).
+    seq = []
+    for row in rows:
+        seq += [row] * row['repeat']
+    mism, compared = [], 0
+    for (ev, rest), row in zip(lines, seq):
+        if ev != row['name']:
+            mism.append(f"order: {ev} where {row['name']} was fired")
+            break
+        e = BYNAME[ev]
+        for k, v in kv(rest).items():
+            if k in e['args']:
+                x = num(v)
+                if x is None:
+                    continue
+                want_v = row['args'][e['args'].index(k)]
+                compared += 1
+                if x != want_v and x != s64(want_v) and (x & 0xffffffff) != (want_v & 0xffffffff):
+                    mism.append(f"{ev} {k}={v}, fired {want_v:#x}")
+    tap(not mism and compared > 0, f"ftrace text: {compared} numeric fields equal the fired values")
+    for m in mism[:10]:
+        diag(m)
+    return text
+
+
+def check_perf_stat(rows):
+    evs = ','.join(f"{e['sys']}:{e['name']}" for e in EVENTS)
+    # Per task (no -a): events fired in the writer's context count for it.
+    r = run(['perf', 'stat', '-x', ',', '-e', evs, '--', 'sh', '-c', fire_cmd(2)], timeout=300)
+    got = {}
+    for line in r.stderr.splitlines():
+        f = line.split(',')
+        if len(f) > 3 and ':' in f[2]:
+            got[f[2].split(':')[1]] = int(f[0]) if f[0].isdigit() else f[0]
+    want = expected_counts(rows, 2)
+    ok = r.returncode == 0 and all(got.get(k) == v for k, v in want.items()) and len(got) == len(EVENTS)
+    tap(ok, "perf stat -e (per task): counts equal the module's (2 passes)")
+    if not ok:
+        diag(r.stderr[-2000:])
+
+
+def check_perf_record(rows, ftrace_text):
+    evs = [a for e in EVENTS for a in ('-e', f"{e['sys']}:{e['name']}")]
+    data = '/tmp/perf.data'
+    r = run(['perf', 'record', '-q', '-o', data, '-a'] + evs + ['--', 'sh', '-c', fire_cmd(1)], timeout=300)
+    s = run(['perf', 'script', '-i', data, '-F', 'event,trace'], timeout=300)
+    open(f"{RES}/perf-script.txt", 'w').write(s.stdout + s.stderr)
+    lines = trace_lines(s.stdout)
+    got = collections.Counter(ev for ev, _ in lines)
+    want = expected_counts(rows)
+    tap(r.returncode == 0 and s.returncode == 0 and got == want,
+        "perf record + perf script: every event recorded the table's number of times")
+    if got != want:
+        diag(r.stderr[-1000:] + s.stderr[-1000:])
+    # perf (libtraceevent) renders the print format like the kernel does.
+    kern = [rest for _, rest in trace_lines(ftrace_text)]
+    perf = [rest for _, rest in lines]
+    diff = [(a, b) for a, b in zip(kern, perf) if a != b]
+    tap(len(kern) == len(perf) and not diff, "perf script decodes every field as the kernel's trace text does")
+    for a, b in diff[:5]:
+        diag(f"kernel: {a}\nperf:   {b}")
+
+
+def check_trace_cmd(rows, ftrace_text):
+    evs = [a for e in EVENTS for a in ('-e', f"{e['sys']}:{e['name']}")]
+    dat = f"{RES}/trace.dat"
+    r = run(['trace-cmd', 'record', '-q', '-o', dat] + evs +
+            ['sh', '-c', 'echo $$ > /tmp/trace-cmd.pid; ' + fire_cmd(1)], timeout=300, cwd='/tmp')
+    s = run(['trace-cmd', 'report', '-i', dat], timeout=300)
+    open(f"{RES}/trace-cmd-report.txt", 'w').write(s.stdout + s.stderr)
+    lines = trace_lines(s.stdout)
+    got = collections.Counter(ev for ev, _ in lines)
+    want = expected_counts(rows)
+    tap(r.returncode == 0 and s.returncode == 0 and got == want,
+        "trace-cmd record + report: every event recorded the table's number of times")
+    if got != want:
+        diag(r.stdout[-800:] + r.stderr[-800:] + s.stderr[-800:])
+    kern = [rest for _, rest in trace_lines(ftrace_text)]
+    tc = [rest for _, rest in lines]
+    diff = [(a, b) for a, b in zip(kern, tc) if a != b]
+    tap(len(kern) == len(tc) and not diff, "trace-cmd report decodes every field as the kernel's trace text does")
+    for a, b in diff[:5]:
+        diag(f"kernel:    {a}\ntrace-cmd: {b}")
+    try:
+        pid = int(rd('/tmp/trace-cmd.pid'))
+    except (OSError, ValueError):
+        pid = 0
+    return (dat, pid) if r.returncode == 0 and pid else (None, 0)
+
+
+def recipes():
+    path = os.path.join(SRC, 'docs/perf.md')
+    if not os.path.exists(path):
+        return None
+    out = []
+    for block in re.findall(r'```sh\n(.*?)```', open(path).read(), re.S):
+        m = re.match(r'#\s*recipe:\s*(\S+)', block)
+        if m:
+            out.append((m.group(1), block))
+    return out
+
+
+def check_recipes():
+    rs = recipes()
+    if rs is None:
+        tap(True, "docs/perf.md recipes run", skip="docs/perf.md does not exist")
+        return
+    if not rs:
+        tap(False, "docs/perf.md has recipes (```sh blocks starting with '# recipe: NAME')")
+        return
+    for name, block in rs:
+        # Fire the table repeatedly in the background while the recipe runs;
+        # a recipe that waits for Ctrl-C is stopped with SIGINT after 15 s.
+        bg = subprocess.Popen(['sh', '-c', f"for i in $(seq 40); do {fire_cmd(1)}; sleep 0.5; done"])
+        script = f"/tmp/recipe-{name}.sh"
+        open(script, 'w').write("set -e\ncd /tmp\n" + block)
+        p = subprocess.Popen(['bash', script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, errors='replace', start_new_session=True)
+        try:
+            out, _ = p.communicate(timeout=60)
+            rc = p.returncode
+            stopped = False
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, 2)
+            try:
+                out, _ = p.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, 9)
+                out, _ = p.communicate()
+            rc, stopped = p.returncode, True
+        bg.kill()
+        bg.wait()
+        open(f"{RES}/recipe-{name}.txt", 'w').write(out)
+        # Output must mention at least one of our events or produce data.
+        ok = (rc == 0 or (stopped and rc in (0, 130, -2))) and out.strip() != ''
+        tap(ok, f"docs/perf.md recipe '{name}' runs" + ('' if ok else f" (exit {rc})"))
+        if not ok:
+            diag(out[-1500:])
+
+
+# ------------------------------------------------------- tdxtrace tools
+def expected_agg(rows, pid_passes):
+    """Ground truth of the BPF aggregation, computed from the table."""
+    leaf = {}
+    vp, ept, mp, fr, mix = {}, {}, {}, {}, {}
+    for pid, passes in pid_passes.items():
+        state = {}
+        for _ in range(passes):
+            for row in rows:
+                a = row['args']
+                for _ in range(row['repeat']):
+                    nm = row['name']
+                    if nm == 'tdx_seamcall':
+                        k = (pid, a[0] & 0xffff)
+                        s = leaf.setdefault(k, {'count': 0, 'sum_ns': 0, 'min_ns': None, 'max_ns': 0,
+                                                'retries': 0, 'status': collections.Counter()})
+                        s['count'] += 1
+                        s['sum_ns'] += a[6]
+                        s['min_ns'] = a[6] if s['min_ns'] is None else min(s['min_ns'], a[6])
+                        s['max_ns'] = max(s['max_ns'], a[6])
+                        s['retries'] += a[5]
+                        s['status'][status_class(a[1])] += 1
+                    elif nm == 'kvm_tdx_vp_enter_exit':
+                        s = vp.setdefault(pid, {'count': 0, 'sum_ns': 0, 'max_ns': 0})
+                        s['count'] += 1
+                        s['sum_ns'] += a[3]
+                        s['max_ns'] = max(s['max_ns'], a[3])
+                    elif nm == 'kvm_tdx_ept_violation':
+                        s = ept.setdefault(pid, {'shared': 0, 'private': 0, 'sum_ns': 0, 'retries': 0})
+                        s['private' if a[3] else 'shared'] += 1
+                        s['sum_ns'] += a[7]
+                        s['retries'] += a[5]
+                    elif nm == 'kvm_tdx_map_gpa':
+                        s = mp.setdefault(pid, collections.Counter())
+                        s['requests'] += 1
+                        s['req_bytes'] += a[2]
+                    elif nm == 'kvm_tdx_map_gpa_chunk':
+                        s = mp.setdefault(pid, collections.Counter())
+                        s['chunks'] += 1
+                        s['chunk_bytes'] += a[2]
+                    elif nm == 'kvm_tdx_map_gpa_done':
+                        s = mp.setdefault(pid, collections.Counter())
+                        s['done'] += 1
+                        s['done_bytes'] += a[2]
+                    elif nm == 'kvm_tdp_mmu_frozen_retry':
+                        s = fr.setdefault(pid, collections.Counter())
+                        s['retries'] += 1
+                    elif nm == 'kvm_tdp_mmu_spte_frozen':
+                        s = fr.setdefault(pid, collections.Counter())
+                        s['frozen'] += 1
+                        s['held_sum_ns'] += a[3]
+                    elif nm == 'kvm_mmu_hugepage_mixed':
+                        s = mix.setdefault(pid, collections.Counter())
+                        key = (a[0], a[1])
+                        old = state.get(key, 0)
+                        if a[2] and not old:
+                            s['to_mixed'] += 1
+                        elif not a[2] and old:
+                            s['to_unmixed'] += 1
+                        else:
+                            s['redundant'] += 1
+                        state[key] = 1 if a[2] else 0
+                    elif nm == 'kvm_mmu_private_map':
+                        s = mix.setdefault(pid, collections.Counter())
+                        s['maps' if a[2] else 'unmaps'] += 1
+    return {'leaf': leaf, 'vp': vp, 'ept': ept, 'map': mp, 'frozen': fr, 'mix': mix}
+
+
+def passthrough(r, what):
+    """Relay a checker's TAP lines (run.sh renumbers them) and count them."""
+    global n, failed
+    seen = 0
+    for line in r.stdout.splitlines():
+        if line.startswith('ok ') or line.startswith('not ok '):
+            n += 1
+            seen += 1
+            failed += line.startswith('not ok ')
+        print(line, flush=True)
+    if r.returncode not in (0, 1) or not seen:
+        tap(False, f"{what} ran (exit {r.returncode})")
+        diag(r.stderr[-1500:])
+
+
+def check_tools(dat, dat_pid):
+    checker = os.path.join(O, 'vmtest', 'vmcheck')
+    bpf_obj = os.path.join(O, 'bpf', 'tdxtrace.bpf.o')
+    if not os.access(checker, os.X_OK) or not os.path.exists(bpf_obj):
+        tap(False, f"BPF live checks ({checker} and {bpf_obj} must be built: make vmtest builds them)")
+        return
+    r = run([checker, '--bpf-obj', bpf_obj, '--fire', f"{DBG}/fire", '--table', f"{DBG}/table"],
+            timeout=900)
+    passthrough(r, 'vmcheck (live)')
+    if dat is None:
+        tap(False, "replay of the trace.dat captured in the VM (no trace.dat)")
+        return
+    r = run([checker, '--table', f"{DBG}/table", '--replay', dat, '--replay-pid', str(dat_pid)],
+            timeout=300)
+    passthrough(r, 'vmcheck --replay trace.dat')
+
+
+def check_dmesg():
+    r = run(['dmesg'])
+    open(f"{RES}/dmesg.txt", 'w').write(r.stdout)
+
+
+def main():
+    t0 = time.time()
+    print(f"# kernel {os.uname().release}, {os.cpu_count()} CPUs", flush=True)
+    r = run(['insmod', KO]) if KO else None
+    loaded = r is not None and r.returncode == 0
+    tap(loaded, f"insmod {os.path.basename(KO) or '(no module)'}: every tracepoint found")
+    if not loaded:
+        diag((r.stderr if r else 'tdx_ko not set') + run(['dmesg']).stdout[-1500:])
+    check_events_exist()
+    check_formats()
+    if not loaded:
+        check_dmesg()
+        print("1..%d" % n)
+        return 1
+    rows = load_table()
+    covered = {r['name'] for r in rows}
+    tap(covered == set(BYNAME), f"the module's table covers all {len(EVENTS)} events ({len(rows)} rows)")
+    text = check_trace_text(rows)
+    check_perf_stat(rows)
+    check_perf_record(rows, text)
+    dat, dat_pid = check_trace_cmd(rows, text)
+    check_recipes()
+    check_tools(dat, dat_pid)
+    check_dmesg()
+    diag(f"in-VM tests took {time.time() - t0:.1f}s")
+    print("1..%d" % n)
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
