@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * cli.h - the internals of `tdxtrace <cmd>`.
+ *
+ * Every subcommand is a struct cli_cmd: an argp parser (its own options, with
+ * the common source/output options as an argp child) and a run function.
+ * Report subcommands (lat, ept, convert, mix, contention, stat) are a struct
+ * cli_report: text and JSON renderers of one struct tdx_snapshot.  The
+ * renderers are pure (snapshot in, text or json-c object out) so they are
+ * unit-tested on synthetic snapshots; the driver (driver.c) owns the session:
+ * open, advance by interval, snapshot, diff, render, close.
+ */
+#ifndef TDXTRACE_CLI_H
+#define TDXTRACE_CLI_H
+
+#include <argp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include "tdxtrace.h"
+
+struct cli;
+
+/* One report over a snapshot (cumulative, or the delta of one interval). */
+struct cli_report {
+	const char *name;	/* "lat": the JSON "command" and report key */
+	void (*text)(FILE *f, const struct cli *c, const struct tdx_snapshot *s);
+	struct json_object *(*json)(const struct cli *c, const struct tdx_snapshot *s);
+	/*
+	 * Optional: called once per interval with the delta snapshot, to
+	 * collect a time series (mix over time) for the final report / plot.
+	 */
+	void (*sample)(struct cli *c, const struct tdx_snapshot *cur,
+		       const struct tdx_snapshot *delta);
+	/* Optional: called after the last report (plots). 0 or -errno. */
+	int (*finish)(struct cli *c, const struct tdx_snapshot *s);
+};
+
+/* A time series point of `mix` (and whatever else wants one). */
+struct cli_mix_point {
+	double t_s;		/* seconds since the source start */
+	__s64 mixed_2m, mixed_1g;
+	__u64 to_mixed, to_unmixed;
+	__s64 private_4k, private_2m, private_1g;
+};
+
+struct cli {
+	const char *cmd;		/* "lat" */
+	const char *prog;		/* "tdxtrace lat" (messages) */
+
+	/* source and filters (common options) */
+	struct tdx_opts topts;
+	const char *replay_path;
+	const char *sim_spec;
+
+	/* output */
+	bool json;
+	const char *plot;		/* --plot FILE.svg|png */
+	int verbose;
+	bool timestamps;		/* -T */
+
+	/* time */
+	__u64 interval_ns;		/* -i; 0 = one report at the end */
+	long count;			/* reports to print; 0 = until the end */
+	__u64 duration_ns;		/* -d: live run time; 0 = until Ctrl-C */
+	int npos;			/* positionals seen (INTERVAL COUNT / FILE...) */
+
+	/* report options */
+	bool per_td;			/* -P */
+	__u64 unit_div;			/* 1, 1000 (-u, default), 1000000 (-m) */
+	const char *unit_name;		/* "nsecs", "usecs", "msecs" */
+	int top;			/* -n: rows in top-N tables */
+	__u64 start_ns;			/* source start (offline), for rates/times */
+	__u64 span_ns;			/* time the current report covers (rates) */
+
+	/* subcommand private state */
+	const char *out_path;		/* record/sim: -o FILE */
+	__u64 size_limit;		/* record: -s SIZE (bytes per file) */
+	int rotate;			/* record: -R N files kept */
+	long max_events;		/* sim: -N events */
+	const char *file_arg;		/* report FILE */
+
+	/* mix series (sample callback) */
+	struct cli_mix_point *series;
+	size_t n_series, cap_series;
+
+	bool help_shown;		/* -h/--usage printed: exit 0 */
+};
+
+struct cli_cmd {
+	const char *name;
+	const char *summary;
+	const struct argp *argp;
+	const struct cli_report *report;	/* report commands: the driver runs it */
+	int (*run)(struct cli *c);		/* the others */
+};
+
+/* ---- opts.c: common options and parsing */
+extern const struct argp cli_common_argp;	/* source, output, time */
+extern const struct argp cli_time_argp;		/* -i -T -d [INTERVAL [COUNT]] */
+/* argp children: source+time+output (reports), source+output, output only */
+extern const struct argp_child cli_children_report[], cli_children_source[],
+	cli_children_output[];
+void cli_init(struct cli *c, const char *cmd);
+/*
+ * Parse argv (argv[0] is the subcommand name) with the command's argp.
+ * Returns 0 (go on), 1 (help was printed: exit 0) or TDX_EXIT_USAGE after
+ * printing one message and the usage line to stderr.
+ */
+int cli_parse(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv);
+/* Usage error from inside an argp parser: message + usage, returns EINVAL. */
+error_t cli_usage_error(struct argp_state *state, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Parse "1.5", "250ms", "2s", "10us", "3m" -> ns; -1 on error. */
+long long cli_parse_duration(const char *s, const char *default_unit);
+/* Parse "100M", "4k", "1G", "123" -> bytes; -1 on error. */
+long long cli_parse_size(const char *s);
+/* Parse "PID[,PID...]" into the filter; -1 on error. */
+int cli_parse_pids(struct tdx_filter *f, const char *s);
+/* Parse "LEAF[,LEAF...]" into the filter's leaf mask; -1 and *bad on error. */
+int cli_parse_leaves(struct tdx_filter *f, const char *s, char *bad, size_t badlen);
+
+/* ---- fmt.c: shared formatting */
+const char *cli_td_comm(const struct tdx_snapshot *s, __u32 pid);
+/* "12.3 us", "1.20 ms", "850 ns" */
+const char *cli_fmt_ns(char *buf, size_t len, double ns);
+const char *cli_fmt_bytes(char *buf, size_t len, double bytes);
+/* Seconds covered by the current report (c->span_ns); 0 if unknown. */
+double cli_seconds(const struct cli *c);
+/* Dropped / lost counters line (every text report ends with it). */
+void cli_print_counters(FILE *f, const struct tdx_snapshot *s);
+void cli_print_header(FILE *f, const struct cli *c, const struct tdx_snapshot *s);
+__u64 cli_dropped_total(const struct tdx_counters *k);
+const char *cli_map_name(int id);
+/* json helpers */
+struct json_object *cli_json_u64(__u64 v);
+struct json_object *cli_json_hist(const __u64 *hist, __u64 sum_ns, __u64 min_ns,
+				  __u64 max_ns);
+struct json_object *cli_json_status(const __u64 *status);
+struct json_object *cli_json_counters(const struct tdx_snapshot *s);
+/* The envelope every JSON report has: command, version, source, ts, counters. */
+struct json_object *cli_json_envelope(const struct cli *c, const struct tdx_snapshot *s,
+				      const char *command);
+void cli_json_print(FILE *f, struct json_object *o);
+/* Summary line of a latency histogram: count avg p50 p90 p99 max. */
+void cli_print_lat_summary(FILE *f, const struct cli *c, const __u64 *hist,
+			   __u64 count, __u64 sum_ns, __u64 max_ns);
+void cli_print_status(FILE *f, const char *indent, const __u64 *status);
+
+/* ---- reports (one file each) */
+extern const struct cli_report cli_report_lat, cli_report_ept, cli_report_convert,
+	cli_report_mix, cli_report_contention, cli_report_stat;
+/* stat helper: events of one kind attributed to one TD from the maps. */
+__u64 cli_td_events(const struct tdx_snapshot *s, __u32 pid, int kind);
+
+/* ---- sim.c: decoding single events (sim, record -P) */
+const char *cli_event_arg_name(int kind, int i);
+void cli_print_event(FILE *f, const struct tdx_event *ev, __u64 start_ns);
+struct json_object *cli_json_event(const struct tdx_event *ev);
+
+/* ---- plot.c: gnuplot through a pipe into FILE.tmp, then rename */
+int cli_plot_lat(const struct cli *c, const struct tdx_snapshot *s);
+int cli_plot_mix(const struct cli *c);
+/* Terminal for a file name: "svg", "pngcairo"; NULL if unsupported. */
+const char *cli_plot_terminal(const char *path);
+
+/* ---- driver.c: sessions (needs the loader) */
+extern volatile sig_atomic_t cli_stop;
+void cli_install_signals(void);
+/* tdx_open with the command's options; prints the error and returns an exit code. */
+int cli_open(struct cli *c, struct tdx_session **out);
+/*
+ * Run the session to its end (offline) or to Ctrl-C / -d (live) and take the
+ * snapshot; r->sample (if r and set) collects a time series.  Exit code.
+ */
+int cli_collect(struct cli *c, const struct cli_report *r, struct tdx_session *s,
+		struct tdx_snapshot *snap);
+/* The whole loop of a report subcommand; returns the exit code. */
+int cli_run_report(struct cli *c, const struct cli_report *r);
+/* Exit code for a library error (-EPERM -> 77). */
+int cli_exit_code(int err);
+
+/* ---- subcommands */
+extern const struct cli_cmd cli_cmd_lat, cli_cmd_ept, cli_cmd_convert, cli_cmd_mix,
+	cli_cmd_contention, cli_cmd_stat, cli_cmd_record, cli_cmd_report, cli_cmd_sim;
+extern const struct cli_cmd *const cli_cmds[];
+
+#endif /* TDXTRACE_CLI_H */

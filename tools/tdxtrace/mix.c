@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * mix.c - `tdxtrace mix`: hugepage mixing per TD.  A 2M (1G) guest range can
+ * be mapped huge only if all its pages are private or all shared; "mixed"
+ * ranges cannot.  Shows mixed ranges now and how many became (un)mixed, the
+ * levels private pages are really mapped at, and the fraction of private
+ * memory that could be huge, plus the same over time (-i, or 1 s steps of an
+ * offline source) as a table and a --plot.
+ *
+ * could_be_huge = (bytes mapped huge already + 4K private pages outside mixed
+ * 2M ranges * 4 KiB) / private bytes mapped.  An upper bound: a 2M range that
+ * is not mixed may still be only partly mapped.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define SZ_4K	4096.0
+#define SZ_2M	(2048.0 * 1024)
+#define SZ_1G	(1024.0 * 1024 * 1024)
+
+static __s64 nonneg(__s64 v)
+{
+	return v < 0 ? 0 : v;
+}
+
+/* Fraction of mapped private bytes that could be huge; -1 if none mapped. */
+static double could_be_huge(const struct tdx_mix_stats *v)
+{
+	double p4k = (double)nonneg(v->private_live[TDX_PG_LEVEL_4K]);
+	double in_mixed = (double)nonneg(v->private_4k_in_mixed);
+	double huge = (double)nonneg(v->private_live[TDX_PG_LEVEL_2M]) * SZ_2M +
+		      (double)nonneg(v->private_live[TDX_PG_LEVEL_1G]) * SZ_1G;
+	double total = p4k * SZ_4K + huge;
+
+	if (in_mixed > p4k)
+		in_mixed = p4k;
+	if (total <= 0)
+		return -1;
+	return (huge + (p4k - in_mixed) * SZ_4K) / total;
+}
+
+static void mix_text(FILE *f, const struct cli *c, const struct tdx_snapshot *s)
+{
+	size_t shown = 0;
+
+	cli_print_header(f, c, s);
+	for (size_t i = 0; i < s->n_mix; i++) {
+		const struct tdx_mix_stats *v = &s->mix[i].v;
+		double cbh = could_be_huge(v);
+
+		shown++;
+		fprintf(f, "TD %u (%s):\n", s->mix[i].pid, cli_td_comm(s, s->mix[i].pid));
+		fprintf(f, "    mixed ranges now: 2M %lld, 1G %lld\n",
+			(long long)v->mixed_live[TDX_PG_LEVEL_2M],
+			(long long)v->mixed_live[TDX_PG_LEVEL_1G]);
+		fprintf(f, "    became mixed:     2M %llu, 1G %llu; became unmixed: 2M %llu, "
+			"1G %llu; unchanged %llu\n",
+			(unsigned long long)v->to_mixed[TDX_PG_LEVEL_2M],
+			(unsigned long long)v->to_mixed[TDX_PG_LEVEL_1G],
+			(unsigned long long)v->to_unmixed[TDX_PG_LEVEL_2M],
+			(unsigned long long)v->to_unmixed[TDX_PG_LEVEL_1G],
+			(unsigned long long)v->redundant);
+		fprintf(f, "    private mapped:   4K %lld, 2M %lld, 1G %lld (maps %llu, "
+			"unmaps %llu); 4K pages inside mixed 2M ranges %lld\n",
+			(long long)v->private_live[TDX_PG_LEVEL_4K],
+			(long long)v->private_live[TDX_PG_LEVEL_2M],
+			(long long)v->private_live[TDX_PG_LEVEL_1G],
+			(unsigned long long)v->maps, (unsigned long long)v->unmaps,
+			(long long)v->private_4k_in_mixed);
+		if (cbh >= 0)
+			fprintf(f, "    could be huge:    %.1f%% of mapped private memory\n",
+				cbh * 100);
+		else
+			fprintf(f, "    could be huge:    - (no private memory mapped)\n");
+		fputc('\n', f);
+	}
+	if (!shown)
+		fprintf(f, "no hugepage-mixing or private-mapping event\n");
+	if (c->n_series > 1 && !c->interval_ns) {
+		fprintf(f, "over time (all TDs):\n%10s %10s %10s %10s %10s %12s\n", "T(s)",
+			"MIXED_2M", "MIXED_1G", "TO_MIXED", "TO_UNMIXED", "PRIVATE_4K");
+		for (size_t i = 0; i < c->n_series; i++) {
+			const struct cli_mix_point *p = &c->series[i];
+
+			fprintf(f, "%10.3f %10lld %10lld %10llu %10llu %12lld\n", p->t_s,
+				(long long)p->mixed_2m, (long long)p->mixed_1g,
+				(unsigned long long)p->to_mixed, (unsigned long long)p->to_unmixed,
+				(long long)p->private_4k);
+		}
+		fputc('\n', f);
+	}
+	cli_print_counters(f, s);
+}
+
+static struct json_object *levels(const __s64 *v, int from)
+{
+	static const char *const names[TDX_PG_LEVEL_MAX] = { "none", "4K", "2M", "1G" };
+	struct json_object *o = json_object_new_object();
+
+	for (int k = from; k < TDX_PG_LEVEL_MAX; k++)
+		json_object_object_add(o, names[k], json_object_new_int64(v[k]));
+	return o;
+}
+
+static struct json_object *ulevels(const __u64 *v, int from)
+{
+	__s64 t[TDX_PG_LEVEL_MAX];
+
+	for (int k = 0; k < TDX_PG_LEVEL_MAX; k++)
+		t[k] = (__s64)v[k];
+	return levels(t, from);
+}
+
+static struct json_object *mix_json(const struct cli *c, const struct tdx_snapshot *s)
+{
+	struct json_object *o = cli_json_envelope(c, s, "mix");
+	struct json_object *tds = json_object_new_array();
+	struct json_object *ser = json_object_new_array();
+
+	for (size_t i = 0; i < s->n_mix; i++) {
+		const struct tdx_mix_stats *v = &s->mix[i].v;
+		struct json_object *e = json_object_new_object();
+		double cbh = could_be_huge(v);
+
+		json_object_object_add(e, "pid", cli_json_u64(s->mix[i].pid));
+		json_object_object_add(e, "comm", json_object_new_string(cli_td_comm(s, s->mix[i].pid)));
+		json_object_object_add(e, "mixed", levels(v->mixed_live, TDX_PG_LEVEL_2M));
+		json_object_object_add(e, "to_mixed", ulevels(v->to_mixed, TDX_PG_LEVEL_2M));
+		json_object_object_add(e, "to_unmixed", ulevels(v->to_unmixed, TDX_PG_LEVEL_2M));
+		json_object_object_add(e, "redundant", cli_json_u64(v->redundant));
+		json_object_object_add(e, "private_mapped", levels(v->private_live, TDX_PG_LEVEL_4K));
+		json_object_object_add(e, "maps", cli_json_u64(v->maps));
+		json_object_object_add(e, "unmaps", cli_json_u64(v->unmaps));
+		json_object_object_add(e, "private_4k_in_mixed",
+				       json_object_new_int64(v->private_4k_in_mixed));
+		json_object_object_add(e, "could_be_huge",
+				       cbh >= 0 ? json_object_new_double(cbh) : NULL);
+		json_object_array_add(tds, e);
+	}
+	json_object_object_add(o, "tds", tds);
+	for (size_t i = 0; !c->interval_ns && i < c->n_series; i++) {
+		const struct cli_mix_point *p = &c->series[i];
+		struct json_object *e = json_object_new_object();
+
+		json_object_object_add(e, "t_s", json_object_new_double(p->t_s));
+		json_object_object_add(e, "mixed_2m", json_object_new_int64(p->mixed_2m));
+		json_object_object_add(e, "mixed_1g", json_object_new_int64(p->mixed_1g));
+		json_object_object_add(e, "to_mixed", cli_json_u64(p->to_mixed));
+		json_object_object_add(e, "to_unmixed", cli_json_u64(p->to_unmixed));
+		json_object_object_add(e, "private_4k", json_object_new_int64(p->private_4k));
+		json_object_object_add(e, "private_2m", json_object_new_int64(p->private_2m));
+		json_object_object_add(e, "private_1g", json_object_new_int64(p->private_1g));
+		json_object_array_add(ser, e);
+	}
+	json_object_object_add(o, "series", ser);
+	return o;
+}
+
+/* One point per interval: gauges from cur, transitions from the delta. */
+static void mix_sample(struct cli *c, const struct tdx_snapshot *cur,
+		       const struct tdx_snapshot *delta)
+{
+	struct cli_mix_point p = { 0 };
+
+	if (c->n_series == c->cap_series) {
+		size_t cap = c->cap_series ? c->cap_series * 2 : 64;
+		struct cli_mix_point *n = realloc(c->series, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		c->series = n;
+		c->cap_series = cap;
+	}
+	p.t_s = cur->ts_ns > c->start_ns ? (double)(cur->ts_ns - c->start_ns) / 1e9 : 0;
+	for (size_t i = 0; i < cur->n_mix; i++) {
+		const struct tdx_mix_stats *v = &cur->mix[i].v;
+
+		p.mixed_2m += v->mixed_live[TDX_PG_LEVEL_2M];
+		p.mixed_1g += v->mixed_live[TDX_PG_LEVEL_1G];
+		p.private_4k += v->private_live[TDX_PG_LEVEL_4K];
+		p.private_2m += v->private_live[TDX_PG_LEVEL_2M];
+		p.private_1g += v->private_live[TDX_PG_LEVEL_1G];
+	}
+	for (size_t i = 0; delta && i < delta->n_mix; i++) {
+		const struct tdx_mix_stats *v = &delta->mix[i].v;
+
+		p.to_mixed += v->to_mixed[TDX_PG_LEVEL_2M] + v->to_mixed[TDX_PG_LEVEL_1G];
+		p.to_unmixed += v->to_unmixed[TDX_PG_LEVEL_2M] + v->to_unmixed[TDX_PG_LEVEL_1G];
+	}
+	c->series[c->n_series++] = p;
+}
+
+static int mix_finish(struct cli *c, const struct tdx_snapshot *s)
+{
+	(void)s;
+	return c->plot ? cli_plot_mix(c) : 0;
+}
+
+const struct cli_report cli_report_mix = {
+	.name = "mix",
+	.text = mix_text,
+	.json = mix_json,
+	.sample = mix_sample,
+	.finish = mix_finish,
+};
+
+static const struct argp mix_argp = {
+	.args_doc = "[INTERVAL [COUNT]]",
+	.doc = "Report hugepage mixing per TD: 2M/1G ranges that are mixed "
+	       "private/shared (so cannot be mapped huge), how many became mixed or "
+	       "unmixed, the levels private pages are mapped at, and the fraction of "
+	       "private memory that could be huge; over time with INTERVAL, or in 1 s "
+	       "steps of an offline source."
+	       "\v"
+	       "EXAMPLES:\n"
+	       "  tdxtrace mix 10                   # every 10 s until Ctrl-C\n"
+	       "  tdxtrace mix --sim boot --plot mix.svg\n"
+	       "  tdxtrace mix --replay run.tdxrec -i 100ms --json",
+	.children = cli_children_report,
+};
+
+const struct cli_cmd cli_cmd_mix = {
+	.name = "mix",
+	.summary = "hugepage mixing per TD: mixed 2M/1G ranges, mapped levels, could-be-huge",
+	.argp = &mix_argp,
+	.report = &cli_report_mix,
+};

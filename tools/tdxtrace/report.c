@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * report.c - `tdxtrace report FILE`: every report (stat, lat, ept, convert,
+ * mix, contention) from one pass over a record file or trace.dat.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "source.h"
+
+static const struct cli_report *const reports[] = {
+	&cli_report_stat, &cli_report_lat, &cli_report_ept, &cli_report_convert,
+	&cli_report_mix, &cli_report_contention, NULL,
+};
+
+static struct json_object *file_json(const struct tdx_source_info *in)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *tds = json_object_new_array();
+
+	json_object_object_add(o, "format", json_object_new_string(in->format));
+	json_object_object_add(o, "host", json_object_new_string(in->host));
+	json_object_object_add(o, "kernel", json_object_new_string(in->kernel));
+	json_object_object_add(o, "tdx_module", json_object_new_string(in->tdx_module));
+	json_object_object_add(o, "start_ns", cli_json_u64(in->start_ns));
+	json_object_object_add(o, "lost", cli_json_u64(in->lost));
+	for (size_t i = 0; i < in->n_td && i < TDX_SOURCE_MAX_TDS; i++) {
+		struct json_object *t = json_object_new_object();
+
+		json_object_object_add(t, "pid", cli_json_u64(in->td[i].pid));
+		json_object_object_add(t, "comm", json_object_new_string(in->td[i].comm));
+		json_object_object_add(t, "vcpus", cli_json_u64(in->td[i].vcpus));
+		json_object_array_add(tds, t);
+	}
+	json_object_object_add(o, "tds", tds);
+	return o;
+}
+
+static int report_run(struct cli *c)
+{
+	struct tdx_source_info *info = calloc(1, sizeof(*info));
+	struct tdx_snapshot snap = { 0 };
+	struct tdx_session *s = NULL;
+	struct tdx_source *src;
+	int err, rc;
+
+	if (!info)
+		return TDX_EXIT_FAIL;
+	err = c->topts.source == TDX_SRC_SIM ? tdx_source_open_sim(&src, c->sim_spec) :
+	      tdx_source_open_file(&src, c->replay_path);
+	if (err) {
+		fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());
+		free(info);
+		return TDX_EXIT_FAIL;
+	}
+	*info = *tdx_source_info(src);
+	tdx_source_close(src);
+
+	rc = cli_open(c, &s);
+	if (rc)
+		s = NULL;
+	else {
+		cli_install_signals();
+		rc = cli_collect(c, &cli_report_mix, s, &snap);
+	}
+	if (rc)
+		goto out;
+	if (c->json) {
+		struct json_object *o = cli_json_envelope(c, &snap, "report");
+		struct json_object *all = json_object_new_object();
+
+		json_object_object_add(o, "file", file_json(info));
+		for (int i = 0; reports[i]; i++)
+			json_object_object_add(all, reports[i]->name, reports[i]->json(c, &snap));
+		json_object_object_add(o, "reports", all);
+		cli_json_print(stdout, o);
+		json_object_put(o);
+	} else {
+		printf("%s: %s, host %s, kernel %s%s%s, %zu TD%s, %.3f s\n",
+		       c->topts.source == TDX_SRC_SIM ? c->sim_spec : c->replay_path,
+		       info->format, info->host[0] ? info->host : "?",
+		       info->kernel[0] ? info->kernel : "?",
+		       info->tdx_module[0] ? ", TDX module " : "", info->tdx_module,
+		       info->n_td, info->n_td == 1 ? "" : "s", cli_seconds(c));
+		for (int i = 0; reports[i]; i++) {
+			printf("\n==== %s ====\n", reports[i]->name);
+			reports[i]->text(stdout, c, &snap);
+		}
+	}
+	if (c->plot && cli_plot_lat(c, &snap))
+		rc = TDX_EXIT_FAIL;
+out:
+	free(info);
+	free(c->series);
+	c->series = NULL;
+	tdx_snapshot_free(&snap);
+	if (s)
+		tdx_close(s);
+	return rc;
+}
+
+static const struct argp_option report_options[] = {
+	{ "per-td", 'P', NULL, 0, "Latency histograms per TD and leaf", 0 },
+	{ "milliseconds", 'm', NULL, 0, "Histograms in milliseconds", 0 },
+	{ "top", 'n', "N", 0, "Rows of the top-N tables (default 10)", 0 },
+	{},
+};
+
+static error_t report_parse(int key, char *arg, struct argp_state *state)
+{
+	struct cli *c = state->input;
+	char *end;
+
+	switch (key) {
+	case 'P':
+		c->per_td = true;
+		break;
+	case 'm':
+		c->unit_div = 1000000;
+		c->unit_name = "msecs";
+		break;
+	case 'n':
+		c->top = (int)strtol(arg, &end, 10);
+		if (*end || c->top < 0 || c->top > 100000)
+			return cli_usage_error(state, "invalid -n '%s'", arg);
+		break;
+	case ARGP_KEY_ARG:
+		if (c->replay_path || c->sim_spec)
+			return cli_usage_error(state, "one FILE only");
+		c->replay_path = arg;
+		c->topts.replay_path = arg;
+		c->topts.source = TDX_SRC_REPLAY;
+		break;
+	case ARGP_KEY_END:
+		if (!c->replay_path && !c->sim_spec && !c->help_shown)
+			return cli_usage_error(state, "missing FILE");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp report_argp = {
+	.options = report_options,
+	.parser = report_parse,
+	.args_doc = "FILE",
+	.doc = "Print every report (stat, lat, ept, convert, mix, contention) of a "
+	       "tdxtrace record file or a trace-cmd trace.dat."
+	       "\v"
+	       "EXAMPLES:\n"
+	       "  tdxtrace report run.tdxrec\n"
+	       "  tdxtrace report trace.dat --json | jq '.reports.lat.leaves[].name'\n"
+	       "  tdxtrace report -P -p 4242 run.tdxrec",
+	.children = cli_children_source,
+};
+
+const struct cli_cmd cli_cmd_report = {
+	.name = "report",
+	.summary = "every report from a record file or trace.dat",
+	.argp = &report_argp,
+	.run = report_run,
+};

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * sim.c - `tdxtrace sim SCENARIO[:SEED]`: run the built-in simulator without
+ * BPF: write its event stream to a record file (-o), or print it decoded,
+ * one event per line (text, or JSON with --json).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "source.h"
+
+/* Field names of each event's arguments, in TP_PROTO order (events.h). */
+static const char *const arg_names[TDX_EV_MAX][TDX_EV_MAX_ARGS] = {
+	[TDX_EV_SEAMCALL] = { "leaf", "status", "tdr", "gpa", "level", "retries",
+			      "duration_ns" },
+	[TDX_EV_VP_ENTER] = { "vcpu", "status", "exit_reason", "duration_ns" },
+	[TDX_EV_EPT_VIOLATION] = { "vcpu", "gpa", "exit_qual", "private", "level",
+				   "retries", "result", "duration_ns" },
+	[TDX_EV_MAP_GPA] = { "vcpu", "gpa", "size", "to_shared" },
+	[TDX_EV_MAP_GPA_CHUNK] = { "vcpu", "gpa", "size", "to_shared", "hc_ret", "retry" },
+	[TDX_EV_MAP_GPA_DONE] = { "vcpu", "gpa", "size", "to_shared", "status", "chunks",
+				  "duration_ns" },
+	[TDX_EV_FROZEN_RETRY] = { "vcpu", "gfn", "level", "mirror" },
+	[TDX_EV_SPTE_FROZEN] = { "gfn", "level", "mirror", "held_ns", "result" },
+	[TDX_EV_HUGEPAGE_MIXED] = { "gfn", "level", "mixed" },
+	[TDX_EV_PRIVATE_MAP] = { "gfn", "level", "mapped" },
+};
+
+/* Signed (int, s64) arguments: carried sign-extended, printed signed. */
+static bool arg_signed(int kind, int i)
+{
+	switch (kind) {
+	case TDX_EV_SEAMCALL:		return i == TDX_SEAMCALL_ARG_LEVEL;
+	case TDX_EV_EPT_VIOLATION:	return i == TDX_EPT_ARG_LEVEL || i == TDX_EPT_ARG_RESULT;
+	case TDX_EV_MAP_GPA_CHUNK:	return i == TDX_MAP_CHUNK_ARG_HC_RET;
+	case TDX_EV_FROZEN_RETRY:	return i == TDX_FROZEN_RETRY_ARG_LEVEL;
+	case TDX_EV_SPTE_FROZEN:
+		return i == TDX_SPTE_FROZEN_ARG_LEVEL || i == TDX_SPTE_FROZEN_ARG_RESULT;
+	case TDX_EV_HUGEPAGE_MIXED:	return i == TDX_MIXED_ARG_LEVEL;
+	case TDX_EV_PRIVATE_MAP:	return i == TDX_PRIVATE_MAP_ARG_LEVEL;
+	}
+	return false;
+}
+
+static bool arg_hex(int kind, int i)
+{
+	const char *n = arg_names[kind][i];
+
+	return n && (!strcmp(n, "gpa") || !strcmp(n, "gfn") || !strcmp(n, "tdr") ||
+		     !strcmp(n, "exit_qual") || (!strcmp(n, "status") && kind != TDX_EV_MAP_GPA_DONE));
+}
+
+const char *cli_event_arg_name(int kind, int i)
+{
+	if (kind <= TDX_EV_NONE || kind >= TDX_EV_MAX || i < 0 || i >= TDX_EV_MAX_ARGS)
+		return NULL;
+	return arg_names[kind][i];
+}
+
+void cli_print_event(FILE *f, const struct tdx_event *ev, __u64 start_ns)
+{
+	int nargs = ev->nargs < TDX_EV_MAX_ARGS ? ev->nargs : TDX_EV_MAX_ARGS;
+
+	fprintf(f, "%14.9f %7u %7u %3u %s:%s", ev->ts_ns >= start_ns ?
+		(double)(ev->ts_ns - start_ns) / 1e9 : 0.0, ev->pid, ev->tid, ev->cpu,
+		tdx_event_system(ev->kind) ? tdx_event_system(ev->kind) : "?",
+		tdx_event_name(ev->kind) ? tdx_event_name(ev->kind) : "?");
+	for (int i = 0; i < nargs; i++) {
+		const char *n = cli_event_arg_name(ev->kind, i);
+		__u64 v = ev->args[i];
+
+		fprintf(f, " %s=", n ? n : "?");
+		if (ev->kind == TDX_EV_SEAMCALL && i == TDX_SEAMCALL_ARG_LEAF) {
+			const char *ln = tdx_leaf_name((__u32)(v & TDX_LEAF_NR_MASK));
+
+			fprintf(f, "%s", ln ? ln : "?");
+			if (v >> TDX_LEAF_VERSION_SHIFT)
+				fprintf(f, ".v%llu", (unsigned long long)(v >> TDX_LEAF_VERSION_SHIFT));
+		} else if ((ev->kind == TDX_EV_SEAMCALL && i == TDX_SEAMCALL_ARG_STATUS) ||
+			   (ev->kind == TDX_EV_VP_ENTER && i == TDX_VP_ENTER_ARG_STATUS)) {
+			const char *sn = tdx_status_name(v);
+
+			if (sn)
+				fprintf(f, "%s", sn);
+			else
+				fprintf(f, "%#llx", (unsigned long long)v);
+		} else if (arg_signed(ev->kind, i)) {
+			fprintf(f, "%lld", (long long)v);
+		} else if (arg_hex(ev->kind, i)) {
+			fprintf(f, "%#llx", (unsigned long long)v);
+		} else {
+			fprintf(f, "%llu", (unsigned long long)v);
+		}
+	}
+	fputc('\n', f);
+}
+
+struct json_object *cli_json_event(const struct tdx_event *ev)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *a = json_object_new_object();
+	int nargs = ev->nargs < TDX_EV_MAX_ARGS ? ev->nargs : TDX_EV_MAX_ARGS;
+	char full[64];
+
+	snprintf(full, sizeof(full), "%s:%s",
+		 tdx_event_system(ev->kind) ? tdx_event_system(ev->kind) : "?",
+		 tdx_event_name(ev->kind) ? tdx_event_name(ev->kind) : "?");
+	json_object_object_add(o, "ts_ns", cli_json_u64(ev->ts_ns));
+	json_object_object_add(o, "pid", cli_json_u64(ev->pid));
+	json_object_object_add(o, "tid", cli_json_u64(ev->tid));
+	json_object_object_add(o, "cpu", cli_json_u64(ev->cpu));
+	json_object_object_add(o, "event", json_object_new_string(full));
+	for (int i = 0; i < nargs; i++) {
+		const char *n = cli_event_arg_name(ev->kind, i);
+		char tmp[16];
+
+		if (!n) {
+			snprintf(tmp, sizeof(tmp), "arg%d", i);
+			n = tmp;
+		}
+		json_object_object_add(a, n, arg_signed(ev->kind, i) ?
+				       json_object_new_int64((__s64)ev->args[i]) :
+				       cli_json_u64(ev->args[i]));
+	}
+	json_object_object_add(o, "args", a);
+	if (ev->kind == TDX_EV_SEAMCALL && nargs > TDX_SEAMCALL_ARG_STATUS) {
+		const char *ln = tdx_leaf_name((__u32)(ev->args[0] & TDX_LEAF_NR_MASK));
+		const char *sn = tdx_status_name(ev->args[1]);
+
+		json_object_object_add(o, "leaf_name", json_object_new_string(ln ? ln : "?"));
+		json_object_object_add(o, "status_class", json_object_new_string(
+					       tdx_status_class_name(tdx_status_class(ev->args[1]))));
+		if (sn)
+			json_object_object_add(o, "status_name", json_object_new_string(sn));
+	}
+	return o;
+}
+
+/* ------------------------------------------------------------ command */
+
+enum { OPT_LIST = 0x200 };
+
+static const struct argp_option sim_options[] = {
+	{ "output", 'o', "FILE", 0, "Write a tdxtrace record file instead of printing", 0 },
+	{ "events", 'N', "N", 0, "Stop after N events", 0 },
+	{ "duration", 'd', "DURATION", 0, "Stop after DURATION of simulated time", 0 },
+	{ "list", OPT_LIST, NULL, 0, "List the scenarios", 0 },
+	{},
+};
+
+static bool list_only;
+
+static error_t sim_parse(int key, char *arg, struct argp_state *state)
+{
+	struct cli *c = state->input;
+	long long v;
+	char *end;
+
+	switch (key) {
+	case 'o':
+		c->out_path = arg;
+		break;
+	case 'N':
+		c->max_events = strtol(arg, &end, 10);
+		if (*end || c->max_events <= 0)
+			return cli_usage_error(state, "invalid event count '%s'", arg);
+		break;
+	case 'd':
+		v = cli_parse_duration(arg, "s");
+		if (v <= 0)
+			return cli_usage_error(state, "invalid duration '%s'", arg);
+		c->duration_ns = (__u64)v;
+		break;
+	case OPT_LIST:
+		list_only = true;
+		break;
+	case ARGP_KEY_ARG:
+		if (c->sim_spec)
+			return cli_usage_error(state, "unexpected argument '%s'", arg);
+		c->sim_spec = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!c->sim_spec && !list_only && !c->help_shown)
+			return cli_usage_error(state, "missing SCENARIO");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp sim_argp = {
+	.options = sim_options,
+	.parser = sim_parse,
+	.args_doc = "SCENARIO[:SEED][,key=val...]",
+	.doc = "Run the calibrated simulator (no BPF, no privileges): print its "
+	       "events decoded, or write them to a record file that every command "
+	       "reads with --replay.  Its figures are assumptions unless calibrated "
+	       "(docs/sources.md)."
+	       "\v"
+	       "EXAMPLES:\n"
+	       "  tdxtrace sim --list\n"
+	       "  tdxtrace sim steady:42 -N 20       # the first 20 events\n"
+	       "  tdxtrace sim boot -o boot.tdxrec   # then: tdxtrace report boot.tdxrec\n"
+	       "  tdxtrace sim contention -d 1s --json | jq .event",
+	.children = cli_children_output,
+};
+
+static int sim_run(struct cli *c)
+{
+	struct tdx_source *src = NULL;
+	struct tdx_rec *rec = NULL;
+	struct tdx_event ev;
+	__u64 start = 0, n = 0;
+	int err, rc = TDX_EXIT_OK;
+
+	if (list_only) {
+		for (int i = 0; tdx_sim_scenarios[i]; i++)
+			printf("%s\n", tdx_sim_scenarios[i]);
+		return TDX_EXIT_OK;
+	}
+	err = tdx_source_open_sim(&src, c->sim_spec);
+	if (err) {
+		fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());
+		return err == -EINVAL ? TDX_EXIT_USAGE : TDX_EXIT_FAIL;
+	}
+	if (c->out_path) {
+		rec = tdx_rec_open(c->out_path, tdx_source_info(src), NULL);
+		if (!rec) {
+			fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());
+			tdx_source_close(src);
+			return TDX_EXIT_FAIL;
+		}
+	}
+	cli_install_signals();
+	while (!cli_stop && (!c->max_events || n < (__u64)c->max_events)) {
+		err = tdx_source_next(src, &ev);
+		if (err == 0)
+			break;
+		if (err < 0) {
+			fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());
+			rc = TDX_EXIT_FAIL;
+			break;
+		}
+		if (!n)
+			start = tdx_source_info(src)->start_ns ? tdx_source_info(src)->start_ns :
+				ev.ts_ns;
+		if (c->duration_ns && ev.ts_ns - start >= c->duration_ns)
+			break;
+		n++;
+		if (rec) {
+			err = tdx_rec_write(rec, &ev, 1);
+			if (err < 0) {
+				fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());
+				rc = TDX_EXIT_FAIL;
+				break;
+			}
+		} else if (c->json) {
+			struct json_object *o = cli_json_event(&ev);
+
+			printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+			json_object_put(o);
+		} else {
+			cli_print_event(stdout, &ev, start);
+		}
+	}
+	if (rec) {
+		if (rc) {
+			tdx_rec_abort(rec);
+		} else if (tdx_rec_close(rec)) {
+			fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());
+			rc = TDX_EXIT_FAIL;
+		} else {
+			fprintf(stderr, "%s: wrote %llu events to %s\n", c->prog,
+				(unsigned long long)n, c->out_path);
+		}
+	}
+	tdx_source_close(src);
+	return rc;
+}
+
+const struct cli_cmd cli_cmd_sim = {
+	.name = "sim",
+	.summary = "print the simulator's events, or write them to a record file",
+	.argp = &sim_argp,
+	.run = sim_run,
+};

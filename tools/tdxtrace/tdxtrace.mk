@@ -1,0 +1,32 @@
+# tdxtrace: the `tdxtrace <command>` tool (issue 4).
+#
+#   $(O)/bin/tdxtrace          the tool
+#   $(O)/lib/libtdxcli.a       its objects but main.o: the report renderers and
+#                              option parsers, linked by the tests in tests/cli
+#   docs/man/tdxtrace.8        installed by `make install`
+TDXTRACE_SRCS := $(sort $(wildcard tools/tdxtrace/*.c))
+TDXTRACE_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(TDXTRACE_SRCS))
+TDXCLI_OBJS   := $(filter-out %/main.o,$(TDXTRACE_OBJS))
+TDXCLI_LIB    := $(O)/lib/libtdxcli.a
+TDXTRACE_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c) -lm
+
+# The tool needs the loader (issue 6); until tools/lib/loader.c is in the
+# tree only the CLI archive and its unit test are built.
+ifneq ($(wildcard tools/lib/loader.c),)
+BINS += $(O)/bin/tdxtrace
+CHECK_DEPS += $(O)/bin/tdxtrace
+endif
+MAN_PAGES += docs/man/tdxtrace.8
+
+$(O)/bin/tdxtrace: $(TDXTRACE_OBJS) $(LIBTDX)
+	$(call link,$(TDXTRACE_OBJS),$(TDXTRACE_LIBS))
+
+$(TDXCLI_LIB): $(TDXCLI_OBJS)
+	$(call msg,AR,$@)
+	$(Q)mkdir -p $(@D) && rm -f $@ && ar rcs $@ $^
+
+# tests/cli/test_*.c link libtdxcli.a before libtdxtrace (tests/tests.mk links
+# the test object and libtdxtrace; these add the CLI archive and json-c).
+TDXCLI_TESTS := $(patsubst tests/cli/%.c,$(O)/tests/%,$(wildcard tests/cli/test_*.c))
+$(TDXCLI_TESTS): $(TDXCLI_LIB)
+$(TDXCLI_TESTS): LDLIBS += $(TDXCLI_LIB) $(LIBTDX) $(PKG_LIBS) $(TDXTRACE_LIBS)
