@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aggbench.bpf.c - the aggregation functions on a real, high-rate
+ * tracepoint of any kernel (raw_tp/sys_enter), for `make bench`.
+ *
+ * sys_enter has two arguments (regs, id); each program builds an event of
+ * its kind from those two and calls the same tdx_handle() the tdxtrace
+ * programs call.  bench_count does only what every program must do (the
+ * pid check and one per-CPU counter), so "aggregation minus count" is the
+ * added cost of the aggregation itself.
+ */
+#include "tdx_agg.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile __u32 bench_tgid = 0;
+
+static __always_inline bool mine(void)
+{
+	return (bpf_get_current_pid_tgid() >> 32) == bench_tgid;
+}
+
+SEC("raw_tp/sys_enter")
+int bench_count(__u64 *ctx)
+{
+	struct tdx_counters *c;
+
+	if (!mine())
+		return 0;
+	c = counters();
+	if (c)
+		c->events[TDX_EV_NONE]++;
+	return 0;
+}
+
+/*
+ * Arguments derived from (regs, id): a few distinct keys and spread
+ * latencies, so the hashes and histograms do real work.
+ */
+static __always_inline int bench_ev(__u64 *ctx, __u32 kind, __u32 nargs)
+{
+	struct tdx_event ev;
+	__u64 regs = ctx[0], id = ctx[1];
+	__u64 v = (regs >> 3) ^ (id * 0x9e3779b97f4a7c15ULL);
+	__u64 dur = 500 + (v & 0xffff);
+
+	live_event(&ev, kind, nargs, 0);
+	ev.args[0] = id;
+	ev.args[1] = v;
+	ev.args[2] = v >> 7;
+	ev.args[3] = v & 1;
+	ev.args[4] = 1 + (v & 1);
+	ev.args[5] = v & 3;
+	ev.args[6] = dur;
+	ev.args[7] = dur;
+	switch (kind) {
+	case TDX_EV_SEAMCALL:
+		ev.args[TDX_SEAMCALL_ARG_LEAF] = TDX_LEAF_MEM_PAGE_AUG;
+		ev.args[TDX_SEAMCALL_ARG_STATUS] = (v & 7) ? 0 :
+			0x8000020000000000ULL;
+		break;
+	case TDX_EV_VP_ENTER:
+		ev.args[TDX_VP_ENTER_ARG_EXIT_REASON] = 48;
+		ev.args[TDX_VP_ENTER_ARG_DURATION] = dur;
+		break;
+	case TDX_EV_HUGEPAGE_MIXED:
+		ev.args[TDX_MIXED_ARG_GFN] = (v & 0xf) << 9;
+		ev.args[TDX_MIXED_ARG_LEVEL] = TDX_PG_LEVEL_2M;
+		ev.args[TDX_MIXED_ARG_MIXED] = (v >> 4) & 1;
+		break;
+	case TDX_EV_PRIVATE_MAP:
+		ev.args[TDX_PRIVATE_MAP_ARG_GFN] = v & 0xffff;
+		ev.args[TDX_PRIVATE_MAP_ARG_LEVEL] = TDX_PG_LEVEL_4K;
+		ev.args[TDX_PRIVATE_MAP_ARG_MAPPED] = (v >> 5) & 1;
+		break;
+	}
+	tdx_handle(&ev);
+	return 0;
+}
+
+#define BENCH_PROG(name, kind, nargs)				\
+SEC("raw_tp/sys_enter")						\
+int bench_##name(__u64 *ctx)					\
+{								\
+	if (!mine())						\
+		return 0;					\
+	return bench_ev(ctx, kind, nargs);			\
+}
+
+BENCH_PROG(seamcall,	TDX_EV_SEAMCALL,	7)
+BENCH_PROG(vp_enter,	TDX_EV_VP_ENTER,	4)
+BENCH_PROG(ept,		TDX_EV_EPT_VIOLATION,	8)
+BENCH_PROG(map_gpa_done, TDX_EV_MAP_GPA_DONE,	7)
+BENCH_PROG(spte_frozen,	TDX_EV_SPTE_FROZEN,	5)
+BENCH_PROG(mixed,	TDX_EV_HUGEPAGE_MIXED,	3)
+BENCH_PROG(private_map,	TDX_EV_PRIVATE_MAP,	3)

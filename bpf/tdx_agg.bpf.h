@@ -1,0 +1,631 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tdx_agg.bpf.h - the in-kernel aggregation shared by every BPF object.
+ *
+ * One static __noinline function per event kind takes the TD key (pid) and
+ * the u64 argument array of include/tdxtrace/events.h and updates the maps of
+ * include/tdxtrace/maps.h.  Every producer calls the same functions:
+ *
+ *   - tp_btf / raw_tp programs on the tdxtrace tracepoints (tdxtrace.bpf.c),
+ *   - the fentry/fexit fallback, which builds the same arrays,
+ *   - the user ring buffer drain (replay, simulator, tdx_feed()),
+ *   - the benchmark programs on sys_enter (aggbench.bpf.c).
+ *
+ * Hot statistics live in per-CPU hashes (no lock, no atomics); the hugepage
+ * range state is one global hash updated with atomics so that the mixed flag
+ * and the 4K count of a range are exact across CPUs.  Every failed insert is
+ * counted in counters.dropped[map], every ring buffer reserve failure in
+ * counters.lost.
+ */
+#ifndef TDX_AGG_BPF_H
+#define TDX_AGG_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "tdxtrace/events.h"
+#include "tdxtrace/leaves.h"
+#include "tdxtrace/hist.h"
+#include "tdxtrace/maps.h"
+
+#ifndef E2BIG
+#define E2BIG	7
+#endif
+#ifndef EEXIST
+#define EEXIST	17
+#endif
+
+/* ------------------------------------------------------------ rodata knobs */
+/* Set by the loader between open and load. */
+const volatile __u32 filter_pids[16] = {};	/* TDX_FILTER_MAX_PIDS */
+const volatile __u32 filter_npids = 0;
+const volatile __u64 filter_leaf_mask[TDX_LEAF_MAX / 64] = {};
+const volatile __u32 filter_leaves = 0;		/* leaf mask in use */
+const volatile __u64 filter_min_lat_ns = 0;
+const volatile __u32 stream_enabled = 0;
+const volatile __u32 stream_sample_every = 1;
+
+/* -------------------------------------------------------------------- maps */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, TDX_MAX_TD_LEAVES);
+	__type(key, struct tdx_leaf_key);
+	__type(value, struct tdx_leaf_stats);
+} tdx_leaf SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, TDX_MAX_TDS);
+	__type(key, __u32);
+	__type(value, struct tdx_vp_stats);
+} tdx_vp SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, TDX_MAX_TDS);
+	__type(key, __u32);
+	__type(value, struct tdx_ept_stats);
+} tdx_ept SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, TDX_MAX_EPT_GFNS);
+	__type(key, struct tdx_ept_gfn_key);
+	__type(value, struct tdx_ept_gfn_stats);
+} tdx_ept_gfn SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, TDX_MAX_TDS);
+	__type(key, __u32);
+	__type(value, struct tdx_map_stats);
+} tdx_mapgpa SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, TDX_MAX_TDS * 8);
+	__type(key, struct tdx_frozen_key);
+	__type(value, struct tdx_frozen_stats);
+} tdx_frozen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, TDX_MAX_TDS);
+	__type(key, __u32);
+	__type(value, struct tdx_mix_stats);
+} tdx_mix SEC(".maps");
+
+/* Global (not per-CPU): the state of a 2M/1G range must be one value. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TDX_MAX_MIX_RANGES);
+	__type(key, struct tdx_range_key);
+	__type(value, struct tdx_range_state);
+} tdx_range SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tdx_counters);
+} tdx_counters SEC(".maps");
+
+/* Optional event stream (record, tdxtop's event view); sized by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} tdx_stream SEC(".maps");
+
+/* Zero values for first inserts (too big for the 512-byte BPF stack). */
+static const struct tdx_leaf_stats zero_leaf;
+static const struct tdx_vp_stats zero_vp;
+static const struct tdx_ept_stats zero_ept;
+static const struct tdx_ept_gfn_stats zero_gfn;
+static const struct tdx_map_stats zero_map;
+static const struct tdx_frozen_stats zero_frozen;
+static const struct tdx_mix_stats zero_mix;
+static const struct tdx_range_state zero_range;
+
+/* Return codes of the aggregation functions. */
+#define AGG_OK		0
+#define AGG_FILTERED	1
+#define AGG_BAD		2
+
+/* ----------------------------------------------------------------- helpers */
+static __always_inline struct tdx_counters *counters(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&tdx_counters, &zero);
+}
+
+static __always_inline void count_drop(__u32 map_id)
+{
+	struct tdx_counters *c = counters();
+
+	if (c && map_id < TDX_MAP_ID_MAX)
+		c->dropped[map_id]++;
+}
+
+/*
+ * Find or create the value of key; a full map (or any other insert failure)
+ * is counted in counters.dropped[map_id] and returns NULL.
+ */
+static __always_inline void *lookup_or_init(void *map, const void *key,
+					    const void *zero, __u32 map_id)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+	long err;
+
+	if (v)
+		return v;
+	err = bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		count_drop(map_id);
+		return NULL;
+	}
+	v = bpf_map_lookup_elem(map, key);
+	if (!v)
+		count_drop(map_id);
+	return v;
+}
+
+/*
+ * Index masked so the verifier sees the bound even where the compiler
+ * proved it and dropped a check (n: power of two).
+ */
+#define BOUNDED(x, n) ({ __u32 __x = (x); asm volatile("" : "+r"(__x)); __x & ((n) - 1); })
+
+/* Histogram slot with a bound the verifier can see. */
+static __always_inline __u32 hist_slot(__u64 v)
+{
+	__u32 s = tdx_hist_slot(v);
+
+	return s < TDX_HIST_SLOTS ? s : TDX_HIST_SLOTS - 1;
+}
+
+#define HIST_ADD(h, v) do {						\
+	__u32 __s = hist_slot(v);					\
+	if (__s < TDX_HIST_SLOTS)					\
+		(h)[__s]++;						\
+} while (0)
+
+static __always_inline bool below_min_lat(__u64 ns)
+{
+	return filter_min_lat_ns && ns < filter_min_lat_ns;
+}
+
+static __always_inline bool pid_allowed(__u32 pid)
+{
+	__u32 i;
+
+	if (!filter_npids)
+		return true;
+	for (i = 0; i < 16; i++) {
+		if (i >= filter_npids)
+			break;
+		if (filter_pids[i] == pid)
+			return true;
+	}
+	return false;
+}
+
+/* PG_LEVEL_* as an index of the [TDX_PG_LEVEL_MAX] arrays, 0 if out of range. */
+static __always_inline __u32 level_idx(__u64 level)
+{
+	return level < TDX_PG_LEVEL_MAX ? (__u32)level : 0;
+}
+
+/* ------------------------------------------------------------ aggregations */
+
+static __noinline int agg_seamcall(__u32 pid, const __u64 *args)
+{
+	struct tdx_leaf_key key = { .pid = pid };
+	struct tdx_leaf_stats *v;
+	__u64 leaf = args[TDX_SEAMCALL_ARG_LEAF];
+	__u64 dur = args[TDX_SEAMCALL_ARG_DURATION];
+	__u32 nr = (__u32)(leaf & TDX_LEAF_NR_MASK), cls;
+
+	if (filter_leaves) {
+		if (nr >= TDX_LEAF_MAX)
+			return AGG_FILTERED;
+		if (!(filter_leaf_mask[(nr / 64) & 1] & (1ULL << (nr % 64))))
+			return AGG_FILTERED;
+	}
+	if (below_min_lat(dur))
+		return AGG_FILTERED;
+
+	key.leaf = nr;
+	v = lookup_or_init(&tdx_leaf, &key, &zero_leaf, TDX_MAP_LEAF);
+	if (!v)
+		return AGG_OK;
+	if (!v->count || dur < v->min_ns)
+		v->min_ns = dur;
+	if (dur > v->max_ns)
+		v->max_ns = dur;
+	v->count++;
+	v->sum_ns += dur;
+	v->retries += (__u32)args[TDX_SEAMCALL_ARG_RETRIES];
+	cls = tdx_status_class(args[TDX_SEAMCALL_ARG_STATUS]);
+	if (cls < TDX_SC_MAX)
+		v->status[cls]++;
+	v->last_version = leaf >> TDX_LEAF_VERSION_SHIFT;
+	HIST_ADD(v->hist, dur);
+	return AGG_OK;
+}
+
+static __noinline int agg_vp_enter(__u32 pid, const __u64 *args)
+{
+	struct tdx_vp_stats *v;
+	__u64 dur = args[TDX_VP_ENTER_ARG_DURATION];
+	__u32 reason = (__u32)args[TDX_VP_ENTER_ARG_EXIT_REASON] & 0xffff, cls;
+
+	v = lookup_or_init(&tdx_vp, &pid, &zero_vp, TDX_MAP_VP);
+	if (!v)
+		return AGG_OK;
+	v->count++;
+	v->sum_ns += dur;
+	if (dur > v->max_ns)
+		v->max_ns = dur;
+	cls = tdx_status_class(args[TDX_VP_ENTER_ARG_STATUS]);
+	if (cls < TDX_SC_MAX)
+		v->status[cls]++;
+	if (reason >= TDX_EXIT_REASON_SLOTS)
+		reason = TDX_EXIT_REASON_SLOTS - 1;
+	v->exit_reason[reason]++;
+	HIST_ADD(v->hist, dur);
+	return AGG_OK;
+}
+
+static __noinline int agg_ept_violation(__u32 pid, const __u64 *args)
+{
+	struct tdx_ept_gfn_key gkey = { .pid = pid };
+	struct tdx_ept_gfn_stats *g;
+	struct tdx_ept_stats *v;
+	__u64 dur = args[TDX_EPT_ARG_DURATION];
+	__u64 retries = (__u32)args[TDX_EPT_ARG_RETRIES];
+	__s64 result = (__s64)args[TDX_EPT_ARG_RESULT];
+	__u32 priv = args[TDX_EPT_ARG_PRIVATE] ? 1 : 0, rs, rslot;
+
+	if (below_min_lat(dur))
+		return AGG_FILTERED;
+
+	v = lookup_or_init(&tdx_ept, &pid, &zero_ept, TDX_MAP_EPT);
+	if (v) {
+		v->count[priv]++;
+		v->sum_ns += dur;
+		if (dur > v->max_ns)
+			v->max_ns = dur;
+		v->retries += retries;
+		rslot = tdx_retry_slot(retries);
+		if (rslot < TDX_RETRY_SLOTS)
+			v->retry_hist[rslot]++;
+		/* RET_PF_* 0..6; -errno and unknown values go to the error slot */
+		rs = result >= 0 && result < TDX_EPT_RESULT_ERR ?
+			(__u32)result : TDX_EPT_RESULT_ERR;
+		if (rs < TDX_EPT_RESULT_MAX)
+			v->result[rs]++;
+		v->level[BOUNDED(level_idx(args[TDX_EPT_ARG_LEVEL]), 4)]++;
+		HIST_ADD(v->hist, dur);
+	}
+
+	gkey.private = priv;
+	gkey.gfn = args[TDX_EPT_ARG_GPA] >> 12;
+	g = lookup_or_init(&tdx_ept_gfn, &gkey, &zero_gfn, TDX_MAP_EPT_GFN);
+	if (g) {
+		g->count++;
+		g->sum_ns += dur;
+		if (dur > g->max_ns)
+			g->max_ns = dur;
+		g->retries += retries;
+	}
+	return AGG_OK;
+}
+
+static __noinline int agg_map_gpa(__u32 pid, const __u64 *args)
+{
+	struct tdx_map_stats *v;
+	__u32 dir = args[TDX_MAP_GPA_ARG_TO_SHARED] ? 1 : 0;
+
+	v = lookup_or_init(&tdx_mapgpa, &pid, &zero_map, TDX_MAP_MAPGPA);
+	if (!v)
+		return AGG_OK;
+	v->requests[dir]++;
+	v->req_bytes[dir] += args[TDX_MAP_GPA_ARG_SIZE];
+	return AGG_OK;
+}
+
+static __noinline int agg_map_gpa_chunk(__u32 pid, const __u64 *args)
+{
+	struct tdx_map_stats *v;
+
+	v = lookup_or_init(&tdx_mapgpa, &pid, &zero_map, TDX_MAP_MAPGPA);
+	if (!v)
+		return AGG_OK;
+	v->chunks++;
+	v->chunk_bytes += args[TDX_MAP_CHUNK_ARG_SIZE];
+	if (args[TDX_MAP_CHUNK_ARG_RETRY])
+		v->chunk_retries++;
+	else if (args[TDX_MAP_CHUNK_ARG_HC_RET])
+		v->chunk_errors++;
+	return AGG_OK;
+}
+
+static __noinline int agg_map_gpa_done(__u32 pid, const __u64 *args)
+{
+	struct tdx_map_stats *v;
+	__u64 dur = args[TDX_MAP_DONE_ARG_DURATION];
+	__u64 st = args[TDX_MAP_DONE_ARG_STATUS];
+	__u32 dir = args[TDX_MAP_DONE_ARG_TO_SHARED] ? 1 : 0, cls;
+
+	if (below_min_lat(dur))
+		return AGG_FILTERED;
+	v = lookup_or_init(&tdx_mapgpa, &pid, &zero_map, TDX_MAP_MAPGPA);
+	if (!v)
+		return AGG_OK;
+	v->done[dir]++;
+	v->done_bytes[dir] += args[TDX_MAP_DONE_ARG_SIZE];
+	if (st == TDVMCALL_STATUS_SUCCESS)
+		cls = TDX_MAP_DONE_SUCCESS;
+	else if (st == TDVMCALL_STATUS_RETRY)
+		cls = TDX_MAP_DONE_RETRY;
+	else if (st == TDVMCALL_STATUS_INVALID_OPERAND)
+		cls = TDX_MAP_DONE_INVALID;
+	else
+		cls = TDX_MAP_DONE_OTHER;
+	v->done_status[BOUNDED(cls, 4)]++;
+	v->sum_ns += dur;
+	if (dur > v->max_ns)
+		v->max_ns = dur;
+	HIST_ADD(v->hist, dur);
+	return AGG_OK;
+}
+
+static __noinline int agg_frozen_retry(__u32 pid, const __u64 *args)
+{
+	struct tdx_frozen_key key = {
+		.pid = pid,
+		.level = (__u16)args[TDX_FROZEN_RETRY_ARG_LEVEL],
+		.mirror = args[TDX_FROZEN_RETRY_ARG_MIRROR] ? 1 : 0,
+	};
+	struct tdx_frozen_stats *v;
+
+	v = lookup_or_init(&tdx_frozen, &key, &zero_frozen, TDX_MAP_FROZEN);
+	if (v)
+		v->retries++;
+	return AGG_OK;
+}
+
+static __noinline int agg_spte_frozen(__u32 pid, const __u64 *args)
+{
+	struct tdx_frozen_key key = {
+		.pid = pid,
+		.level = (__u16)args[TDX_SPTE_FROZEN_ARG_LEVEL],
+		.mirror = args[TDX_SPTE_FROZEN_ARG_MIRROR] ? 1 : 0,
+	};
+	struct tdx_frozen_stats *v;
+	__u64 held = args[TDX_SPTE_FROZEN_ARG_HELD];
+
+	v = lookup_or_init(&tdx_frozen, &key, &zero_frozen, TDX_MAP_FROZEN);
+	if (!v)
+		return AGG_OK;
+	v->frozen++;
+	if ((__u32)args[TDX_SPTE_FROZEN_ARG_RESULT])
+		v->errors++;
+	v->held_sum_ns += held;
+	if (held > v->held_max_ns)
+		v->held_max_ns = held;
+	HIST_ADD(v->hist, held);
+	return AGG_OK;
+}
+
+static __always_inline struct tdx_mix_stats *mix_stats(__u32 pid)
+{
+	return lookup_or_init(&tdx_mix, &pid, &zero_mix, TDX_MAP_MIX);
+}
+
+/*
+ * kvm_mmu_hugepage_mixed: flip the range's global mixed flag atomically; the
+ * old value says whether this was a transition or a redundant event.  A 2M
+ * range that becomes (un)mixed moves its 4K private mappings in (out of)
+ * private_4k_in_mixed, so that gauge is exact at any time.
+ */
+static __noinline int agg_hugepage_mixed(__u32 pid, const __u64 *args)
+{
+	struct tdx_range_key key = { .pid = pid };
+	struct tdx_range_state *st;
+	struct tdx_mix_stats *v;
+	__u64 level = args[TDX_MIXED_ARG_LEVEL];
+	__u32 mixed = args[TDX_MIXED_ARG_MIXED] ? 1 : 0, old, lv;
+
+	if (level != TDX_PG_LEVEL_2M && level != TDX_PG_LEVEL_1G)
+		return AGG_BAD;
+	lv = BOUNDED((__u32)level, 4);
+	key.level = lv;
+	key.gfn = args[TDX_MIXED_ARG_GFN];
+	st = lookup_or_init(&tdx_range, &key, &zero_range, TDX_MAP_RANGE);
+	v = mix_stats(pid);
+	if (!st)
+		return AGG_OK;
+	old = __sync_lock_test_and_set(&st->mixed, mixed);
+	if (!v)
+		return AGG_OK;
+	if (old == mixed) {
+		v->redundant++;
+		return AGG_OK;
+	}
+	if (mixed) {
+		v->to_mixed[lv]++;
+		v->mixed_live[lv]++;
+		if (lv == TDX_PG_LEVEL_2M)
+			v->private_4k_in_mixed += st->mapped_4k;
+	} else {
+		v->to_unmixed[lv]++;
+		v->mixed_live[lv]--;
+		if (lv == TDX_PG_LEVEL_2M)
+			v->private_4k_in_mixed -= st->mapped_4k;
+	}
+	return AGG_OK;
+}
+
+/*
+ * kvm_mmu_private_map: count private mappings by level; a 4K mapping also
+ * counts in its 2M range (atomically), and in private_4k_in_mixed while that
+ * range is mixed.  An unmap of a 4K page the range never counted (tracing
+ * started after it was mapped) leaves the range count at 0.
+ */
+static __noinline int agg_private_map(__u32 pid, const __u64 *args)
+{
+	struct tdx_range_key key = { .pid = pid, .level = TDX_PG_LEVEL_2M };
+	struct tdx_range_state *st;
+	struct tdx_mix_stats *v;
+	__u64 level = args[TDX_PRIVATE_MAP_ARG_LEVEL];
+	__u32 mapped = args[TDX_PRIVATE_MAP_ARG_MAPPED] ? 1 : 0, old;
+	__u32 lv = BOUNDED(level_idx(level), 4);
+
+	v = mix_stats(pid);
+	if (v) {
+		if (mapped) {
+			v->maps++;
+			v->private_live[lv]++;
+		} else {
+			v->unmaps++;
+			v->private_live[lv]--;
+		}
+	}
+	if (level != TDX_PG_LEVEL_4K)
+		return AGG_OK;
+
+	key.gfn = args[TDX_PRIVATE_MAP_ARG_GFN] & ~511ULL;
+	st = lookup_or_init(&tdx_range, &key, &zero_range, TDX_MAP_RANGE);
+	if (!st)
+		return AGG_OK;
+	if (mapped) {
+		__sync_fetch_and_add(&st->mapped_4k, 1);
+	} else {
+		old = __sync_fetch_and_add(&st->mapped_4k, -1);
+		if (!old) {
+			__sync_fetch_and_add(&st->mapped_4k, 1);
+			return AGG_OK;
+		}
+	}
+	if (v && st->mixed) {
+		if (mapped)
+			v->private_4k_in_mixed++;
+		else
+			v->private_4k_in_mixed--;
+	}
+	return AGG_OK;
+}
+
+/* ------------------------------------------------------------ dispatching */
+
+static __always_inline void stream_event(struct tdx_event *ev,
+					 struct tdx_counters *c)
+{
+	struct tdx_event *out;
+	__u32 every = stream_sample_every;
+
+	if (every > 1 && (c->streamed + c->sampled_out + c->lost) % every) {
+		c->sampled_out++;
+		return;
+	}
+	out = bpf_ringbuf_reserve(&tdx_stream, sizeof(*out), 0);
+	if (!out) {
+		c->lost++;
+		return;
+	}
+	__builtin_memcpy(out, ev, sizeof(*out));
+	bpf_ringbuf_submit(out, 0);
+	c->streamed++;
+}
+
+/*
+ * One event, whatever produced it.  ev->args holds the tracepoint's
+ * arguments; ev->pid is the TD.  Returns AGG_*.
+ */
+static __always_inline int tdx_handle(struct tdx_event *ev)
+{
+	struct tdx_counters *c = counters();
+	__u32 kind = ev->kind;
+	int r;
+
+	if (!c)
+		return AGG_BAD;
+	if (!pid_allowed(ev->pid)) {
+		c->filtered++;
+		return AGG_FILTERED;
+	}
+	switch (kind) {
+	case TDX_EV_SEAMCALL:
+		r = agg_seamcall(ev->pid, ev->args);
+		break;
+	case TDX_EV_VP_ENTER:
+		r = agg_vp_enter(ev->pid, ev->args);
+		break;
+	case TDX_EV_EPT_VIOLATION:
+		r = agg_ept_violation(ev->pid, ev->args);
+		break;
+	case TDX_EV_MAP_GPA:
+		r = agg_map_gpa(ev->pid, ev->args);
+		break;
+	case TDX_EV_MAP_GPA_CHUNK:
+		r = agg_map_gpa_chunk(ev->pid, ev->args);
+		break;
+	case TDX_EV_MAP_GPA_DONE:
+		r = agg_map_gpa_done(ev->pid, ev->args);
+		break;
+	case TDX_EV_FROZEN_RETRY:
+		r = agg_frozen_retry(ev->pid, ev->args);
+		break;
+	case TDX_EV_SPTE_FROZEN:
+		r = agg_spte_frozen(ev->pid, ev->args);
+		break;
+	case TDX_EV_HUGEPAGE_MIXED:
+		r = agg_hugepage_mixed(ev->pid, ev->args);
+		break;
+	case TDX_EV_PRIVATE_MAP:
+		r = agg_private_map(ev->pid, ev->args);
+		break;
+	default:
+		r = AGG_BAD;
+		break;
+	}
+	if (r == AGG_FILTERED) {
+		c->filtered++;
+		return r;
+	}
+	if (r == AGG_BAD) {
+		c->bad_input++;
+		return r;
+	}
+	if (kind < TDX_EV_MAX)
+		c->events[kind]++;
+	if (stream_enabled)
+		stream_event(ev, c);
+	return r;
+}
+
+/* Fill the header of an event produced live on this CPU. */
+static __always_inline void live_event(struct tdx_event *ev, __u32 kind,
+				       __u32 nargs, __u32 flags)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	ev->pid = id >> 32;
+	ev->tid = (__u32)id;
+	ev->kind = kind;
+	ev->nargs = nargs;
+	ev->flags = flags;
+	if (stream_enabled) {
+		ev->ts_ns = bpf_ktime_get_ns();
+		ev->cpu = bpf_get_smp_processor_id();
+	} else {
+		ev->ts_ns = 0;
+		ev->cpu = 0;
+	}
+}
+
+#endif /* TDX_AGG_BPF_H */

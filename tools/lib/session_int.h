@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * session_int.h - the session object shared by loader.c and snapshot.c.
+ * Private to libtdxtrace: tools use tdxtrace.h only.
+ */
+#ifndef TDXTRACE_SESSION_INT_H
+#define TDXTRACE_SESSION_INT_H
+
+#include <bpf/libbpf.h>
+
+#include "tdxtrace.h"
+#include "source.h"
+
+struct tdxtrace_bpf;
+
+#define TDX_FEED_BATCH 4096	/* events pulled from a source per feed */
+
+struct tdx_session {
+	struct tdxtrace_bpf *skel;
+	struct tdx_opts opts;
+	enum tdx_attach_mode mode;
+	int ncpus;
+
+	struct bpf_link **links;
+	int nlinks;
+	char missing[1024];
+
+	struct ring_buffer *stream;		/* optional event stream */
+	struct user_ring_buffer *replay;	/* replay/sim/tdx_feed input */
+	int drain_fd;
+
+	struct tdx_source *src;			/* replay/sim source, or NULL */
+	struct tdx_source_info info;		/* TDs of the source */
+	bool have_info;
+	struct tdx_event pending;		/* next event of src */
+	bool have_pending, src_done;
+	__u64 now;				/* replay/sim: source time fed up to */
+	struct tdx_event *batch;
+};
+
+/* Map fds by enum tdx_map_id, and the counters' fd. */
+int tdx__map_fd(const struct tdx_session *s, enum tdx_map_id id);
+int tdx__counters_fd(const struct tdx_session *s);
+void tdx__log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif /* TDXTRACE_SESSION_INT_H */
