@@ -222,6 +222,11 @@ int main(void)
 			sum += (double)augall[i];
 		is_dbl(l->mean, sum / (N_AUG1 + N_AUG2), 1e-6, "PAGE.AUG mean is exact");
 	}
+	for (size_t i = 0; i < m.n_leaf; i++)
+		if (m.leaf[i].leaf == TDX_LEAF_SYS_RD)
+			ok(m.leaf[i].p99 <= 1200 && m.leaf[i].p99 >= 1100,
+			   "quantiles never pass the max (SYS.RD p99 %.0f, max 1200)",
+			   m.leaf[i].p99);
 	ok(top_match(TOP_VIEW_LEAF, l, "aug") && !top_match(TOP_VIEW_LEAF, l, "sept"),
 	   "leaf filter by name substring");
 	ok(top_match(TOP_VIEW_LEAF, l, "6"), "leaf filter by number");
@@ -259,6 +264,10 @@ int main(void)
 		ok(!strcmp(buf, "2.50ms"), "2.5 ms -> %s", buf);
 		top_fmt_rate(123456, buf, sizeof(buf));
 		ok(!strcmp(buf, "123.5k"), "123456/s -> %s", buf);
+		top_fmt_count(42, buf, sizeof(buf));
+		ok(!strcmp(buf, "42"), "count 42 -> %s (no decimals)", buf);
+		top_fmt_count(1234567, buf, sizeof(buf));
+		ok(!strcmp(buf, "1234.6k"), "count 1234567 -> %s", buf);
 		top_fmt_rate(0.5, buf, sizeof(buf));
 		ok(!strcmp(buf, "0.50"), "0.5/s -> %s", buf);
 		top_sort(&m, TOP_VIEW_TD, 0, false);

@@ -218,6 +218,27 @@ void top_fmt_rate(double r, char *buf, size_t size)
 		snprintf(buf, size, "%.2fG", r / 1e9);
 }
 
+void top_fmt_count(__u64 n, char *buf, size_t size)
+{
+	if (n < 100000)
+		snprintf(buf, size, "%llu", (unsigned long long)n);
+	else if (n < 10000000)
+		snprintf(buf, size, "%.1fk", (double)n / 1e3);
+	else
+		snprintf(buf, size, "%.1fM", (double)n / 1e6);
+}
+
+/*
+ * Quantile of a histogram, never above the highest value seen (linear
+ * interpolation inside the top bucket could pass it).
+ */
+static double quantile(const __u64 *hist, double q, double max)
+{
+	double v = tdx_hist_quantile(hist, q);
+
+	return max > 0 && v > max ? max : v;
+}
+
 void top_col_fmt(const struct top_col *c, const void *row, char *buf,
 		 size_t size)
 {
@@ -244,7 +265,7 @@ void top_col_fmt(const struct top_col *c, const void *row, char *buf,
 		return;
 	}
 	case TOP_C_COUNT:
-		top_fmt_rate((double)*(const __u64 *)p, buf, size);
+		top_fmt_count(*(const __u64 *)p, buf, size);
 		return;
 	case TOP_C_RATE:
 		top_fmt_rate(*(const double *)p, buf, size);
@@ -505,6 +526,7 @@ static void build_td(struct top_td *r, const struct tdx_snapshot *s,
 	const struct tdx_ept_stats *e = find_ept(s, pid);
 	const struct tdx_map_stats *mp = find_map(s, pid);
 	const struct tdx_mix_stats *x = find_mix(s, pid);
+	double max = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->pid = pid;
@@ -519,9 +541,11 @@ static void build_td(struct top_td *r, const struct tdx_snapshot *s,
 			continue;
 		r->sc += l->v.count;
 		r->busy += l->v.status[TDX_SC_BUSY];
+		if ((double)l->v.max_ns > max)
+			max = (double)l->v.max_ns;
 		for (int j = 0; j < TDX_HIST_SLOTS; j++)
 			hist[j] += l->v.hist[j];
-		p99 = tdx_hist_quantile(l->v.hist, 0.99);
+		p99 = quantile(l->v.hist, 0.99, (double)l->v.max_ns);
 		if (r->slow_leaf < 0 || p99 > r->slow_p99) {
 			r->slow_leaf = (int)l->key.leaf;
 			r->slow_p99 = p99;
@@ -529,8 +553,8 @@ static void build_td(struct top_td *r, const struct tdx_snapshot *s,
 	}
 	r->sc_rate = rate(r->sc, dt);
 	r->busy_rate = rate(r->busy, dt);
-	r->p50 = tdx_hist_quantile(hist, 0.50);
-	r->p99 = tdx_hist_quantile(hist, 0.99);
+	r->p50 = quantile(hist, 0.50, max);
+	r->p99 = quantile(hist, 0.99, max);
 	if (e) {
 		r->ept_shared = e->count[0];
 		r->ept_priv = e->count[1];
@@ -571,9 +595,9 @@ static void build_map(struct top_map *r, const struct tdx_snapshot *s,
 	r->retries = v->chunk_retries + v->done_status[TDX_MAP_DONE_RETRY];
 	r->errors = v->chunk_errors + v->done_status[TDX_MAP_DONE_INVALID] +
 		    v->done_status[TDX_MAP_DONE_OTHER];
-	r->p50 = tdx_hist_quantile(v->hist, 0.50);
-	r->p99 = tdx_hist_quantile(v->hist, 0.99);
 	r->max = (double)v->max_ns;
+	r->p50 = quantile(v->hist, 0.50, r->max);
+	r->p99 = quantile(v->hist, 0.99, r->max);
 }
 
 static void build_mix(struct top_mix *r, const struct tdx_snapshot *s,
@@ -643,9 +667,9 @@ static int build_leaves(struct top_model *m, const struct tdx_snapshot *s,
 		r->leaf = leaf;
 		r->rate = rate(r->count, dt);
 		r->mean = (double)sum / (double)r->count;
-		r->p50 = tdx_hist_quantile(hist, 0.50);
-		r->p90 = tdx_hist_quantile(hist, 0.90);
-		r->p99 = tdx_hist_quantile(hist, 0.99);
+		r->p50 = quantile(hist, 0.50, r->max);
+		r->p90 = quantile(hist, 0.90, r->max);
+		r->p99 = quantile(hist, 0.99, r->max);
 		for (int c = 0; c < TDX_SC_MAX; c++)
 			if (c != TDX_SC_SUCCESS)
 				r->errors += r->status[c];
@@ -786,9 +810,9 @@ static void quantile_line(FILE *f, const __u64 *hist, __u64 count,
 {
 	char p50[16], p90[16], p99[16], avg[16], mx[16], r[16];
 
-	top_fmt_ns(tdx_hist_quantile(hist, 0.5), p50, sizeof(p50));
-	top_fmt_ns(tdx_hist_quantile(hist, 0.9), p90, sizeof(p90));
-	top_fmt_ns(tdx_hist_quantile(hist, 0.99), p99, sizeof(p99));
+	top_fmt_ns(quantile(hist, 0.5, (double)max_ns), p50, sizeof(p50));
+	top_fmt_ns(quantile(hist, 0.9, (double)max_ns), p90, sizeof(p90));
+	top_fmt_ns(quantile(hist, 0.99, (double)max_ns), p99, sizeof(p99));
 	top_fmt_ns(count ? (double)sum_ns / (double)count : 0, avg, sizeof(avg));
 	top_fmt_ns((double)max_ns, mx, sizeof(mx));
 	top_fmt_rate(rate(count, dt), r, sizeof(r));
@@ -871,8 +895,8 @@ void top_detail_td(FILE *f, const struct top_model *m, __u32 pid)
 		for (int k = 1; k < TDX_SC_MAX; k++)
 			err += l->v.status[k];
 		top_fmt_rate(rate(l->v.count, dt), r, sizeof(r));
-		top_fmt_ns(tdx_hist_quantile(l->v.hist, 0.5), a, sizeof(a));
-		top_fmt_ns(tdx_hist_quantile(l->v.hist, 0.99), b, sizeof(b));
+		top_fmt_ns(quantile(l->v.hist, 0.5, (double)l->v.max_ns), a, sizeof(a));
+		top_fmt_ns(quantile(l->v.hist, 0.99, (double)l->v.max_ns), b, sizeof(b));
 		top_fmt_ns((double)l->v.max_ns, c, sizeof(c));
 		fprintf(f, "  %-22s %8s %8s %8s %8s %7llu %7llu\n",
 			name ? name : "?", r, a, b, c,
@@ -1034,8 +1058,8 @@ void top_detail_leaf(FILE *f, const struct top_model *m, int leaf, __u32 pid)
 		label(s, NULL, l->key.pid, comm, sizeof(comm), NULL);
 		snprintf(who, sizeof(who), "%u %s", l->key.pid, comm);
 		top_fmt_rate(rate(l->v.count, dt), r, sizeof(r));
-		top_fmt_ns(tdx_hist_quantile(l->v.hist, 0.5), a, sizeof(a));
-		top_fmt_ns(tdx_hist_quantile(l->v.hist, 0.99), b, sizeof(b));
+		top_fmt_ns(quantile(l->v.hist, 0.5, (double)l->v.max_ns), a, sizeof(a));
+		top_fmt_ns(quantile(l->v.hist, 0.99, (double)l->v.max_ns), b, sizeof(b));
 		top_fmt_ns((double)l->v.max_ns, c, sizeof(c));
 		fprintf(f, "  %-22s %8s %8s %8s %8s %7llu\n", who, r, a, b, c,
 			(unsigned long long)l->v.status[TDX_SC_BUSY]);

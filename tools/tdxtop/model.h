@@ -171,6 +171,7 @@ bool top_match(enum top_view v, const void *row, const char *filter);
 /* Human formatting helpers (pure; exposed for tests). */
 void top_fmt_ns(double ns, char *buf, size_t size);	/* "850ns" "12.3us" */
 void top_fmt_rate(double r, char *buf, size_t size);	/* "950" "12.3k" "4.50M" */
+void top_fmt_count(__u64 n, char *buf, size_t size);	/* "42" "123.4k" */
 
 /*
  * Drill-down text for a TD (pid) or a leaf (leaf >= 0, pid 0 = all TDs):

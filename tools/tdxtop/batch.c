@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * batch.c - tdxtop's batch output: a plain-text report per interval (like
+ * top -b) or one JSON object per line (schema in docs/tdxtop.md).
+ */
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "tdxtop.h"
+
+static const char *const map_names[TDX_MAP_ID_MAX] = {
+	"leaf", "vp", "ept", "ept_gfn", "mapgpa", "frozen", "mix", "range",
+};
+
+/* ----------------------------------------------------------- tables */
+
+int top_fmt_header(char *buf, size_t size, enum top_view v, int sort_col,
+		   bool desc)
+{
+	size_t n, len = 0;
+	const struct top_col *c = top_cols(v, &n);
+
+	buf[0] = 0;
+	for (size_t i = 0; i < n && len < size; i++) {
+		char name[24];
+
+		snprintf(name, sizeof(name), "%s%s", c[i].name,
+			 (int)i == sort_col ? (desc ? "v" : "^") : "");
+		len += (size_t)snprintf(buf + len, size - len,
+					c[i].kind == TOP_C_STR || c[i].kind == TOP_C_LEAF ?
+					"%s%-*s" : "%s%*s", i ? " " : "",
+					c[i].width, name);
+	}
+	return (int)(len < size ? len : size - 1);
+}
+
+int top_fmt_row(char *buf, size_t size, enum top_view v, const void *row)
+{
+	size_t n, len = 0;
+	const struct top_col *c = top_cols(v, &n);
+
+	buf[0] = 0;
+	for (size_t i = 0; i < n && len < size; i++) {
+		char val[64];
+
+		top_col_fmt(&c[i], row, val, sizeof(val));
+		if (c[i].kind == TOP_C_STR || c[i].kind == TOP_C_LEAF)
+			val[c[i].width] = 0;	/* truncate names to the column */
+		len += (size_t)snprintf(buf + len, size - len,
+					c[i].kind == TOP_C_STR || c[i].kind == TOP_C_LEAF ?
+					"%s%-*s" : "%s%*s", i ? " " : "",
+					c[i].width, val);
+	}
+	return (int)(len < size ? len : size - 1);
+}
+
+static void print_table(FILE *f, struct top_app *a, enum top_view v)
+{
+	char line[512];
+	size_t n, size;
+	const char *rows = top_rows(&a->model, v, &n, &size);
+	size_t shown = 0;
+
+	top_fmt_header(line, sizeof(line), v, a->sort_col[v], a->sort_desc[v]);
+	fprintf(f, "%s\n", line);
+	for (size_t i = 0; i < n; i++) {
+		if (!top_match(v, rows + i * size, a->filter[v]))
+			continue;
+		top_fmt_row(line, sizeof(line), v, rows + i * size);
+		fprintf(f, "%s\n", line);
+		shown++;
+	}
+	if (!shown)
+		fprintf(f, "  (none)\n");
+}
+
+static void wall_time(char *buf, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void top_print_text(FILE *f, struct top_app *a)
+{
+	const struct top_totals *t = &a->model.tot;
+	char ev[16], sc[16], ept[16], vp[16], mg[16], now[32];
+
+	wall_time(now, sizeof(now));
+	top_fmt_rate(t->events_rate, ev, sizeof(ev));
+	top_fmt_rate(t->seamcalls_rate, sc, sizeof(sc));
+	top_fmt_rate(t->ept_rate, ept, sizeof(ept));
+	top_fmt_rate(t->vp_rate, vp, sizeof(vp));
+	top_fmt_rate(t->mapgpa_rate, mg, sizeof(mg));
+	fprintf(f, "tdxtop %s  %s  host %s  kernel %s  mode %s  %s %.2fs  TDs %zu  cpu %.1f%%%s\n",
+		TDXTRACE_VERSION, now, a->host, a->kernel, a->mode,
+		a->cumulative ? "since start" : "window", t->dt, t->n_td,
+		a->cpu_pct, a->ended ? "  [end of source]" : "");
+	fprintf(f, "events %s/s  SEAMCALL %s/s  EPT %s/s  VP.ENTER %s/s  MapGPA %s/s  "
+		"dropped %llu (+%llu)  lost %llu (+%llu)  filtered %llu\n",
+		ev, sc, ept, vp, mg,
+		(unsigned long long)t->dropped_total, (unsigned long long)t->dropped,
+		(unsigned long long)t->lost_total, (unsigned long long)t->lost,
+		(unsigned long long)t->filtered_total);
+	if (a->missing && *a->missing)
+		fprintf(f, "not observable in this mode: %s\n", a->missing);
+	fprintf(f, "\n");
+	print_table(f, a, TOP_VIEW_TD);
+	fprintf(f, "\n");
+	print_table(f, a, TOP_VIEW_LEAF);
+	fprintf(f, "\n");
+}
+
+/* ------------------------------------------------------------- JSON */
+
+static struct json_object *jnum(double d)
+{
+	return json_object_new_double(d);
+}
+
+static struct json_object *ju64(__u64 v)
+{
+	return json_object_new_uint64(v);
+}
+
+/* Members from the column table, then extra raw counts per view. */
+static struct json_object *row_json(enum top_view v, const void *row)
+{
+	struct json_object *o = json_object_new_object();
+	size_t n;
+	const struct top_col *c = top_cols(v, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *p = (const char *)row + c[i].off;
+		struct json_object *val;
+
+		switch (c[i].kind) {
+		case TOP_C_U32:
+			val = json_object_new_int64(*(const __u32 *)p);
+			break;
+		case TOP_C_STR:
+			val = json_object_new_string(p);
+			break;
+		case TOP_C_LEAF: {
+			int leaf = *(const int *)p;
+			const char *name = leaf >= 0 ? tdx_leaf_name((__u32)leaf) : NULL;
+
+			val = leaf < 0 ? NULL : json_object_new_string(name ? name : "?");
+			break;
+		}
+		case TOP_C_COUNT:
+			val = ju64(*(const __u64 *)p);
+			break;
+		case TOP_C_PCT:
+			val = *(const double *)p < 0 ? NULL : jnum(*(const double *)p);
+			break;
+		default:
+			val = jnum(*(const double *)p);
+			break;
+		}
+		json_object_object_add(o, c[i].json, val);
+	}
+	if (v == TOP_VIEW_TD) {
+		const struct top_td *r = row;
+
+		json_object_object_add(o, "seamcalls", ju64(r->sc));
+		json_object_object_add(o, "slowest_leaf_p99_ns", jnum(r->slow_p99));
+		json_object_object_add(o, "busy", ju64(r->busy));
+		json_object_object_add(o, "ept_private", ju64(r->ept_priv));
+		json_object_object_add(o, "ept_shared", ju64(r->ept_shared));
+		json_object_object_add(o, "mapgpa_conv", ju64(r->conv));
+		json_object_object_add(o, "mapgpa_bytes", ju64(r->conv_bytes));
+		json_object_object_add(o, "frozen_retries", ju64(r->frozen));
+	} else if (v == TOP_VIEW_LEAF) {
+		const struct top_leaf *r = row;
+
+		json_object_object_add(o, "leaf", json_object_new_int(r->leaf));
+		json_object_object_add(o, "count", ju64(r->count));
+		json_object_object_add(o, "errors", ju64(r->errors));
+		json_object_object_add(o, "success", ju64(r->status[TDX_SC_SUCCESS]));
+	} else if (v == TOP_VIEW_MAPGPA) {
+		const struct top_map *r = row;
+
+		json_object_object_add(o, "requests", ju64(r->req));
+		json_object_object_add(o, "chunks", ju64(r->chunks));
+	} else {
+		const struct top_mix *r = row;
+
+		json_object_object_add(o, "redundant", ju64(r->redundant));
+	}
+	return o;
+}
+
+static struct json_object *rows_json(struct top_app *a, enum top_view v)
+{
+	struct json_object *arr = json_object_new_array();
+	size_t n, size;
+	const char *rows = top_rows(&a->model, v, &n, &size);
+
+	for (size_t i = 0; i < n; i++)
+		if (top_match(v, rows + i * size, a->filter[v]))
+			json_object_array_add(arr, row_json(v, rows + i * size));
+	return arr;
+}
+
+int top_print_json(FILE *f, struct top_app *a)
+{
+	const struct top_totals *t = &a->model.tot;
+	struct json_object *o = json_object_new_object(), *x, *by;
+	char now[32];
+	const char *s;
+	int ret;
+
+	if (!o)
+		return -1;
+	wall_time(now, sizeof(now));
+	json_object_object_add(o, "time", json_object_new_string(now));
+	json_object_object_add(o, "iteration", json_object_new_int64(a->iter));
+	json_object_object_add(o, "ts_ns", ju64(a->cur.ts_ns));
+	json_object_object_add(o, "interval_s", jnum(a->interval));
+	json_object_object_add(o, "window_s", jnum(t->dt));
+	json_object_object_add(o, "cumulative", json_object_new_boolean(a->cumulative));
+	json_object_object_add(o, "source", json_object_new_string(a->source));
+	json_object_object_add(o, "mode", json_object_new_string(a->mode));
+	json_object_object_add(o, "missing", json_object_new_string(a->missing ? a->missing : ""));
+	json_object_object_add(o, "host", json_object_new_string(a->host));
+	json_object_object_add(o, "kernel", json_object_new_string(a->kernel));
+	json_object_object_add(o, "end_of_source", json_object_new_boolean(a->ended));
+	json_object_object_add(o, "td_count", json_object_new_int64((int64_t)t->n_td));
+
+	x = json_object_new_object();
+	json_object_object_add(x, "events", ju64(t->events));
+	json_object_object_add(x, "events_per_s", jnum(t->events_rate));
+	json_object_object_add(x, "seamcalls", ju64(t->seamcalls));
+	json_object_object_add(x, "seamcalls_per_s", jnum(t->seamcalls_rate));
+	json_object_object_add(x, "ept_violations", ju64(t->ept));
+	json_object_object_add(x, "ept_violations_per_s", jnum(t->ept_rate));
+	json_object_object_add(x, "vp_enters", ju64(t->vp));
+	json_object_object_add(x, "vp_enters_per_s", jnum(t->vp_rate));
+	json_object_object_add(x, "mapgpa_requests", ju64(t->mapgpa));
+	json_object_object_add(x, "mapgpa_requests_per_s", jnum(t->mapgpa_rate));
+	json_object_object_add(x, "frozen_retries", ju64(t->frozen));
+	json_object_object_add(x, "mixed_events", ju64(t->mix));
+	json_object_object_add(o, "totals", x);
+
+	x = json_object_new_object();
+	json_object_object_add(x, "window", ju64(t->dropped));
+	json_object_object_add(x, "total", ju64(t->dropped_total));
+	by = json_object_new_object();
+	for (int i = 0; i < TDX_MAP_ID_MAX; i++)
+		json_object_object_add(by, map_names[i], ju64(t->dropped_by_map[i]));
+	json_object_object_add(x, "by_map", by);
+	json_object_object_add(o, "dropped", x);
+	x = json_object_new_object();
+	json_object_object_add(x, "window", ju64(t->lost));
+	json_object_object_add(x, "total", ju64(t->lost_total));
+	json_object_object_add(o, "lost", x);
+	json_object_object_add(o, "filtered", ju64(t->filtered_total));
+	json_object_object_add(o, "bad_input", ju64(t->bad_input));
+
+	x = json_object_new_object();
+	json_object_object_add(x, "cpu_pct", jnum(a->cpu_pct));
+	json_object_object_add(x, "max_rss_kb", json_object_new_int64(a->rss_kb));
+	json_object_object_add(x, "refresh_us", jnum(a->refresh_us));
+	json_object_object_add(x, "advance_us", jnum(a->advance_us));
+	json_object_object_add(x, "print_us", jnum(a->draw_us));
+	json_object_object_add(o, "self", x);
+
+	json_object_object_add(o, "tds", rows_json(a, TOP_VIEW_TD));
+	json_object_object_add(o, "leaves", rows_json(a, TOP_VIEW_LEAF));
+	json_object_object_add(o, "mapgpa", rows_json(a, TOP_VIEW_MAPGPA));
+	json_object_object_add(o, "mixing", rows_json(a, TOP_VIEW_MIX));
+
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+					   JSON_C_TO_STRING_NOSLASHESCAPE);
+	ret = s && fprintf(f, "%s\n", s) > 0 ? 0 : -1;
+	json_object_put(o);
+	return ret;
+}

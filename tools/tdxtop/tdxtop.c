@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tdxtop - live monitor of Intel TDX confidential VMs on a KVM host.
+ *
+ * What top is for processes and kvm_stat for VM exits: per TD and per
+ * SEAMCALL leaf rates and latency quantiles, EPT violations, MapGPA
+ * conversions, FROZEN_SPTE retries and hugepage mixing, from the in-kernel
+ * aggregation of the tdxtrace BPF programs.  Sources: this kernel (default),
+ * a recorded file (--replay) or the built-in simulator (--sim).
+ *
+ * This file: options, opening the session, and the sampler (advance the
+ * source, take a snapshot, diff it with the previous one, build the model).
+ * The curses UI is in view.c, batch output in batch.c, the model in model.c.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "source.h"
+#include "tdxtop.h"
+
+volatile sig_atomic_t top_quit;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	top_quit = 1;
+}
+
+__u64 top_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+static __u64 cpu_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ((__u64)ru.ru_utime.tv_sec + (__u64)ru.ru_stime.tv_sec) * 1000000000ULL +
+	       ((__u64)ru.ru_utime.tv_usec + (__u64)ru.ru_stime.tv_usec) * 1000ULL;
+}
+
+static long peak_rss_kb(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+/* ----------------------------------------------------------- sampling */
+
+int top_rebuild(struct top_app *a)
+{
+	const struct tdx_snapshot *w;
+	double dt;
+	int err;
+
+	if (!a->have_cur)
+		return 0;
+	if (a->cumulative || !a->have_win) {
+		w = &a->cur;
+		dt = a->cumulative ? a->cum_dt : a->dt;
+	} else {
+		w = &a->win;
+		dt = a->dt;
+	}
+	if (a->have_model)
+		top_model_free(&a->model);
+	a->have_model = false;
+	err = top_model_build(&a->model, w, &a->cur, dt > 0 ? dt : 1e-9,
+			      a->leaf_pid);
+	if (err)
+		return err;
+	a->have_model = true;
+	for (int v = 0; v < TOP_VIEW_MAX; v++)
+		top_sort(&a->model, (enum top_view)v, a->sort_col[v],
+			 a->sort_desc[v]);
+	return 0;
+}
+
+int top_sample(struct top_app *a)
+{
+	__u64 t0, t1, t2, now, cpu;
+	int ret;
+
+	t0 = top_mono_ns();
+	if (!a->ended) {
+		ret = tdx_advance(a->s, a->offline ?
+				  (__u64)llround(a->interval * 1e9) : 0, 0);
+		if (ret < 0) {
+			fprintf(stderr, "tdxtop: %s\n", tdx_last_error());
+			return ret;
+		}
+		if (ret == 1)
+			a->ended = true;
+	}
+	t1 = top_mono_ns();
+
+	if (a->have_prev)
+		tdx_snapshot_free(&a->prev);
+	a->prev = a->cur;
+	a->have_prev = a->have_cur;
+	memset(&a->cur, 0, sizeof(a->cur));
+	a->have_cur = false;
+	ret = tdx_snapshot(a->s, &a->cur);
+	if (ret) {
+		fprintf(stderr, "tdxtop: snapshot: %s\n", tdx_last_error());
+		return ret;
+	}
+	a->have_cur = true;
+	if (a->have_win)
+		tdx_snapshot_free(&a->win);
+	a->have_win = false;
+	if (a->have_prev) {
+		ret = tdx_snapshot_diff(&a->win, &a->cur, &a->prev);
+		if (ret) {
+			fprintf(stderr, "tdxtop: snapshot diff: %s\n",
+				tdx_last_error());
+			return ret;
+		}
+		a->have_win = true;
+	}
+
+	/*
+	 * Window length: live, the real time between two snapshots; a
+	 * replay or simulation advances by exactly one interval of source
+	 * time per sample, so that is the window (rates per source second).
+	 */
+	now = top_mono_ns();
+	if (a->offline)
+		a->dt = a->interval;
+	else
+		a->dt = (double)(now - a->last_mono_ns) / 1e9;
+	a->cum_dt += a->dt;
+	cpu = cpu_ns();
+	if (now > a->last_mono_ns)
+		a->cpu_pct = (double)(cpu - a->last_cpu_ns) * 100.0 /
+			     (double)(now - a->last_mono_ns);
+	a->last_mono_ns = now;
+	a->last_cpu_ns = cpu;
+	a->rss_kb = peak_rss_kb();
+
+	ret = top_rebuild(a);
+	if (ret) {
+		fprintf(stderr, "tdxtop: out of memory\n");
+		return ret;
+	}
+	t2 = top_mono_ns();
+	a->advance_us = (double)(t1 - t0) / 1e3;
+	a->refresh_us = (double)(t2 - t1) / 1e3;
+	a->iter++;
+	return 0;
+}
+
+int top_reset(struct top_app *a)
+{
+	int err = tdx_reset(a->s);
+
+	if (err)
+		return err;
+	if (a->have_prev)
+		tdx_snapshot_free(&a->prev);
+	if (a->have_win)
+		tdx_snapshot_free(&a->win);
+	a->have_prev = a->have_win = false;
+	a->cum_dt = 0;
+	/* the zeroed maps are the new baseline */
+	if (a->have_cur)
+		tdx_snapshot_free(&a->cur);
+	a->have_cur = false;
+	if (tdx_snapshot(a->s, &a->cur) == 0)
+		a->have_cur = true;
+	a->last_mono_ns = top_mono_ns();
+	a->last_cpu_ns = cpu_ns();
+	return top_rebuild(a);
+}
+
+/* ------------------------------------------------------------ options */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: tdxtop [OPTIONS]\n"
+"Live monitor of Intel TDX confidential VMs (TDs) on a KVM host.\n"
+"\n"
+"Source (default: this kernel, needs CAP_BPF and CAP_PERFMON):\n"
+"      --sim SCENARIO[:SEED][,key=val...]  the built-in simulator\n"
+"      --replay FILE          a tdxtrace record file or a trace-cmd trace.dat\n"
+"\n"
+"Display:\n"
+"  -d, --delay SECONDS        refresh interval (default 1, min 0.05)\n"
+"  -n, --iterations N         stop after N refreshes\n"
+"  -b, --batch                no curses: print a text report per interval\n"
+"  -j, --json                 batch mode, one JSON object per interval\n"
+"  -c, --cumulative           totals since start instead of per interval\n"
+"  -s, --sort COLUMN          sort the TD view by COLUMN (e.g. P99, BUSY/s)\n"
+"  -V, --view VIEW            start in view td, leaf, mapgpa or mix\n"
+"      --no-color             no colors (also when NO_COLOR is set)\n"
+"      --realtime             pace a replay/sim at one interval per interval\n"
+"                             of wall time in batch mode too\n"
+"Filters (applied in the kernel):\n"
+"  -p, --pid PID              only this TD (VMM pid); repeatable, up to %d\n"
+"  -l, --leaf LEAF            only this SEAMCALL leaf (name or number); repeatable\n"
+"\n"
+"  -v, --verbose              libbpf and loader messages\n"
+"  -h, --help                 this help\n"
+"      --version              version\n"
+"\n"
+"Examples:\n"
+"  tdxtop                           watch this host's TDs\n"
+"  tdxtop --sim steady              the simulator (no TDX hardware needed)\n"
+"  tdxtop -b -d 5 -n 12 --json      one JSON line every 5 s for a minute\n"
+"  tdxtop -p 4242 -V leaf           the SEAMCALLs of one TD\n"
+"Keys: h help, q quit (more in the help screen and tdxtop(8)).\n",
+		TDX_FILTER_MAX_PIDS);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "tdxtop: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'tdxtop --help'.\n");
+	return TDX_EXIT_USAGE;
+}
+
+enum {
+	OPT_SIM = 256, OPT_REPLAY, OPT_NO_COLOR, OPT_REALTIME, OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{ "sim",	required_argument, NULL, OPT_SIM },
+	{ "replay",	required_argument, NULL, OPT_REPLAY },
+	{ "delay",	required_argument, NULL, 'd' },
+	{ "iterations",	required_argument, NULL, 'n' },
+	{ "batch",	no_argument,	   NULL, 'b' },
+	{ "json",	no_argument,	   NULL, 'j' },
+	{ "cumulative",	no_argument,	   NULL, 'c' },
+	{ "sort",	required_argument, NULL, 's' },
+	{ "view",	required_argument, NULL, 'V' },
+	{ "no-color",	no_argument,	   NULL, OPT_NO_COLOR },
+	{ "realtime",	no_argument,	   NULL, OPT_REALTIME },
+	{ "pid",	required_argument, NULL, 'p' },
+	{ "leaf",	required_argument, NULL, 'l' },
+	{ "verbose",	no_argument,	   NULL, 'v' },
+	{ "help",	no_argument,	   NULL, 'h' },
+	{ "version",	no_argument,	   NULL, OPT_VERSION },
+	{ 0 }
+};
+
+static int parse_view(const char *s)
+{
+	if (!strcasecmp(s, "td") || !strcasecmp(s, "tds"))
+		return TOP_VIEW_TD;
+	if (!strcasecmp(s, "leaf") || !strcasecmp(s, "leaves"))
+		return TOP_VIEW_LEAF;
+	if (!strcasecmp(s, "mapgpa") || !strcasecmp(s, "map"))
+		return TOP_VIEW_MAPGPA;
+	if (!strcasecmp(s, "mix") || !strcasecmp(s, "mixing"))
+		return TOP_VIEW_MIX;
+	return -1;
+}
+
+/* Returns -1 to go on, or an exit code. */
+static int parse_args(struct top_app *a, int argc, char **argv)
+{
+	const char *sort = NULL;
+	char *end;
+	int c, n_src = 0;
+
+	while ((c = getopt_long(argc, argv, "d:n:bjcs:V:p:l:vh", long_opts,
+				NULL)) != -1) {
+		switch (c) {
+		case OPT_SIM:
+			a->opts.source = TDX_SRC_SIM;
+			a->opts.sim_spec = optarg;
+			n_src++;
+			break;
+		case OPT_REPLAY:
+			a->opts.source = TDX_SRC_REPLAY;
+			a->opts.replay_path = optarg;
+			n_src++;
+			break;
+		case 'd':
+			errno = 0;
+			a->interval = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !isfinite(a->interval) ||
+			    a->interval < 0.05 || a->interval > 86400)
+				return usage_error("invalid delay '%s' (seconds, 0.05 to 86400)",
+						   optarg);
+			break;
+		case 'n':
+			errno = 0;
+			a->iterations = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || a->iterations <= 0)
+				return usage_error("invalid iteration count '%s' (a positive integer)",
+						   optarg);
+			break;
+		case 'b':
+			a->batch = true;
+			break;
+		case 'j':
+			a->batch = a->json = true;
+			break;
+		case 'c':
+			a->cumulative = true;
+			break;
+		case 's':
+			sort = optarg;
+			break;
+		case 'V': {
+			int v = parse_view(optarg);
+
+			if (v < 0)
+				return usage_error("unknown view '%s' (td, leaf, mapgpa, mix)",
+						   optarg);
+			a->view = (enum top_view)v;
+			break;
+		}
+		case OPT_NO_COLOR:
+			a->color = false;
+			break;
+		case OPT_REALTIME:
+			a->realtime = true;
+			break;
+		case 'p': {
+			unsigned long pid;
+
+			errno = 0;
+			pid = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || !pid || pid > INT_MAX)
+				return usage_error("invalid pid '%s'", optarg);
+			if (a->opts.filter.npids >= TDX_FILTER_MAX_PIDS)
+				return usage_error("too many -p (at most %s)", "16");
+			a->opts.filter.pids[a->opts.filter.npids++] = (__u32)pid;
+			break;
+		}
+		case 'l': {
+			int leaf = tdx_leaf_parse(optarg);
+
+			if (leaf < 0)
+				return usage_error("unknown SEAMCALL leaf '%s' (e.g. TDH.MEM.PAGE.AUG or 6)",
+						   optarg);
+			a->opts.filter.leaf_mask[leaf / 64] |= 1ULL << (leaf % 64);
+			break;
+		}
+		case 'v':
+			a->opts.verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return TDX_EXIT_OK;
+		case OPT_VERSION:
+			printf("tdxtop %s\n", TDXTRACE_VERSION);
+			return TDX_EXIT_OK;
+		default:
+			fprintf(stderr, "Try 'tdxtop --help'.\n");
+			return TDX_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (n_src > 1)
+		return usage_error("%s", "--sim and --replay are exclusive (give one source)");
+	if (sort) {
+		int col = top_col_find(a->view, sort);
+
+		if (col < 0)
+			return usage_error("unknown sort column '%s' (see tdxtop --help and the help screen)",
+					   sort);
+		a->sort_col[a->view] = col;
+	}
+	if (a->opts.filter.npids == 1)
+		a->leaf_pid = a->opts.filter.pids[0];
+	return -1;
+}
+
+/* Check an offline source before loading anything; fill host/kernel. */
+static int check_source(struct top_app *a)
+{
+	struct tdx_source *src = NULL;
+	const struct tdx_source_info *info;
+	int err;
+
+	if (a->opts.source == TDX_SRC_SIM) {
+		err = tdx_source_open_sim(&src, a->opts.sim_spec);
+		if (err) {
+			fprintf(stderr, "tdxtop: --sim %s: %s\n", a->opts.sim_spec,
+				tdx_last_error());
+			return TDX_EXIT_USAGE;
+		}
+		snprintf(a->source, sizeof(a->source), "sim %s", a->opts.sim_spec);
+	} else {
+		err = tdx_source_open_file(&src, a->opts.replay_path);
+		if (err) {
+			fprintf(stderr, "tdxtop: --replay %s: %s\n",
+				a->opts.replay_path, tdx_last_error());
+			return TDX_EXIT_USAGE;
+		}
+		snprintf(a->source, sizeof(a->source), "replay %s",
+			 a->opts.replay_path);
+	}
+	info = tdx_source_info(src);
+	if (info) {
+		snprintf(a->host, sizeof(a->host), "%s", info->host[0] ? info->host : "?");
+		snprintf(a->kernel, sizeof(a->kernel), "%s",
+			 info->kernel[0] ? info->kernel : "?");
+	}
+	tdx_source_close(src);
+	return -1;
+}
+
+static int run_batch(struct top_app *a)
+{
+	bool pace = !a->offline || a->realtime;
+	__u64 step = (__u64)llround(a->interval * 1e9);
+	__u64 next = top_mono_ns() + step;
+	int err;
+
+	while (!top_quit) {
+		if (pace) {
+			struct timespec ts = {
+				.tv_sec = (time_t)(next / 1000000000ULL),
+				.tv_nsec = (long)(next % 1000000000ULL),
+			};
+
+			/* sleep interval - elapsed; a signal ends the wait */
+			if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+					    NULL) == EINTR && top_quit)
+				break;
+			next += step;
+			if (next < top_mono_ns())	/* overrun: skip, don't burst */
+				next = top_mono_ns() + step;
+		}
+		err = top_sample(a);
+		if (err)
+			return TDX_EXIT_FAIL;
+		{
+			__u64 t0 = top_mono_ns();
+
+			if (a->json) {
+				if (top_print_json(stdout, a))
+					return TDX_EXIT_FAIL;
+			} else {
+				top_print_text(stdout, a);
+			}
+			a->draw_us = (double)(top_mono_ns() - t0) / 1e3;
+		}
+		if (fflush(stdout) == EOF)	/* e.g. EPIPE: reader gone */
+			return TDX_EXIT_FAIL;
+		if (a->iterations && a->iter >= a->iterations)
+			break;
+		if (a->ended)
+			break;
+	}
+	return TDX_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static struct top_app app;
+	struct top_app *a = &app;
+	struct sigaction sa;
+	const char *nc = getenv("NO_COLOR");
+	int ret, err;
+
+	setlocale(LC_ALL, "");
+	a->opts = (struct tdx_opts)TDX_OPTS_INIT;
+	a->interval = 1.0;
+	a->color = !(nc && *nc);
+	for (int v = 0; v < TOP_VIEW_MAX; v++)
+		a->sort_desc[v] = true;
+	a->sort_col[TOP_VIEW_TD] = top_col_find(TOP_VIEW_TD, "SC/s");
+	a->sort_col[TOP_VIEW_LEAF] = top_col_find(TOP_VIEW_LEAF, "CALLS/s");
+	a->sort_col[TOP_VIEW_MAPGPA] = top_col_find(TOP_VIEW_MAPGPA, "REQ/s");
+	a->sort_col[TOP_VIEW_MIX] = top_col_find(TOP_VIEW_MIX, "MIX%");
+
+	ret = parse_args(a, argc, argv);
+	if (ret >= 0)
+		return ret;
+	if (!a->batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		fprintf(stderr, "tdxtop: not a terminal; use -b (batch) or --json\n");
+		return TDX_EXIT_USAGE;
+	}
+	a->offline = a->opts.source != TDX_SRC_LIVE;
+	if (a->offline) {
+		ret = check_source(a);
+		if (ret >= 0)
+			return ret;
+	} else {
+		struct utsname u;
+
+		if (uname(&u) == 0) {
+			snprintf(a->host, sizeof(a->host), "%s", u.nodename);
+			snprintf(a->kernel, sizeof(a->kernel), "%s", u.release);
+		}
+		snprintf(a->source, sizeof(a->source), "live");
+	}
+	tdx_set_verbose(a->opts.verbose);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* only sets a flag; no SA_RESTART */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	err = tdx_open(&a->s, &a->opts);
+	if (err) {
+		if (err == -EPERM || err == -EACCES) {
+			if (strstr(tdx_last_error(), "CAP_"))
+				fprintf(stderr, "tdxtop: %s\n", tdx_last_error());
+			else
+				fprintf(stderr, "tdxtop: need CAP_BPF and CAP_PERFMON (or root): %s\n",
+					tdx_last_error());
+			return TDX_EXIT_NOPERM;
+		}
+		fprintf(stderr, "tdxtop: %s\n", tdx_last_error());
+		return err == -EINVAL || err == -ENOENT ? TDX_EXIT_USAGE :
+							  TDX_EXIT_FAIL;
+	}
+	snprintf(a->mode, sizeof(a->mode), "%s", tdx_mode_name(tdx_mode(a->s)));
+	a->missing = tdx_missing(a->s);
+	a->last_mono_ns = top_mono_ns();
+	a->last_cpu_ns = cpu_ns();
+
+	ret = a->batch ? run_batch(a) : top_ui_run(a);
+
+	if (a->have_model)
+		top_model_free(&a->model);
+	if (a->have_win)
+		tdx_snapshot_free(&a->win);
+	if (a->have_prev)
+		tdx_snapshot_free(&a->prev);
+	if (a->have_cur)
+		tdx_snapshot_free(&a->cur);
+	tdx_close(a->s);
+	return ret;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * tdxtop.h - state shared by tdxtop's sampler (tdxtop.c), its curses view
+ * (view.c) and its batch output (batch.c).
+ */
+#ifndef TDXTOP_H
+#define TDXTOP_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "model.h"
+
+struct top_app {
+	/* options */
+	struct tdx_opts opts;
+	double interval;		/* seconds */
+	long iterations;		/* 0 = until quit / end of source */
+	bool batch, json, cumulative, color, realtime;
+	enum top_view view;
+	int sort_col[TOP_VIEW_MAX];
+	bool sort_desc[TOP_VIEW_MAX];
+	char filter[TOP_VIEW_MAX][64];	/* per view: rows shown match (top_match) */
+	__u32 leaf_pid;			/* leaf view: one TD (0 = all) */
+
+	/* session */
+	struct tdx_session *s;
+	bool offline;			/* replay or sim */
+	char host[72], kernel[136], mode[48], source[160];
+	const char *missing;		/* what the attach mode cannot see */
+
+	/* samples */
+	struct tdx_snapshot prev, cur, win;
+	bool have_prev, have_cur, have_win;
+	struct top_model model;
+	bool have_model;
+	double dt;			/* window length (s) of the last sample */
+	double cum_dt;			/* since start or reset (s) */
+	double cpu_pct;			/* tdxtop's own CPU over the last window */
+	long rss_kb;			/* peak RSS */
+	double refresh_us;		/* snapshot + model of the last sample */
+	double advance_us;		/* feeding the source (replay/sim) */
+	double draw_us;			/* drawing / printing the last sample */
+	long iter;			/* samples taken */
+	bool ended;			/* replay/sim source exhausted */
+	bool paused;
+	__u64 last_mono_ns;		/* when the last sample was taken */
+	__u64 last_cpu_ns;		/* our CPU time then */
+};
+
+extern volatile sig_atomic_t top_quit;
+
+/* tdxtop.c */
+int top_sample(struct top_app *a);		/* advance + snapshot + model */
+int top_rebuild(struct top_app *a);		/* model again (toggle, sort) */
+int top_reset(struct top_app *a);		/* zero maps and windows */
+__u64 top_mono_ns(void);
+
+/* batch.c */
+void top_print_text(FILE *f, struct top_app *a);
+int top_print_json(FILE *f, struct top_app *a);
+/* One table row / header, columns padded as the curses view pads them. */
+int top_fmt_header(char *buf, size_t size, enum top_view v, int sort_col,
+		   bool desc);
+int top_fmt_row(char *buf, size_t size, enum top_view v, const void *row);
+
+/* view.c: the curses UI loop; returns an exit code. */
+int top_ui_run(struct top_app *a);
+
+#endif /* TDXTOP_H */

@@ -1,0 +1,625 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * view.c - tdxtop's curses UI: header, tables, drill-down, help, keys.
+ *
+ * The loop waits for keys until the next sample is due (getch with a
+ * timeout on a monotonic deadline: interval - elapsed), then samples and
+ * redraws.  Signal handlers only set top_quit; the terminal is restored by
+ * endwin() on every way out (normal quit, signals, errors, exit()).
+ */
+#include <ctype.h>
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tdxtop.h"
+
+enum { PAIR_HDR = 1, PAIR_COLS, PAIR_WARN, PAIR_DIM };
+
+enum mode { M_TABLE, M_DETAIL, M_HELP };
+
+struct ui {
+	struct top_app *a;
+	enum mode mode;
+	int sel[TOP_VIEW_MAX];		/* selected row (index into shown rows) */
+	long sel_key[TOP_VIEW_MAX];	/* its key (pid or leaf), -1 none */
+	int top[TOP_VIEW_MAX];		/* first row shown */
+	/* drill-down target */
+	bool detail_leaf;
+	long detail_key;
+	__u32 detail_pid;
+	int scroll;			/* detail / help scroll */
+	char msg[128];			/* one-shot status line */
+	bool color;
+};
+
+static bool curses_on;
+
+static void restore_terminal(void)
+{
+	if (curses_on && !isendwin())
+		endwin();
+	curses_on = false;
+}
+
+static long row_key(enum top_view v, const void *row)
+{
+	switch (v) {
+	case TOP_VIEW_LEAF:   return ((const struct top_leaf *)row)->leaf;
+	case TOP_VIEW_MAPGPA: return ((const struct top_map *)row)->pid;
+	case TOP_VIEW_MIX:    return ((const struct top_mix *)row)->pid;
+	default:	      return ((const struct top_td *)row)->pid;
+	}
+}
+
+/* Rows of the current view that pass the filter: indices into *out. */
+static size_t shown_rows(struct ui *u, const char **base, size_t *size,
+			 size_t **out)
+{
+	struct top_app *a = u->a;
+	size_t n, k = 0;
+	const char *rows;
+
+	*out = NULL;
+	if (!a->have_model)
+		return 0;
+	rows = top_rows(&a->model, a->view, &n, size);
+	*base = rows;
+	*out = malloc((n + 1) * sizeof(**out));
+	if (!*out)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (top_match(a->view, rows + i * *size, a->filter[a->view]))
+			(*out)[k++] = i;
+	return k;
+}
+
+static void ui_attr(struct ui *u, int pair, int extra)
+{
+	attrset((u->color && pair ? COLOR_PAIR(pair) : 0) | extra);
+}
+
+static void draw_header(struct ui *u)
+{
+	struct top_app *a = u->a;
+	const struct top_totals *t = &a->model.tot;
+	char ev[16], sc[16], ept[16], mg[16];
+	int y = 0;
+
+	ui_attr(u, PAIR_HDR, A_BOLD);
+	mvprintw(y, 0, "tdxtop %s  host %s  kernel %s  mode %s  TDs %zu  cpu %.1f%%",
+		 TDXTRACE_VERSION, a->host, a->kernel, a->mode,
+		 a->have_model ? t->n_td : (size_t)0, a->cpu_pct);
+	ui_attr(u, PAIR_WARN, A_BOLD);
+	if (a->paused)
+		printw("  [PAUSED]");
+	if (a->ended)
+		printw("  [END OF SOURCE]");
+	ui_attr(u, 0, 0);
+	clrtoeol();
+
+	y++;
+	top_fmt_rate(a->have_model ? t->events_rate : 0, ev, sizeof(ev));
+	top_fmt_rate(a->have_model ? t->seamcalls_rate : 0, sc, sizeof(sc));
+	top_fmt_rate(a->have_model ? t->ept_rate : 0, ept, sizeof(ept));
+	top_fmt_rate(a->have_model ? t->mapgpa_rate : 0, mg, sizeof(mg));
+	mvprintw(y, 0, "events %s/s  SEAMCALL %s/s  EPT %s/s  MapGPA %s/s  ",
+		 ev, sc, ept, mg);
+	/* dropped and lost are never hidden; highlighted when non-zero */
+	ui_attr(u, t->dropped_total ? PAIR_WARN : 0, t->dropped_total ? A_BOLD : 0);
+	printw("dropped %llu (+%llu)", (unsigned long long)t->dropped_total,
+	       (unsigned long long)t->dropped);
+	ui_attr(u, 0, 0);
+	printw("  ");
+	ui_attr(u, t->lost_total ? PAIR_WARN : 0, t->lost_total ? A_BOLD : 0);
+	printw("lost %llu (+%llu)", (unsigned long long)t->lost_total,
+	       (unsigned long long)t->lost);
+	ui_attr(u, 0, 0);
+	printw("  filtered %llu", (unsigned long long)t->filtered_total);
+	clrtoeol();
+
+	y++;
+	move(y, 0);
+	for (int v = 0; v < TOP_VIEW_MAX; v++) {
+		ui_attr(u, 0, v == (int)a->view ? A_REVERSE | A_BOLD : 0);
+		printw("%d:%s", v + 1, top_view_name((enum top_view)v));
+		ui_attr(u, 0, 0);
+		printw(" ");
+	}
+	printw(" %s %.2fs  interval %.2fs", a->cumulative ? "since start" : "window",
+	       a->have_model ? t->dt : 0.0, a->interval);
+	if (a->view == TOP_VIEW_LEAF && a->leaf_pid)
+		printw("  TD %u", a->leaf_pid);
+	if (a->filter[a->view][0])
+		printw("  filter '%s'", a->filter[a->view]);
+	clrtoeol();
+
+	y++;
+	move(y, 0);
+	if (a->missing && *a->missing) {
+		ui_attr(u, PAIR_DIM, 0);
+		printw("not observable in mode %s: %s", a->mode, a->missing);
+		ui_attr(u, 0, 0);
+	}
+	clrtoeol();
+}
+
+static void draw_footer(struct ui *u)
+{
+	move(LINES - 1, 0);
+	ui_attr(u, PAIR_DIM, 0);
+	if (u->msg[0]) {
+		addnstr(u->msg, COLS - 1);
+		u->msg[0] = 0;
+	} else if (u->mode == M_TABLE) {
+		addnstr("h help  q quit  Enter details  1-4/Tab view  </> sort  I invert  "
+			"f filter  l leaves of TD  c cumulative  p pause  r reset  d/+/- interval",
+			COLS - 1);
+	} else if (u->mode == M_DETAIL) {
+		addnstr("Esc/Backspace back  Up/Down/PgUp/PgDn scroll  p pause  q quit",
+			COLS - 1);
+	} else {
+		addnstr("any key: back", COLS - 1);
+	}
+	ui_attr(u, 0, 0);
+	clrtoeol();
+}
+
+static void draw_table(struct ui *u)
+{
+	struct top_app *a = u->a;
+	enum top_view v = a->view;
+	char line[512];
+	const char *base = NULL;
+	size_t size = 0, *idx, n;
+	int y0 = 4, rows_h = LINES - y0 - 2, sel;
+
+	top_fmt_header(line, sizeof(line), v, a->sort_col[v], a->sort_desc[v]);
+	ui_attr(u, PAIR_COLS, A_REVERSE);
+	mvaddnstr(y0, 0, line, COLS);
+	for (int x = (int)strlen(line); x < COLS; x++)
+		addch(' ');
+	ui_attr(u, 0, 0);
+
+	n = shown_rows(u, &base, &size, &idx);
+	/* keep the selection on the same TD/leaf across refreshes and sorts */
+	sel = u->sel[v];
+	if (u->sel_key[v] >= 0)
+		for (size_t i = 0; i < n; i++)
+			if (row_key(v, base + idx[i] * size) == u->sel_key[v]) {
+				sel = (int)i;
+				break;
+			}
+	if (sel >= (int)n)
+		sel = (int)n - 1;
+	if (sel < 0)
+		sel = 0;
+	u->sel[v] = sel;
+	u->sel_key[v] = n ? row_key(v, base + idx[sel] * size) : -1;
+	if (rows_h < 1)
+		rows_h = 1;
+	if (sel < u->top[v])
+		u->top[v] = sel;
+	if (sel >= u->top[v] + rows_h)
+		u->top[v] = sel - rows_h + 1;
+
+	for (int r = 0; r < rows_h; r++) {
+		size_t i = (size_t)(u->top[v] + r);
+
+		move(y0 + 1 + r, 0);
+		if (i < n) {
+			top_fmt_row(line, sizeof(line), v, base + idx[i] * size);
+			ui_attr(u, 0, (int)i == sel ? A_REVERSE : 0);
+			addnstr(line, COLS);
+			if ((int)i == sel)
+				for (int x = (int)strlen(line); x < COLS; x++)
+					addch(' ');
+			ui_attr(u, 0, 0);
+		} else if (i == 0 && r == 0) {
+			ui_attr(u, PAIR_DIM, 0);
+			addnstr(!a->have_model ? "  waiting for the first sample..." :
+				a->filter[a->view][0] ? "  (no row matches the filter; f to change it)" :
+				"  (nothing seen yet)", COLS);
+			ui_attr(u, 0, 0);
+		}
+		clrtoeol();
+	}
+	free(idx);
+}
+
+static void draw_text(struct ui *u, const char *text, int y0)
+{
+	int lines_h = LINES - y0 - 1, line = 0, y = y0;
+	const char *p = text;
+	int total = 0;
+
+	for (const char *q = text; *q; q++)
+		total += *q == '\n';
+	if (u->scroll > total - lines_h)
+		u->scroll = total - lines_h;
+	if (u->scroll < 0)
+		u->scroll = 0;
+	while (*p && y < y0 + lines_h) {
+		const char *nl = strchr(p, '\n');
+		int len = nl ? (int)(nl - p) : (int)strlen(p);
+
+		if (line >= u->scroll) {
+			move(y, 0);
+			addnstr(p, len < COLS ? len : COLS);
+			clrtoeol();
+			y++;
+		}
+		line++;
+		p += len + (nl ? 1 : 0);
+	}
+	for (; y < y0 + lines_h; y++) {
+		move(y, 0);
+		clrtoeol();
+	}
+}
+
+static void draw_detail(struct ui *u)
+{
+	struct top_app *a = u->a;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return;
+	if (!a->have_model)
+		fprintf(f, "waiting for the first sample...\n");
+	else if (u->detail_leaf)
+		top_detail_leaf(f, &a->model, (int)u->detail_key, u->detail_pid);
+	else
+		top_detail_td(f, &a->model, (__u32)u->detail_key);
+	fclose(f);
+	draw_text(u, text ? text : "", 4);
+	free(text);
+}
+
+static void draw_help(struct ui *u)
+{
+	struct top_app *a = u->a;
+	char *text = NULL;
+	size_t len = 0, n;
+	FILE *f = open_memstream(&text, &len);
+	const struct top_col *c = top_cols(a->view, &n);
+
+	if (!f)
+		return;
+	fprintf(f,
+"Keys\n"
+"  q            quit                      h, ?         this help\n"
+"  1 2 3 4      TD, leaf, MapGPA, mixing view (Tab: next view)\n"
+"  Up/Down      select a row (also j/k, PgUp/PgDn, Home/End)\n"
+"  Enter        details of the selected row: latency histogram, breakdowns\n"
+"  Esc, Bksp    back from details or help\n"
+"  < >          sort by the column left/right of the current one\n"
+"  I            invert the sort order\n"
+"  f, /         filter rows: a pid, part of a VMM name, or part of a leaf name\n"
+"  F            clear the filter\n"
+"  l            leaf view of the selected TD (again: all TDs)\n"
+"  c            toggle per-interval / cumulative (since start or reset)\n"
+"  p, space     pause / resume sampling\n"
+"  r            reset: zero every counter and histogram\n"
+"  d, s         set the interval (seconds);  + / -  double / halve it\n"
+"  Ctrl-L       redraw\n"
+"\nColumns of the %s view\n", top_view_name(a->view));
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %-9s %s\n", c[i].name, c[i].help);
+	fprintf(f, "\nRates are per second of the window: real (monotonic) time live, "
+		"source time for --replay and --sim.\n");
+	fclose(f);
+	draw_text(u, text ? text : "", 4);
+	free(text);
+}
+
+static void draw(struct ui *u)
+{
+	draw_header(u);
+	switch (u->mode) {
+	case M_DETAIL:
+		draw_detail(u);
+		break;
+	case M_HELP:
+		draw_help(u);
+		break;
+	default:
+		draw_table(u);
+		break;
+	}
+	draw_footer(u);
+	refresh();
+}
+
+/* Read a line at the bottom; false if cancelled (Esc or empty). */
+static bool prompt(struct ui *u, const char *what, char *buf, size_t size)
+{
+	size_t len = 0;
+	int ch;
+
+	buf[0] = 0;
+	curs_set(1);
+	timeout(-1);
+	for (;;) {
+		move(LINES - 1, 0);
+		ui_attr(u, 0, A_BOLD);
+		printw("%s: ", what);
+		ui_attr(u, 0, 0);
+		addnstr(buf, COLS - (int)strlen(what) - 3);
+		clrtoeol();
+		refresh();
+		ch = getch();
+		if (top_quit || ch == 27) {
+			len = 0;
+			break;
+		}
+		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
+			break;
+		if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && len)
+			buf[--len] = 0;
+		else if (ch >= 32 && ch < 127 && len + 1 < size) {
+			buf[len++] = (char)ch;
+			buf[len] = 0;
+		}
+	}
+	curs_set(0);
+	buf[len] = 0;
+	return len > 0;
+}
+
+static void set_interval(struct ui *u, double s)
+{
+	if (s < 0.05)
+		s = 0.05;
+	if (s > 86400)
+		s = 86400;
+	u->a->interval = s;
+	snprintf(u->msg, sizeof(u->msg), "interval %.2fs", s);
+}
+
+static void enter_detail(struct ui *u)
+{
+	struct top_app *a = u->a;
+
+	if (u->sel_key[a->view] < 0)
+		return;
+	u->mode = M_DETAIL;
+	u->scroll = 0;
+	u->detail_key = u->sel_key[a->view];
+	u->detail_leaf = a->view == TOP_VIEW_LEAF;
+	u->detail_pid = a->view == TOP_VIEW_LEAF ? a->leaf_pid : 0;
+}
+
+/* Returns 1 if the model must be rebuilt, 2 to reset, 0 otherwise. */
+static int handle_key(struct ui *u, int ch)
+{
+	struct top_app *a = u->a;
+	enum top_view v = a->view;
+	size_t ncols;
+	char buf[64];
+
+	top_cols(v, &ncols);
+	if (ch == 'q' || ch == 'Q') {
+		top_quit = 1;
+		return 0;
+	}
+	if (ch == KEY_RESIZE || ch == 12 /* ^L */) {
+		clear();
+		return 0;
+	}
+	if (u->mode == M_HELP) {
+		if (ch == KEY_DOWN || ch == 'j')
+			u->scroll++;
+		else if (ch == KEY_UP || ch == 'k')
+			u->scroll--;
+		else
+			u->mode = M_TABLE, u->scroll = 0;
+		return 0;
+	}
+	switch (ch) {
+	case 'h': case '?': case KEY_F(1):
+		u->mode = M_HELP;
+		u->scroll = 0;
+		return 0;
+	case 27: case KEY_BACKSPACE: case 127: case 8: case KEY_LEFT:
+		u->mode = M_TABLE;
+		return 0;
+	case 'p': case ' ':
+		a->paused = !a->paused;
+		snprintf(u->msg, sizeof(u->msg), a->paused ? "paused" : "resumed");
+		return 0;
+	case 'r':
+		snprintf(u->msg, sizeof(u->msg), "counters reset");
+		return 2;
+	case 'c':
+		a->cumulative = !a->cumulative;
+		snprintf(u->msg, sizeof(u->msg), a->cumulative ?
+			 "cumulative: since start (or reset)" : "per interval");
+		return 1;
+	case 'd': case 's':
+		if (prompt(u, "interval (seconds)", buf, sizeof(buf))) {
+			char *end;
+			double s = strtod(buf, &end);
+
+			if (*end || end == buf || !(s > 0))
+				snprintf(u->msg, sizeof(u->msg), "not a number of seconds: %s", buf);
+			else
+				set_interval(u, s);
+		}
+		return 0;
+	case '+':
+		set_interval(u, a->interval * 2);
+		return 0;
+	case '-':
+		set_interval(u, a->interval / 2);
+		return 0;
+	}
+	if (u->mode == M_DETAIL) {
+		int h = LINES - 6;
+
+		switch (ch) {
+		case KEY_DOWN: case 'j': u->scroll++; break;
+		case KEY_UP: case 'k': u->scroll--; break;
+		case KEY_NPAGE: u->scroll += h; break;
+		case KEY_PPAGE: u->scroll -= h; break;
+		case KEY_HOME: case 'g': u->scroll = 0; break;
+		}
+		return 0;
+	}
+	switch (ch) {
+	case '1': case '2': case '3': case '4':
+		a->view = (enum top_view)(ch - '1');
+		return 0;
+	case '\t':
+		a->view = (enum top_view)((a->view + 1) % TOP_VIEW_MAX);
+		return 0;
+	case KEY_BTAB:
+		a->view = (enum top_view)((a->view + TOP_VIEW_MAX - 1) % TOP_VIEW_MAX);
+		return 0;
+	case KEY_DOWN: case 'j':
+		u->sel[v]++, u->sel_key[v] = -1;
+		return 0;
+	case KEY_UP: case 'k':
+		if (u->sel[v] > 0)
+			u->sel[v]--;
+		u->sel_key[v] = -1;
+		return 0;
+	case KEY_NPAGE:
+		u->sel[v] += LINES - 7, u->sel_key[v] = -1;
+		return 0;
+	case KEY_PPAGE:
+		u->sel[v] -= LINES - 7;
+		if (u->sel[v] < 0)
+			u->sel[v] = 0;
+		u->sel_key[v] = -1;
+		return 0;
+	case KEY_HOME:
+		u->sel[v] = 0, u->sel_key[v] = -1;
+		return 0;
+	case KEY_END:
+		u->sel[v] = 1 << 30, u->sel_key[v] = -1;
+		return 0;
+	case '\n': case '\r': case KEY_ENTER: case KEY_RIGHT:
+		enter_detail(u);
+		return 0;
+	case '<': case ',':
+		a->sort_col[v] = (a->sort_col[v] + (int)ncols - 1) % (int)ncols;
+		snprintf(u->msg, sizeof(u->msg), "sort by %s", top_cols(v, &ncols)[a->sort_col[v]].name);
+		return 1;
+	case '>': case '.':
+		a->sort_col[v] = (a->sort_col[v] + 1) % (int)ncols;
+		snprintf(u->msg, sizeof(u->msg), "sort by %s", top_cols(v, &ncols)[a->sort_col[v]].name);
+		return 1;
+	case 'I':
+		a->sort_desc[v] = !a->sort_desc[v];
+		return 1;
+	case 'f': case '/':
+		prompt(u, "filter (pid, VMM or leaf name; empty: none)",
+		       a->filter[v], sizeof(a->filter[v]));
+		u->sel[v] = 0, u->sel_key[v] = -1;
+		return 0;
+	case 'F':
+		a->filter[a->view][0] = 0;
+		return 0;
+	case 'l':
+		if (v == TOP_VIEW_LEAF) {
+			a->leaf_pid = 0;
+		} else if (v != TOP_VIEW_LEAF && u->sel_key[v] > 0) {
+			a->leaf_pid = (__u32)u->sel_key[v];
+			a->view = TOP_VIEW_LEAF;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static void setup_colors(struct ui *u)
+{
+	u->color = u->a->color && has_colors();
+	if (!u->color)
+		return;
+	start_color();
+	use_default_colors();
+	init_pair(PAIR_HDR, COLOR_CYAN, -1);
+	init_pair(PAIR_COLS, COLOR_BLACK, COLOR_GREEN);
+	init_pair(PAIR_WARN, COLOR_RED, -1);
+	init_pair(PAIR_DIM, COLOR_BLUE, -1);
+}
+
+int top_ui_run(struct top_app *a)
+{
+	struct ui ui = { .a = a };
+	struct ui *u = &ui;
+	__u64 next;
+	int ret = TDX_EXIT_OK;
+
+	for (int v = 0; v < TOP_VIEW_MAX; v++)
+		u->sel_key[v] = -1;
+	if (!initscr()) {
+		fprintf(stderr, "tdxtop: cannot initialise the terminal\n");
+		return TDX_EXIT_FAIL;
+	}
+	curses_on = true;
+	atexit(restore_terminal);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(25);
+	setup_colors(u);
+
+	/* the first sample comes one interval after start, like top */
+	next = top_mono_ns() + (__u64)(a->interval * 1e9);
+	draw(u);
+	while (!top_quit) {
+		__u64 now = top_mono_ns();
+		int ch, act;
+
+		if (now >= next) {
+			if (!a->paused && !a->ended) {
+				__u64 t0;
+
+				if (top_sample(a)) {
+					ret = TDX_EXIT_FAIL;
+					break;
+				}
+				t0 = top_mono_ns();
+				draw(u);
+				a->draw_us = (double)(top_mono_ns() - t0) / 1e3;
+			} else {
+				draw(u);
+			}
+			next += (__u64)(a->interval * 1e9);
+			now = top_mono_ns();
+			if (next <= now)	/* overran: no burst of samples */
+				next = now + (__u64)(a->interval * 1e9);
+			continue;
+		}
+		/* wait for a key until the deadline (at most 250 ms a time) */
+		{
+			__u64 left = (next - now) / 1000000ULL;
+
+			timeout(left > 250 ? 250 : (int)left + 1);
+		}
+		ch = getch();
+		if (ch == ERR)
+			continue;
+		act = handle_key(u, ch);
+		if (act == 2) {
+			if (top_reset(a))
+				snprintf(u->msg, sizeof(u->msg), "reset failed: %s",
+					 tdx_last_error());
+		} else if (act == 1) {
+			top_rebuild(a);
+		}
+		if (ch == '+' || ch == '-' || ch == 'd' || ch == 's')
+			next = top_mono_ns() + (__u64)(a->interval * 1e9);
+		if (!top_quit)
+			draw(u);
+	}
+	restore_terminal();
+	return ret;
+}
