@@ -14,6 +14,22 @@ static const char *const map_names[TDX_MAP_ID_MAX] = {
 	"leaf", "vp", "ept", "ept_gfn", "mapgpa", "frozen", "mix", "range",
 };
 
+const char *top_map_name(int id)
+{
+	return id >= 0 && id < TDX_MAP_ID_MAX ? map_names[id] : "?";
+}
+
+void top_dropped_maps(const struct top_totals *t, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < TDX_MAP_ID_MAX && len < size; i++)
+		if (t->dropped_by_map[i])
+			len += (size_t)snprintf(buf + len, size - len, "%s%s",
+						len ? "," : "", map_names[i]);
+}
+
 /* ----------------------------------------------------------- tables */
 
 int top_fmt_header(char *buf, size_t size, enum top_view v, int sort_col,
@@ -107,6 +123,12 @@ void top_print_text(FILE *f, struct top_app *a)
 		(unsigned long long)t->dropped_total, (unsigned long long)t->dropped,
 		(unsigned long long)t->lost_total, (unsigned long long)t->lost,
 		(unsigned long long)t->filtered_total);
+	if (t->dropped_total) {
+		char maps[96];
+
+		top_dropped_maps(t, maps, sizeof(maps));
+		fprintf(f, "dropped: map full: %s\n", maps);
+	}
 	if (a->missing && *a->missing)
 		fprintf(f, "not observable in this mode: %s\n", a->missing);
 	fprintf(f, "\n");

@@ -820,6 +820,38 @@ static void quantile_line(FILE *f, const __u64 *hist, __u64 count,
 		(unsigned long long)count, r, p50, p90, p99, avg, mx);
 }
 
+/*
+ * Indices of the leaf entries of one TD (pid, 0 = all) and one leaf (-1 =
+ * all) with calls, busiest first.  idx must hold them all.
+ */
+static int cmp_leaf_count(const void *a, const void *b, void *arg)
+{
+	const struct tdx_snapshot *s = arg;
+	__u64 x = s->leaf[*(const size_t *)a].v.count;
+	__u64 y = s->leaf[*(const size_t *)b].v.count;
+
+	return x > y ? -1 : x < y;
+}
+
+static size_t sort_leaves(const struct tdx_snapshot *s, __u32 pid, int leaf,
+			  size_t *idx)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n_leaf; i++) {
+		const struct tdx_snap_leaf *l = &s->leaf[i];
+
+		if (!l->v.count || (pid && l->key.pid != pid) ||
+		    (leaf >= 0 && l->key.leaf != (__u32)leaf))
+			continue;
+		if (pid && leaf < 0 && n >= TDX_LEAF_MAX)
+			break;
+		idx[n++] = i;
+	}
+	qsort_r(idx, n, sizeof(*idx), cmp_leaf_count, (void *)s);
+	return n;
+}
+
 /* The five GPAs with the slowest EPT violation of a TD. */
 static void print_slow_gfns(FILE *f, const struct tdx_snapshot *s, __u32 pid)
 {
@@ -867,6 +899,7 @@ void top_detail_td(FILE *f, const struct top_model *m, __u32 pid)
 	char comm[32];
 	__u32 vcpus;
 	double dt = m->tot.dt;
+	size_t idx[TDX_LEAF_MAX];
 
 	label(s, NULL, pid, comm, sizeof(comm), &vcpus);
 	fprintf(f, "TD %u (%s), %u vCPUs, window %.2fs\n\n", pid, comm, vcpus, dt);
@@ -884,14 +917,12 @@ void top_detail_td(FILE *f, const struct top_model *m, __u32 pid)
 
 	fprintf(f, "\nBy leaf%-17s %8s %8s %8s %8s %7s %7s\n", "", "calls/s",
 		"p50", "p99", "max", "busy", "errors");
-	for (size_t i = 0; i < s->n_leaf; i++) {
-		const struct tdx_snap_leaf *l = &s->leaf[i];
+	for (size_t k = 0, nidx = sort_leaves(s, pid, -1, idx); k < nidx; k++) {
+		const struct tdx_snap_leaf *l = &s->leaf[idx[k]];
 		char r[16], a[16], b[16], c[16];
 		const char *name = tdx_leaf_name(l->key.leaf);
 		__u64 err = 0;
 
-		if (l->key.pid != pid || !l->v.count)
-			continue;
 		for (int k = 1; k < TDX_SC_MAX; k++)
 			err += l->v.status[k];
 		top_fmt_rate(rate(l->v.count, dt), r, sizeof(r));
@@ -1023,7 +1054,10 @@ void top_detail_leaf(FILE *f, const struct top_model *m, int leaf, __u32 pid)
 	const char *name = tdx_leaf_name((__u32)leaf);
 	__u64 hist[TDX_HIST_SLOTS], n, sum = 0, mx = 0, st[TDX_SC_MAX] = { 0 };
 	double dt = m->tot.dt;
+	size_t *idx = malloc((s->n_leaf + 1) * sizeof(*idx));
 
+	if (!idx)
+		return;
 	n = top_merge_leaf_hist(s, pid, leaf, hist);
 	for (size_t i = 0; i < s->n_leaf; i++) {
 		const struct tdx_snap_leaf *l = &s->leaf[i];
@@ -1048,13 +1082,10 @@ void top_detail_leaf(FILE *f, const struct top_model *m, int leaf, __u32 pid)
 			(unsigned long long)st[k]);
 	fprintf(f, "\n\nBy TD%-20s %8s %8s %8s %8s %7s\n", "", "calls/s", "p50",
 		"p99", "max", "busy");
-	for (size_t i = 0; i < s->n_leaf; i++) {
-		const struct tdx_snap_leaf *l = &s->leaf[i];
+	for (size_t k = 0, nidx = sort_leaves(s, pid, leaf, idx); k < nidx; k++) {
+		const struct tdx_snap_leaf *l = &s->leaf[idx[k]];
 		char comm[32], who[48], r[16], a[16], b[16], c[16];
 
-		if (l->key.leaf != (__u32)leaf || !l->v.count ||
-		    (pid && l->key.pid != pid))
-			continue;
 		label(s, NULL, l->key.pid, comm, sizeof(comm), NULL);
 		snprintf(who, sizeof(who), "%u %s", l->key.pid, comm);
 		top_fmt_rate(rate(l->v.count, dt), r, sizeof(r));
@@ -1064,4 +1095,5 @@ void top_detail_leaf(FILE *f, const struct top_model *m, int leaf, __u32 pid)
 		fprintf(f, "  %-22s %8s %8s %8s %8s %7llu\n", who, r, a, b, c,
 			(unsigned long long)l->v.status[TDX_SC_BUSY]);
 	}
+	free(idx);
 }

@@ -109,6 +109,12 @@ static void draw_header(struct ui *u)
 	ui_attr(u, t->dropped_total ? PAIR_WARN : 0, t->dropped_total ? A_BOLD : 0);
 	printw("dropped %llu (+%llu)", (unsigned long long)t->dropped_total,
 	       (unsigned long long)t->dropped);
+	if (t->dropped_total) {
+		char maps[96];
+
+		top_dropped_maps(t, maps, sizeof(maps));
+		printw(" [%s full]", maps);
+	}
 	ui_attr(u, 0, 0);
 	printw("  ");
 	ui_attr(u, t->lost_total ? PAIR_WARN : 0, t->lost_total ? A_BOLD : 0);
@@ -163,6 +169,33 @@ static void draw_footer(struct ui *u)
 	}
 	ui_attr(u, 0, 0);
 	clrtoeol();
+}
+
+/*
+ * Under a short TD table, the busiest leaves (not selectable; '2' opens the
+ * leaf view), so the first screen shows where the SEAMCALL time goes.
+ */
+static void draw_leaf_summary(struct ui *u, int y, int end)
+{
+	struct top_app *a = u->a;
+	char line[512];
+	size_t n, size;
+	const char *rows = top_rows(&a->model, TOP_VIEW_LEAF, &n, &size);
+
+	if (end - y < 4 || !n)
+		return;
+	top_fmt_header(line, sizeof(line), TOP_VIEW_LEAF, a->sort_col[TOP_VIEW_LEAF],
+		       a->sort_desc[TOP_VIEW_LEAF]);
+	ui_attr(u, PAIR_COLS, A_REVERSE);
+	mvaddnstr(y, 0, line, COLS);
+	for (int x = (int)strlen(line); x < COLS; x++)
+		addch(' ');
+	ui_attr(u, 0, 0);
+	for (size_t i = 0; i < n && y + 1 + (int)i < end; i++) {
+		top_fmt_row(line, sizeof(line), TOP_VIEW_LEAF, rows + i * size);
+		mvaddnstr(y + 1 + (int)i, 0, line, COLS);
+		clrtoeol();
+	}
 }
 
 static void draw_table(struct ui *u)
@@ -225,6 +258,8 @@ static void draw_table(struct ui *u)
 		clrtoeol();
 	}
 	free(idx);
+	if (v == TOP_VIEW_TD && a->have_model)
+		draw_leaf_summary(u, y0 + 1 + (int)n + 1, y0 + 1 + rows_h);
 }
 
 static void draw_text(struct ui *u, const char *text, int y0)
