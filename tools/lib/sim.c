@@ -151,6 +151,9 @@ struct sim_td {
 	__u64 cursor;			/* lazy-accept cursor (next page to try) */
 	__u64 cursor_end;
 	bool swiotlb_done;
+	__u64 attr_last;		/* end of the last attribute change (serialised) */
+	__u64 scatter[256];		/* "mixing": pages converted to shared */
+	unsigned scatter_n;
 	__u64 hot_dir;			/* contention: last conversion direction */
 };
 
@@ -354,7 +357,7 @@ static bool zero_step_at(struct sim *s, struct sim_td *td, __u64 t)
 {
 	if (s->zs_rate <= 0)
 		return false;
-	while (td->zs_next <= t + 1000000000ULL) {	/* draw ahead by 1 s */
+	while (td->zs_next <= t) {	/* draw the episodes up to t */
 		unsigned i = td->zs_n++ % ZS_RING;
 		__u64 len = (__u64)rng_lognormal(&td->rng, s->cal->zero_step_median_ns, 0.5);
 
@@ -600,7 +603,7 @@ static __u64 ept_violation(struct sim *s, __u64 t0)
 			found = !bit_get(td->shared, gfn);
 		} else {
 			found = accept_pop(td, &gfn);
-			if (!found) {
+			for (int k = 0; !found && k < 16; k++) {
 				/* nothing left to accept: a spurious fault on a mapped page */
 				gfn = rng_below(r, td->npages);
 				found = !bit_get(td->shared, gfn);
@@ -619,7 +622,7 @@ static __u64 ept_violation(struct sim *s, __u64 t0)
 
 			if (w->start > t)
 				t = w->start;
-			emit_ctx(s, TDX_EV_FROZEN_RETRY, t + 40, 4, a);
+			emit_ctx(s, TDX_EV_FROZEN_RETRY, t, 4, a);
 			retries++;
 			t = w->end + (__u64)c->ept_retry_gap_ns;
 		}
@@ -744,12 +747,19 @@ static __u64 map_gpa(struct sim *s, __u64 t0, __u64 gfn, __u64 pages, bool to_sh
 		double rt = rng_lognormal(r, c->mapgpa_vmm_median_ns, c->mapgpa_vmm_sigma);
 		bool retry;
 
-		/* exit to the VMM; it sets the attributes: KVM zaps the old side */
+		/*
+		 * Exit to the VMM; it sets the attributes and KVM zaps the old
+		 * side.  Attribute changes of one VM are serialised (slots_lock),
+		 * so one waits for the previous one to finish.
+		 */
 		t += (__u64)(rt / 2);
+		if (t <= td->attr_last)
+			t = td->attr_last + 1;
 		if (to_shared)
 			t = zap_private(s, r, t, g, n);
 		t += 50;
 		set_attr(s, td, g, n, to_shared, t);
+		td->attr_last = t;
 		if (!to_shared)
 			accept_push(td, g, n);
 		t += (__u64)(rt / 2);
@@ -808,9 +818,16 @@ static __u64 tdcall_map_gpa(struct sim *s, __u64 t)
 		pages = s->hot_hi - s->hot_lo;
 		break;
 	case SC_MIXING:
-		if (rng_unit(r) <= c->mixing_scatter_p)
-			pages = 1;
+		/* single pages scattered over memory go shared, and come back */
 		gfn = rng_below(r, td->npages - pages);
+		if (rng_unit(r) <= c->mixing_scatter_p) {
+			pages = 1;
+			gfn = rng_below(r, td->npages - 1);
+			if (to_shared && td->scatter_n < 256)
+				td->scatter[td->scatter_n++] = gfn;
+			else if (!to_shared && td->scatter_n)
+				gfn = td->scatter[--td->scatter_n];
+		}
 		break;
 	default:
 		gfn = s->pool_lo + rng_below(r, s->pool_hi - s->pool_lo - pages);
