@@ -237,6 +237,8 @@ int fb_out___tdx_map_gpa(__u64 *ctx)
 	struct tdx_event ev;
 	__u64 gpa = 0, pages = 0, attrs = 0;
 
+	if (!bpf_core_field_exists(tdx->vcpu))
+		return 0;
 	live_event(&ev, TDX_EV_MAP_GPA_CHUNK, 6, TDX_EVF_FALLBACK);
 	vcpu = (void *)tdx + bpf_core_field_offset(tdx->vcpu);
 	if (bpf_core_field_exists(vcpu->run))
