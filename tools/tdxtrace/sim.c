@@ -11,19 +11,22 @@
 #include "cli.h"
 #include "source.h"
 
-/* Field names of each event's arguments, in TP_PROTO order (events.h). */
+/*
+ * Field names of each event's arguments, in TP_PROTO order: the lowercased
+ * TDX_<EV>_ARG_<FIELD> names of include/tdxtrace/events.h.
+ */
 static const char *const arg_names[TDX_EV_MAX][TDX_EV_MAX_ARGS] = {
 	[TDX_EV_SEAMCALL] = { "leaf", "status", "tdr", "gpa", "level", "retries",
-			      "duration_ns" },
-	[TDX_EV_VP_ENTER] = { "vcpu", "status", "exit_reason", "duration_ns" },
+			      "duration" },
+	[TDX_EV_VP_ENTER] = { "vcpu", "status", "exit_reason", "duration" },
 	[TDX_EV_EPT_VIOLATION] = { "vcpu", "gpa", "exit_qual", "private", "level",
-				   "retries", "result", "duration_ns" },
+				   "retries", "result", "duration" },
 	[TDX_EV_MAP_GPA] = { "vcpu", "gpa", "size", "to_shared" },
 	[TDX_EV_MAP_GPA_CHUNK] = { "vcpu", "gpa", "size", "to_shared", "hc_ret", "retry" },
 	[TDX_EV_MAP_GPA_DONE] = { "vcpu", "gpa", "size", "to_shared", "status", "chunks",
-				  "duration_ns" },
+				  "duration" },
 	[TDX_EV_FROZEN_RETRY] = { "vcpu", "gfn", "level", "mirror" },
-	[TDX_EV_SPTE_FROZEN] = { "gfn", "level", "mirror", "held_ns", "result" },
+	[TDX_EV_SPTE_FROZEN] = { "gfn", "level", "mirror", "held", "result" },
 	[TDX_EV_HUGEPAGE_MIXED] = { "gfn", "level", "mixed" },
 	[TDX_EV_PRIVATE_MAP] = { "gfn", "level", "mapped" },
 };

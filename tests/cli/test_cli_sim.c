@@ -1,0 +1,845 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * test_cli_sim.c - `tdxtrace` end to end on simulator scenarios.
+ *
+ * The expected values are computed here by iterating the same simulator
+ * stream (tdx_source_open_sim / tdx_source_next) and counting by the
+ * semantics of include/tdxtrace/events.h: counts must match exactly,
+ * quantiles within one histogram bucket of the exact sorted-sample value.
+ * Every JSON line is validated against its schema in docs/cli.md.
+ *
+ * Runs the binary $O/bin/tdxtrace.  The `sim` printing and the usage errors
+ * need no privileges; everything that loads BPF is skipped unless root.
+ */
+#include <errno.h>
+#include <math.h>
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "jschema.h"
+#include "tdxtrace.h"
+#include "source.h"
+
+#define MAX_TD	 16
+#define MAX_DUR	 (1 << 22)
+
+static struct js_set schemas;
+static char bin[4096], tmpdir[4096];
+static bool root;
+
+/* ------------------------------------------------------------ expected */
+
+struct range { __u32 pid, level; __u64 gfn; int mixed; };
+
+struct expect {
+	__u64 events[TDX_EV_MAX];
+	int n_td;
+	__u32 pid[MAX_TD];
+	__u64 td_events[MAX_TD][TDX_EV_MAX];
+	/* SEAMCALL per leaf, all TDs */
+	__u64 leaf_count[TDX_LEAF_MAX], leaf_status[TDX_LEAF_MAX][TDX_SC_MAX];
+	__u64 *leaf_dur[TDX_LEAF_MAX];
+	size_t leaf_n[TDX_LEAF_MAX], leaf_cap[TDX_LEAF_MAX];
+	/* per TD */
+	__u64 ept_priv[MAX_TD], ept_shared[MAX_TD], ept_result[MAX_TD][TDX_EPT_RESULT_MAX];
+	__u64 ept_retries[MAX_TD];
+	__u64 map_req[MAX_TD][2], map_bytes[MAX_TD][2], map_chunks[MAX_TD];
+	__u64 map_chunk_retries[MAX_TD], map_done[MAX_TD][4];
+	__u64 fr_retries[MAX_TD][TDX_PG_LEVEL_MAX][2], fr_windows[MAX_TD][TDX_PG_LEVEL_MAX][2];
+	__u64 to_mixed[MAX_TD][TDX_PG_LEVEL_MAX], to_unmixed[MAX_TD][TDX_PG_LEVEL_MAX];
+	__u64 redundant[MAX_TD];
+	__s64 mixed_live[MAX_TD][TDX_PG_LEVEL_MAX], private_live[MAX_TD][TDX_PG_LEVEL_MAX];
+	void *ranges;
+	__u64 total;
+};
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->level != y->level)
+		return x->level < y->level ? -1 : 1;
+	return x->gfn < y->gfn ? -1 : x->gfn > y->gfn;
+}
+
+static int td_idx(struct expect *e, __u32 pid)
+{
+	for (int i = 0; i < e->n_td; i++)
+		if (e->pid[i] == pid)
+			return i;
+	if (e->n_td == MAX_TD)
+		return -1;
+	e->pid[e->n_td] = pid;
+	return e->n_td++;
+}
+
+static void count_event(struct expect *e, const struct tdx_event *ev)
+{
+	const __u64 *a = ev->args;
+	int t = td_idx(e, ev->pid);
+
+	if (t < 0 || ev->kind >= TDX_EV_MAX)
+		return;
+	e->total++;
+	e->events[ev->kind]++;
+	e->td_events[t][ev->kind]++;
+	switch (ev->kind) {
+	case TDX_EV_SEAMCALL: {
+		__u32 nr = (__u32)(a[TDX_SEAMCALL_ARG_LEAF] & TDX_LEAF_NR_MASK);
+
+		if (nr >= TDX_LEAF_MAX)
+			break;
+		e->leaf_count[nr]++;
+		e->leaf_status[nr][tdx_status_class(a[TDX_SEAMCALL_ARG_STATUS])]++;
+		if (e->leaf_n[nr] == e->leaf_cap[nr]) {
+			e->leaf_cap[nr] = e->leaf_cap[nr] ? e->leaf_cap[nr] * 2 : 1024;
+			e->leaf_dur[nr] = realloc(e->leaf_dur[nr], e->leaf_cap[nr] * sizeof(__u64));
+		}
+		e->leaf_dur[nr][e->leaf_n[nr]++] = a[TDX_SEAMCALL_ARG_DURATION];
+		break;
+	}
+	case TDX_EV_EPT_VIOLATION: {
+		__s64 res = (__s64)a[TDX_EPT_ARG_RESULT];
+
+		if (a[TDX_EPT_ARG_PRIVATE])
+			e->ept_priv[t]++;
+		else
+			e->ept_shared[t]++;
+		e->ept_result[t][res < 0 ? TDX_EPT_RESULT_ERR :
+				 res < TDX_EPT_RESULT_ERR ? res : TDX_EPT_RESULT_ERR]++;
+		e->ept_retries[t] += a[TDX_EPT_ARG_RETRIES];
+		break;
+	}
+	case TDX_EV_MAP_GPA:
+		e->map_req[t][a[TDX_MAP_GPA_ARG_TO_SHARED] ? 1 : 0]++;
+		e->map_bytes[t][a[TDX_MAP_GPA_ARG_TO_SHARED] ? 1 : 0] += a[TDX_MAP_GPA_ARG_SIZE];
+		break;
+	case TDX_EV_MAP_GPA_CHUNK:
+		e->map_chunks[t]++;
+		e->map_chunk_retries[t] += a[TDX_MAP_CHUNK_ARG_RETRY] ? 1 : 0;
+		break;
+	case TDX_EV_MAP_GPA_DONE: {
+		__u64 st = a[TDX_MAP_DONE_ARG_STATUS];
+
+		e->map_done[t][st == TDVMCALL_STATUS_SUCCESS ? 0 : st == TDVMCALL_STATUS_RETRY ? 1 :
+			       st == TDVMCALL_STATUS_INVALID_OPERAND ? 2 : 3]++;
+		break;
+	}
+	case TDX_EV_FROZEN_RETRY:
+		if (a[TDX_FROZEN_RETRY_ARG_LEVEL] < TDX_PG_LEVEL_MAX)
+			e->fr_retries[t][a[TDX_FROZEN_RETRY_ARG_LEVEL]][a[TDX_FROZEN_RETRY_ARG_MIRROR] ? 1 : 0]++;
+		break;
+	case TDX_EV_SPTE_FROZEN:
+		if (a[TDX_SPTE_FROZEN_ARG_LEVEL] < TDX_PG_LEVEL_MAX)
+			e->fr_windows[t][a[TDX_SPTE_FROZEN_ARG_LEVEL]][a[TDX_SPTE_FROZEN_ARG_MIRROR] ? 1 : 0]++;
+		break;
+	case TDX_EV_HUGEPAGE_MIXED: {
+		struct range key = { ev->pid, (__u32)a[TDX_MIXED_ARG_LEVEL], a[TDX_MIXED_ARG_GFN], 0 };
+		struct range **r = tsearch(&key, &e->ranges, range_cmp);
+		int mixed = a[TDX_MIXED_ARG_MIXED] ? 1 : 0;
+
+		if (*r == &key) {	/* new: store a copy, not-mixed before */
+			*r = malloc(sizeof(key));
+			**r = key;
+		}
+		if ((*r)->mixed == mixed) {
+			e->redundant[t]++;
+		} else if (key.level < TDX_PG_LEVEL_MAX) {
+			(mixed ? e->to_mixed : e->to_unmixed)[t][key.level]++;
+			e->mixed_live[t][key.level] += mixed ? 1 : -1;
+		}
+		(*r)->mixed = mixed;
+		break;
+	}
+	case TDX_EV_PRIVATE_MAP:
+		if (a[TDX_PRIVATE_MAP_ARG_LEVEL] < TDX_PG_LEVEL_MAX)
+			e->private_live[t][a[TDX_PRIVATE_MAP_ARG_LEVEL]] +=
+				a[TDX_PRIVATE_MAP_ARG_MAPPED] ? 1 : -1;
+		break;
+	}
+}
+
+static int expect_sim(struct expect *e, const char *spec)
+{
+	struct tdx_source *src;
+	struct tdx_event ev;
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	if (tdx_source_open_sim(&src, spec)) {
+		diag("%s: %s", spec, tdx_last_error());
+		return -1;
+	}
+	while ((r = tdx_source_next(src, &ev)) == 1)
+		count_event(e, &ev);
+	tdx_source_close(src);
+	return r;
+}
+
+static void expect_free(struct expect *e)
+{
+	for (int i = 0; i < TDX_LEAF_MAX; i++)
+		free(e->leaf_dur[i]);
+	tdestroy(e->ranges, free);
+	memset(e, 0, sizeof(*e));
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double exact_q(struct expect *e, int leaf, double q)
+{
+	size_t n = e->leaf_n[leaf], r = (size_t)ceil(q * (double)n);
+
+	qsort(e->leaf_dur[leaf], n, sizeof(__u64), cmp_u64);
+	return (double)e->leaf_dur[leaf][r ? r - 1 : 0];
+}
+
+/* ------------------------------------------------------------ running */
+
+/* Run a shell command; stdout into *out (malloc'ed); returns the exit code. */
+static int run(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int run(char **out, const char *fmt, ...)
+{
+	char cmd[8192], *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	va_list ap;
+	FILE *p;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	for (;;) {
+		if (cap - len < 65536) {
+			cap = cap ? cap * 2 : 1 << 20;
+			buf = realloc(buf, cap);
+		}
+		n = fread(buf + len, 1, cap - len - 1, p);
+		if (!n)
+			break;
+		len += n;
+	}
+	buf[len] = 0;
+	st = pclose(p);
+	if (out)
+		*out = buf;
+	else
+		free(buf);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* Parse the first JSON line of s and validate it against schema id. */
+static struct json_object *json_line(const char *s, const char *id, const char *what)
+{
+	struct json_object *o = json_tokener_parse(s);
+	int bad;
+
+	if (!o) {
+		ok(0, "%s: output is JSON", what);
+		return NULL;
+	}
+	bad = js_validate(&schemas, o, id);
+	ok(!bad, "%s: JSON validates against %s", what, id);
+	if (bad)
+		diag("%s", schemas.err);
+	return o;
+}
+
+static struct json_object *jpath(struct json_object *o, const char *path)
+{
+	char buf[256], *save = NULL;
+	struct json_object *cur = o;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *t = strtok_r(buf, ".", &save); t && cur; t = strtok_r(NULL, ".", &save)) {
+		if (json_object_get_type(cur) == json_type_array)
+			cur = json_object_array_get_idx(cur, (size_t)atoi(t));
+		else if (json_object_get_type(cur) != json_type_object ||
+			 !json_object_object_get_ex(cur, t, &cur))
+			cur = NULL;
+	}
+	return cur;
+}
+
+static __u64 jget(struct json_object *o, const char *path)
+{
+	struct json_object *v = jpath(o, path);
+
+	return v ? json_object_get_uint64(v) : ~0ULL;
+}
+
+static __s64 jget_s64(struct json_object *o, const char *path)
+{
+	struct json_object *v = jpath(o, path);
+
+	return v ? json_object_get_int64(v) : INT64_MIN;
+}
+
+/* The element of array arr whose key equals v. */
+static struct json_object *find_by(struct json_object *arr, const char *key, __u64 v)
+{
+	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i), *k;
+
+		if (json_object_object_get_ex(e, key, &k) && json_object_get_uint64(k) == v)
+			return e;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void test_usage(void)
+{
+	static const struct { const char *args; int want; } cases[] = {
+		{ "", 2 },
+		{ "frobnicate", 2 },
+		{ "lat -L TDH.BOGUS", 2 },
+		{ "lat --bogus", 2 },
+		{ "lat -i 0", 2 },
+		{ "lat 1 2 3", 2 },
+		{ "stat --sim nope", 2 },
+		{ "record", 2 },
+		{ "record -o x -R 3", 2 },
+		{ "report", 2 },
+		{ "sim", 2 },
+		{ "mix --plot out.pdf", 2 },
+	};
+	char *out;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = run(&out, "%s %s 2>&1", bin, cases[i].args);
+
+		ok(rc == cases[i].want && strstr(out, "Usage:"),
+		   "'tdxtrace %s': usage on stderr, exit %d (got %d)", cases[i].args,
+		   cases[i].want, rc);
+		free(out);
+	}
+	ok(run(&out, "%s lat -h", bin) == 0 && strstr(out, "EXAMPLES:"),
+	   "lat -h: help with EXAMPLES, exit 0");
+	free(out);
+	ok(run(&out, "%s help stat", bin) == 0 && strstr(out, "stat"), "help stat: exit 0");
+	free(out);
+	ok(run(&out, "%s stat --replay %s/does-not-exist 2>&1", bin, tmpdir) == 1 &&
+	   strstr(out, "does-not-exist"), "missing replay file: one message, exit 1");
+	free(out);
+}
+
+/* `tdxtrace sim --json` prints exactly the stream (no BPF needed). */
+static void test_sim_print(const char *spec)
+{
+	struct tdx_source *src;
+	struct tdx_event ev;
+	char *out, *line, *save = NULL;
+	int n = 0, bad = 0, invalid = 0;
+
+	if (run(&out, "%s sim '%s' -N 300 --json", bin, spec) != 0) {
+		ok(0, "sim %s --json runs", spec);
+		free(out);
+		return;
+	}
+	if (tdx_source_open_sim(&src, spec)) {
+		ok(0, "open %s", spec);
+		free(out);
+		return;
+	}
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct json_object *o = json_tokener_parse(line), *args;
+
+		if (!o || tdx_source_next(src, &ev) != 1) {
+			bad++;
+			json_object_put(o);
+			break;
+		}
+		if (js_validate(&schemas, o, "tdxtrace:sim-event"))
+			invalid++;
+		args = json_object_object_get(o, "args");
+		if (jget(o, "ts_ns") != ev.ts_ns || jget(o, "pid") != ev.pid ||
+		    jget(o, "tid") != ev.tid ||
+		    json_object_object_length(args) != ev.nargs)
+			bad++;
+		else {
+			int i = 0;
+
+			json_object_object_foreach(args, k, v) {
+				(void)k;
+				if ((__u64)json_object_get_int64(v) != ev.args[i] &&
+				    json_object_get_uint64(v) != ev.args[i])
+					bad++;
+				i++;
+			}
+		}
+		n++;
+		json_object_put(o);
+	}
+	tdx_source_close(src);
+	ok(n == 300 && !bad, "sim %s --json -N 300: the stream's 300 events, fields equal (%d bad)",
+	   spec, bad);
+	ok(!invalid, "sim --json: every event validates against tdxtrace:sim-event");
+	if (invalid)
+		diag("%s", schemas.err);
+	free(out);
+}
+
+static void check_stat(struct json_object *o, struct expect *e, const char *what)
+{
+	int bad = 0, badtd = 0;
+	struct json_object *evs = json_object_object_get(o, "events");
+	struct json_object *tds = json_object_object_get(o, "tds");
+
+	for (int k = 1; k < TDX_EV_MAX; k++) {
+		char p[64];
+
+		snprintf(p, sizeof(p), "counters.events.%s", tdx_event_name(k));
+		if (jget(o, p) != e->events[k] ||
+		    jget(json_object_array_get_idx(evs, (size_t)k - 1), "count") != e->events[k]) {
+			diag("%s: %s: got %llu, want %llu", what, tdx_event_name(k),
+			     (unsigned long long)jget(o, p), (unsigned long long)e->events[k]);
+			bad++;
+		}
+	}
+	ok(!bad, "%s: every event kind counted exactly", what);
+	for (int t = 0; t < e->n_td; t++) {
+		struct json_object *td = find_by(tds, "pid", e->pid[t]);
+
+		for (int k = 1; k < TDX_EV_MAX; k++) {
+			char p[64];
+
+			snprintf(p, sizeof(p), "events.%s", tdx_event_name(k));
+			if (!td || jget(td, p) != e->td_events[t][k])
+				badtd++;
+		}
+	}
+	ok(!badtd && json_object_array_length(tds) == (size_t)e->n_td,
+	   "%s: per-TD counts of every kind exact (%d TDs)", what, e->n_td);
+	ok(jget(o, "counters.lost") == 0 && jget(o, "counters.bad_input") == 0 &&
+	   jget(o, "counters.filtered") == 0, "%s: nothing lost, filtered or rejected", what);
+}
+
+static void test_stat(const char *spec, struct expect *e)
+{
+	struct json_object *o;
+	char *out, what[128];
+
+	snprintf(what, sizeof(what), "stat --sim %s", spec);
+	if (run(&out, "%s stat --sim '%s' --json", bin, spec) != 0) {
+		ok(0, "%s runs", what);
+		free(out);
+		return;
+	}
+	o = json_line(out, "tdxtrace:stat", what);
+	if (o)
+		check_stat(o, e, what);
+	json_object_put(o);
+	free(out);
+}
+
+static void test_lat(const char *spec, struct expect *e)
+{
+	struct json_object *o, *leaves;
+	char *out, what[128];
+	int bad = 0, badq = 0, rows = 0, busiest = -1;
+
+	snprintf(what, sizeof(what), "lat --sim %s", spec);
+	if (run(&out, "%s lat --sim '%s' --json", bin, spec) != 0) {
+		ok(0, "%s runs", what);
+		free(out);
+		return;
+	}
+	o = json_line(out, "tdxtrace:lat", what);
+	leaves = o ? json_object_object_get(o, "leaves") : NULL;
+	for (int l = 0; l < TDX_LEAF_MAX; l++) {
+		struct json_object *r;
+
+		if (!e->leaf_count[l])
+			continue;
+		rows++;
+		if (busiest < 0 || e->leaf_count[l] > e->leaf_count[busiest])
+			busiest = l;
+		r = find_by(leaves, "leaf", (__u64)l);
+		if (!r || jget(r, "count") != e->leaf_count[l]) {
+			bad++;
+			continue;
+		}
+		for (int c = 0; c < TDX_SC_MAX; c++) {
+			char p[64];
+
+			snprintf(p, sizeof(p), "status.%s", tdx_status_class_name(c));
+			if (jget(r, p) != e->leaf_status[l][c])
+				bad++;
+		}
+		/* quantiles: within one bucket (12.5 %) of the exact value */
+		for (int qi = 0; qi < 3; qi++) {
+			static const double qs[] = { 0.5, 0.9, 0.99 };
+			static const char *const qn[] = { "hist.p50_ns", "hist.p90_ns", "hist.p99_ns" };
+			double want = exact_q(e, l, qs[qi]);
+			struct json_object *g = jpath(r, qn[qi]);
+			double got = g ? json_object_get_double(g) : -1;
+
+			if (fabs(got - want) > want * 0.125 + 1) {
+				diag("%s leaf %d %s: got %.0f, want %.0f", what, l, qn[qi], got, want);
+				badq++;
+			}
+		}
+	}
+	ok(leaves && !bad && json_object_array_length(leaves) == (size_t)rows,
+	   "%s: %d leaves, counts and status classes exact", what, rows);
+	ok(!badq, "%s: p50/p90/p99 within a bucket of the exact quantiles", what);
+	json_object_put(o);
+	free(out);
+
+	/* -P -p PID -L LEAF: one TD, one leaf, the rest filtered */
+	if (busiest >= 0 && e->n_td > 1) {
+		__u32 pid = e->pid[0];
+		struct expect one;
+		struct tdx_source *src;
+		struct tdx_event ev;
+		__u64 filtered = 0;
+
+		memset(&one, 0, sizeof(one));
+		if (tdx_source_open_sim(&src, spec))
+			return;
+		while (tdx_source_next(src, &ev) == 1) {
+			if (ev.pid != pid ||
+			    (ev.kind == TDX_EV_SEAMCALL &&
+			     (ev.args[0] & TDX_LEAF_NR_MASK) != (__u64)busiest)) {
+				filtered++;
+				continue;
+			}
+			count_event(&one, &ev);
+		}
+		tdx_source_close(src);
+		snprintf(what, sizeof(what), "lat -P -p %u -L %s", pid, tdx_leaf_name(busiest));
+		if (run(&out, "%s lat --sim '%s' -P -p %u -L %s --json", bin, spec, pid,
+			tdx_leaf_name(busiest)) != 0) {
+			ok(0, "%s runs", what);
+		} else if ((o = json_line(out, "tdxtrace:lat", what))) {
+			leaves = json_object_object_get(o, "leaves");
+			ok(json_object_array_length(leaves) == 1 &&
+			   jget(o, "leaves.0.pid") == pid &&
+			   jget(o, "leaves.0.leaf") == (__u64)busiest &&
+			   jget(o, "leaves.0.count") == one.leaf_count[busiest],
+			   "%s: one row, that TD's count (%llu)", what,
+			   (unsigned long long)one.leaf_count[busiest]);
+			is_u64(jget(o, "counters.filtered"), filtered,
+			       "%s: filtered = other TDs' events + other leaves", what);
+			json_object_put(o);
+		}
+		free(out);
+		expect_free(&one);
+	}
+}
+
+static void test_ept_convert_contention_mix(const char *spec, struct expect *e)
+{
+	struct json_object *o;
+	char *out, what[128];
+	int bad;
+
+	snprintf(what, sizeof(what), "ept --sim %s", spec);
+	if (run(&out, "%s ept --sim '%s' --json", bin, spec) == 0 &&
+	    (o = json_line(out, "tdxtrace:ept", what))) {
+		struct json_object *tds = json_object_object_get(o, "tds");
+		static const char *const rn[] = { "CONTINUE", "RETRY", "EMULATE", "WRITE_PROTECTED",
+						  "INVALID", "FIXED", "SPURIOUS", "ERRNO" };
+
+		bad = 0;
+		for (int t = 0; t < e->n_td; t++) {
+			struct json_object *r = find_by(tds, "pid", e->pid[t]);
+
+			if (!e->ept_priv[t] && !e->ept_shared[t])
+				continue;
+			if (!r || jget(r, "private") != e->ept_priv[t] ||
+			    jget(r, "shared") != e->ept_shared[t] ||
+			    jget(r, "retries") != e->ept_retries[t])
+				bad++;
+			for (int k = 0; r && k < TDX_EPT_RESULT_MAX; k++) {
+				char p[64];
+
+				snprintf(p, sizeof(p), "results.%s", rn[k]);
+				if (jget(r, p) != e->ept_result[t][k])
+					bad++;
+			}
+		}
+		ok(!bad, "%s: private/shared, retries and results per TD exact", what);
+		json_object_put(o);
+	} else {
+		ok(0, "%s runs", what);
+	}
+	free(out);
+
+	snprintf(what, sizeof(what), "convert --sim %s", spec);
+	if (run(&out, "%s convert --sim '%s' --json", bin, spec) == 0 &&
+	    (o = json_line(out, "tdxtrace:convert", what))) {
+		struct json_object *tds = json_object_object_get(o, "tds");
+
+		bad = 0;
+		for (int t = 0; t < e->n_td; t++) {
+			struct json_object *r = find_by(tds, "pid", e->pid[t]);
+
+			if (!e->map_req[t][0] && !e->map_req[t][1] && !e->map_chunks[t])
+				continue;
+			if (!r || jget(r, "requests.to_shared") != e->map_req[t][1] ||
+			    jget(r, "requests.to_private") != e->map_req[t][0] ||
+			    jget(r, "request_bytes.to_shared") != e->map_bytes[t][1] ||
+			    jget(r, "request_bytes.to_private") != e->map_bytes[t][0] ||
+			    jget(r, "chunks") != e->map_chunks[t] ||
+			    jget(r, "chunk_retries") != e->map_chunk_retries[t] ||
+			    jget(r, "done_status.success") != e->map_done[t][0] ||
+			    jget(r, "done_status.retry") != e->map_done[t][1] ||
+			    jget(r, "done_status.invalid") != e->map_done[t][2] ||
+			    jget(r, "done_status.other") != e->map_done[t][3])
+				bad++;
+		}
+		ok(!bad, "%s: requests, bytes, chunks and outcomes per TD exact", what);
+		json_object_put(o);
+	} else {
+		ok(0, "%s runs", what);
+	}
+	free(out);
+
+	snprintf(what, sizeof(what), "contention --sim %s", spec);
+	if (run(&out, "%s contention --sim '%s' --json", bin, spec) == 0 &&
+	    (o = json_line(out, "tdxtrace:contention", what))) {
+		struct json_object *fr = json_object_object_get(o, "frozen");
+		static const char *const lv[] = { "none", "4K", "2M", "1G" };
+		__u64 rows = 0;
+
+		bad = 0;
+		for (int t = 0; t < e->n_td; t++)
+			for (int l = 0; l < TDX_PG_LEVEL_MAX; l++)
+				for (int m = 0; m < 2; m++) {
+					bool found = false;
+
+					if (!e->fr_retries[t][l][m] && !e->fr_windows[t][l][m])
+						continue;
+					rows++;
+					for (size_t i = 0; i < json_object_array_length(fr); i++) {
+						struct json_object *r = json_object_array_get_idx(fr, i);
+
+						if (jget(r, "pid") != e->pid[t] ||
+						    strcmp(json_object_get_string(jpath(r, "level")), lv[l]) ||
+						    strcmp(json_object_get_string(jpath(r, "root")),
+							   m ? "mirror" : "direct"))
+							continue;
+						found = jget(r, "retries") == e->fr_retries[t][l][m] &&
+							jget(r, "windows") == e->fr_windows[t][l][m];
+					}
+					if (!found)
+						bad++;
+				}
+		ok(!bad && json_object_array_length(fr) == rows,
+		   "%s: FROZEN_SPTE retries and windows per TD, level, root exact (%llu rows)",
+		   what, (unsigned long long)rows);
+		json_object_put(o);
+	} else {
+		ok(0, "%s runs", what);
+	}
+	free(out);
+
+	snprintf(what, sizeof(what), "mix --sim %s", spec);
+	if (run(&out, "%s mix --sim '%s' --json", bin, spec) == 0 &&
+	    (o = json_line(out, "tdxtrace:mix", what))) {
+		struct json_object *tds = json_object_object_get(o, "tds");
+
+		bad = 0;
+		for (int t = 0; t < e->n_td; t++) {
+			struct json_object *r = find_by(tds, "pid", e->pid[t]);
+
+			if (!e->td_events[t][TDX_EV_HUGEPAGE_MIXED] &&
+			    !e->td_events[t][TDX_EV_PRIVATE_MAP])
+				continue;
+			if (!r || jget(r, "to_mixed.2M") != e->to_mixed[t][2] ||
+			    jget(r, "to_mixed.1G") != e->to_mixed[t][3] ||
+			    jget(r, "to_unmixed.2M") != e->to_unmixed[t][2] ||
+			    jget(r, "redundant") != e->redundant[t] ||
+			    jget_s64(r, "mixed.2M") != e->mixed_live[t][2] ||
+			    jget_s64(r, "private_mapped.4K") != e->private_live[t][1]) {
+				diag("%s: TD %u: to_mixed.2M %llu/%llu redundant %llu/%llu",
+				     what, e->pid[t], (unsigned long long)jget(r, "to_mixed.2M"),
+				     (unsigned long long)e->to_mixed[t][2],
+				     (unsigned long long)jget(r, "redundant"),
+				     (unsigned long long)e->redundant[t]);
+				bad++;
+			}
+		}
+		ok(!bad, "%s: transitions, mixed ranges and private mappings per TD exact", what);
+		ok(json_object_array_length(json_object_object_get(o, "series")) >= 1,
+		   "%s: a time series over the run", what);
+		json_object_put(o);
+	} else {
+		ok(0, "%s runs", what);
+	}
+	free(out);
+}
+
+static void test_intervals(const char *spec, struct expect *e)
+{
+	char *out, *line, *save = NULL;
+	__u64 sum[TDX_EV_MAX] = { 0 };
+	int n = 0, bad = 0;
+
+	if (run(&out, "%s stat --sim '%s' -i 250ms --json", bin, spec) != 0) {
+		ok(0, "stat -i runs");
+		free(out);
+		return;
+	}
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct json_object *o = json_tokener_parse(line);
+
+		if (!o || js_validate(&schemas, o, "tdxtrace:stat"))
+			bad++;
+		for (int k = 1; o && k < TDX_EV_MAX; k++) {
+			char p[64];
+
+			snprintf(p, sizeof(p), "counters.events.%s", tdx_event_name(k));
+			sum[k] += jget(o, p);
+		}
+		n++;
+		json_object_put(o);
+	}
+	for (int k = 1; k < TDX_EV_MAX; k++)
+		if (sum[k] != e->events[k])
+			bad++;
+	ok(n > 1 && !bad, "stat -i 250ms: %d interval reports, valid, adding up to the totals", n);
+	free(out);
+	n = 0;
+	ok(run(&out, "%s lat --sim '%s' --json 100ms 3", bin, spec) == 0, "lat INTERVAL COUNT runs");
+	for (char *p = out; (p = strchr(p, '\n')); p++)
+		n++;
+	is_u64(n, 3, "lat 100ms 3: exactly three reports");
+	free(out);
+}
+
+static void test_record_report(const char *spec, struct expect *e)
+{
+	char rec[4200], rec2[4200], *out;
+	struct json_object *o;
+
+	snprintf(rec, sizeof(rec), "%s/rec.tdxrec", tmpdir);
+	snprintf(rec2, sizeof(rec2), "%s/sim.tdxrec", tmpdir);
+	if (run(&out, "%s record -o %s --sim '%s' --json", bin, rec, spec) == 0 &&
+	    (o = json_line(out, "tdxtrace:record", "record --sim"))) {
+		is_u64(jget(o, "events"), e->total, "record: every event of the stream written");
+		is_u64(jget(o, "lost"), 0, "record: nothing lost");
+		json_object_put(o);
+	} else {
+		ok(0, "record --sim runs");
+	}
+	free(out);
+	if (run(&out, "%s stat --replay %s --json", bin, rec) == 0 &&
+	    (o = json_line(out, "tdxtrace:stat", "stat --replay recorded"))) {
+		check_stat(o, e, "stat --replay of the recording");
+		json_object_put(o);
+	} else {
+		ok(0, "stat --replay runs");
+	}
+	free(out);
+	if (run(&out, "%s sim '%s' -o %s 2>/dev/null", bin, spec, rec2) == 0 &&
+	    run(NULL, "%s stat --replay %s --json > %s/s.json", bin, rec2, tmpdir) == 0 &&
+	    run(&out, "cat %s/s.json", tmpdir) == 0 &&
+	    (o = json_line(out, "tdxtrace:stat", "stat --replay of sim -o"))) {
+		check_stat(o, e, "stat --replay of `sim -o`");
+		json_object_put(o);
+	} else {
+		ok(0, "sim -o and stat --replay run");
+	}
+	free(out);
+	if (run(&out, "%s report %s --json", bin, rec) == 0 &&
+	    (o = json_line(out, "tdxtrace:report", "report FILE"))) {
+		struct json_object *st = jpath(o, "reports.stat");
+
+		if (st)
+			check_stat(st, e, "report: its stat part");
+		json_object_put(o);
+	} else {
+		ok(0, "report FILE --json runs");
+	}
+	free(out);
+	ok(run(&out, "%s report %s", bin, rec) == 0 && strstr(out, "==== lat ====") &&
+	   strstr(out, "==== mix ====") && strstr(out, "dropped"),
+	   "report FILE (text): every report, with drop/loss counters");
+	free(out);
+}
+
+static void test_plot(const char *spec)
+{
+	char path[4200], *out;
+	struct stat st;
+	FILE *f;
+	unsigned char magic[8] = { 0 };
+
+	snprintf(path, sizeof(path), "%s/lat.svg", tmpdir);
+	ok(run(NULL, "%s lat --sim '%s' --plot %s >/dev/null", bin, spec, path) == 0 &&
+	   run(&out, "head -c 4096 %s", path) == 0 && strstr(out, "<svg"),
+	   "lat --plot FILE.svg writes an SVG");
+	free(out);
+	snprintf(path, sizeof(path), "%s/mix.png", tmpdir);
+	ok(run(NULL, "%s mix --sim '%s' --plot %s >/dev/null", bin, spec, path) == 0 &&
+	   !stat(path, &st) && (f = fopen(path, "rb")) && fread(magic, 1, 8, f) == 8 &&
+	   !fclose(f) && !memcmp(magic, "\x89PNG\r\n\x1a\n", 8), "mix --plot FILE.png writes a PNG");
+	ok(run(&out, "ls %s | grep -c tmp", tmpdir) == 1, "no temporary plot file left behind");
+	free(out);
+}
+
+int main(void)
+{
+	const char *o = getenv("O"), *src = getenv("SRC");
+	static const char *const specs[] = {
+		"steady:11,duration=1s", "boot:5,duration=1s", "convert:3,duration=1s",
+		"contention:9,duration=1s", "mixing:4,duration=1s",
+	};
+	char path[4096];
+
+	snprintf(bin, sizeof(bin), "%s/bin/tdxtrace", o ? o : "build");
+	snprintf(path, sizeof(path), "%s/docs/cli.md", src ? src : ".");
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_cli_sim.XXXXXX");
+	root = geteuid() == 0;
+	ok(js_load_md(&schemas, path) > 0, "schemas loaded from docs/cli.md");
+	ok(access(bin, X_OK) == 0, "tdxtrace is built (%s)", bin);
+	if (!mkdtemp(tmpdir))
+		return tap_done();
+	test_usage();
+	test_sim_print(specs[0]);
+	if (!root) {
+		skip("BPF end-to-end tests need root");
+	} else {
+		for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+			struct expect *e = calloc(1, sizeof(*e));
+
+			if (expect_sim(e, specs[i]) < 0) {
+				ok(0, "simulator %s", specs[i]);
+				free(e);
+				continue;
+			}
+			diag("%s: %llu events, %d TDs", specs[i], (unsigned long long)e->total, e->n_td);
+			test_stat(specs[i], e);
+			test_lat(specs[i], e);
+			test_ept_convert_contention_mix(specs[i], e);
+			if (i == 0) {
+				test_intervals(specs[i], e);
+				test_record_report(specs[i], e);
+				test_plot(specs[i]);
+			}
+			expect_free(e);
+			free(e);
+		}
+	}
+	run(NULL, "rm -rf %s", tmpdir);
+	return tap_done();
+}
