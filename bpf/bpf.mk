@@ -5,3 +5,18 @@ BPF_SRCS += bpf/tdxtrace.bpf.c bpf/aggbench.bpf.c
 
 # Atomic exchange on the hugepage range state needs BPF ISA v3.
 BPF_CFLAGS += -mcpu=v3
+
+# `make bench` part: added ns/event of each aggregation on raw_tp/sys_enter
+# beside a count-only program, BPF_ENABLE_STATS, and replay throughput
+# (bench/bpf_bench.c) -> $(O)/bench/bpf.json
+BPF_BENCH := $(O)/tools/bpf_bench
+$(BPF_BENCH): $(O)/obj/bench/bpf_bench.o $(LIBTDX)
+	$(call link,$<,$(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c))
+$(O)/obj/bench/bpf_bench.o: $(O)/bpf/aggbench.skel.h
+
+BENCH_TARGETS += bench-bpf
+.PHONY: bench-bpf
+bench-bpf: $(BPF_BENCH)
+	$(Q)mkdir -p $(O)/bench
+	$(Q)if [ "$$(id -u)" != 0 ]; then echo "bench-bpf: needs root, skipped"; exit 0; fi; \
+	$(BPF_BENCH) -o $(O)/bench/bpf.json $(BPF_BENCH_ARGS)
