@@ -13,7 +13,7 @@
  *            type 1 events: count x struct tdx_event (88 bytes)
  *            type 2 lost:   u64 lost, u64 ts_ns
  *   trailer  u32 "TEND" u32 version u64 events u64 lost u64 blocks
- *            u64 first_ts u64 last_ts u32 crc32 u32 zero       (56 bytes)
+ *            u64 first_ts u64 last_ts u32 zero u32 crc32 (of bytes 0..51)
  *
  * All integers little-endian.  A reader checks every checksum and count and
  * names the byte offset of the first thing that is wrong.
@@ -191,7 +191,8 @@ static int seg_finish(struct tdx_rec *r)
 	put64(t + 24, r->seq);
 	put64(t + 32, r->f_first);
 	put64(t + 40, r->f_last);
-	put32(t + 48, crc(t, 48));
+	put32(t + 48, 0);
+	put32(t + 52, crc(t, 52));
 	err = write_all(r, t, sizeof(t));
 	if (!err && close(r->fd) < 0) {
 		tdx_set_error("%s: close: %s", r->tmp, strerror(errno));
@@ -229,6 +230,10 @@ static int flush_events(struct tdx_rec *r)
 		if (err)
 			return err;
 	}
+	if (!r->f_events)
+		memcpy(&r->f_first, r->buf, 8);		/* ts_ns is at offset 0 */
+	memcpy(&r->f_last, r->buf + (size_t)(r->nbuf - 1) * 88, 8);
+	r->f_events += r->nbuf;
 	err = write_block(r, BLK_EVENTS, r->nbuf, r->buf, r->nbuf * 88);
 	r->nbuf = 0;
 	return err;
@@ -302,11 +307,7 @@ int tdx_rec_write(struct tdx_rec *r, const struct tdx_event *ev, size_t n)
 			return -EINVAL;
 		}
 		memcpy(r->buf + (size_t)r->nbuf * 88, &ev[i], 88);
-		if (!r->f_events && !r->nbuf)
-			r->f_first = ev[i].ts_ns;
-		r->f_last = ev[i].ts_ns;
 		r->nbuf++;
-		r->f_events++;
 		r->t_events++;
 		if (r->nbuf == r->opts.block_events) {
 			int err = flush_events(r);
@@ -694,7 +695,7 @@ int tdx_recfile_open(struct tdx_source *src, const char *path, int fd)
 	err = rd(s, t, TRAILER, s->end, "trailer");
 	if (err)
 		goto out;
-	if (get32(t) != END_MAGIC || get32(t + 48) != crc(t, 48)) {
+	if (get32(t) != END_MAGIC || get32(t + 52) != crc(t, 52) || get32(t + 48)) {
 		tdx_set_error("%s: no valid trailer at offset %llu (%s): the file is truncated or was not closed",
 			      path, (unsigned long long)s->end,
 			      get32(t) != END_MAGIC ? "bad magic" : "checksum mismatch");
