@@ -289,8 +289,14 @@ int top_print_json(FILE *f, struct top_app *a)
 	json_object_object_add(x, "cpu_pct", jnum(a->cpu_pct));
 	json_object_object_add(x, "max_rss_kb", json_object_new_int64(a->rss_kb));
 	json_object_object_add(x, "refresh_us", jnum(a->refresh_us));
+	json_object_object_add(x, "snapshot_us", jnum(a->snapshot_us));
+	json_object_object_add(x, "model_us", jnum(a->model_us));
 	json_object_object_add(x, "advance_us", jnum(a->advance_us));
 	json_object_object_add(x, "print_us", jnum(a->draw_us));
+	json_object_object_add(x, "snapshot_cpu_us", jnum(a->snapshot_cpu_us));
+	json_object_object_add(x, "model_cpu_us", jnum(a->model_cpu_us));
+	json_object_object_add(x, "advance_cpu_us", jnum(a->advance_cpu_us));
+	json_object_object_add(x, "print_cpu_us", jnum(a->draw_cpu_us));
 	json_object_object_add(o, "self", x);
 
 	json_object_object_add(o, "tds", rows_json(a, TOP_VIEW_TD));

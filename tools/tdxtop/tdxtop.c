@@ -43,6 +43,14 @@ __u64 top_mono_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
+__u64 top_thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
 static __u64 cpu_ns(void)
 {
 	struct rusage ru;
@@ -93,10 +101,11 @@ int top_rebuild(struct top_app *a)
 
 int top_sample(struct top_app *a)
 {
-	__u64 t0, t1, t2, now, cpu;
+	__u64 t0, t1, t2, now, cpu, c0, c1, c2, c3;
 	int ret;
 
 	t0 = top_mono_ns();
+	c0 = top_thread_cpu_ns();
 	if (!a->ended) {
 		ret = tdx_advance(a->s, a->offline ?
 				  (__u64)llround(a->interval * 1e9) : 0, 0);
@@ -108,10 +117,11 @@ int top_sample(struct top_app *a)
 			a->ended = true;
 	}
 	t1 = top_mono_ns();
+	c1 = top_thread_cpu_ns();
 
 	if (a->have_prev)
 		tdx_snapshot_free(&a->prev);
-	a->prev = a->cur;
+	a->prev = a->cur;		/* the base of this window */
 	a->have_prev = a->have_cur;
 	memset(&a->cur, 0, sizeof(a->cur));
 	a->have_cur = false;
@@ -132,6 +142,9 @@ int top_sample(struct top_app *a)
 			return ret;
 		}
 		a->have_win = true;
+		/* only cur is needed for the next diff: give the memory back */
+		tdx_snapshot_free(&a->prev);
+		a->have_prev = false;
 	}
 
 	/*
@@ -140,6 +153,8 @@ int top_sample(struct top_app *a)
 	 * time per sample, so that is the window (rates per source second).
 	 */
 	now = top_mono_ns();
+	c2 = top_thread_cpu_ns();
+	a->snapshot_us = (double)(now - t1) / 1e3;
 	if (a->offline)
 		a->dt = a->interval;
 	else
@@ -159,8 +174,13 @@ int top_sample(struct top_app *a)
 		return ret;
 	}
 	t2 = top_mono_ns();
+	c3 = top_thread_cpu_ns();
+	a->advance_cpu_us = (double)(c1 - c0) / 1e3;
+	a->snapshot_cpu_us = (double)(c2 - c1) / 1e3;
+	a->model_cpu_us = (double)(c3 - c2) / 1e3;
 	a->advance_us = (double)(t1 - t0) / 1e3;
 	a->refresh_us = (double)(t2 - t1) / 1e3;
+	a->model_us = (double)(t2 - now) / 1e3;
 	a->iter++;
 	return 0;
 }
@@ -448,7 +468,7 @@ static int run_batch(struct top_app *a)
 		if (err)
 			return TDX_EXIT_FAIL;
 		{
-			__u64 t0 = top_mono_ns();
+			__u64 t0 = top_mono_ns(), c0 = top_thread_cpu_ns();
 
 			if (a->json) {
 				if (top_print_json(stdout, a))
@@ -457,6 +477,7 @@ static int run_batch(struct top_app *a)
 				top_print_text(stdout, a);
 			}
 			a->draw_us = (double)(top_mono_ns() - t0) / 1e3;
+			a->draw_cpu_us = (double)(top_thread_cpu_ns() - c0) / 1e3;
 		}
 		if (fflush(stdout) == EOF)	/* e.g. EPIPE: reader gone */
 			return TDX_EXIT_FAIL;

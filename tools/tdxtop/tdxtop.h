@@ -39,8 +39,12 @@ struct top_app {
 	double cpu_pct;			/* tdxtop's own CPU over the last window */
 	long rss_kb;			/* peak RSS */
 	double refresh_us;		/* snapshot + model of the last sample */
+	double snapshot_us;		/* of which: reading the maps, diff */
+	double model_us;		/* of which: rows, quantiles, sorting */
 	double advance_us;		/* feeding the source (replay/sim) */
 	double draw_us;			/* drawing / printing the last sample */
+	/* the same as CPU time of the thread (user + system) */
+	double snapshot_cpu_us, model_cpu_us, advance_cpu_us, draw_cpu_us;
 	long iter;			/* samples taken */
 	bool ended;			/* replay/sim source exhausted */
 	bool paused;
@@ -55,6 +59,7 @@ int top_sample(struct top_app *a);		/* advance + snapshot + model */
 int top_rebuild(struct top_app *a);		/* model again (toggle, sort) */
 int top_reset(struct top_app *a);		/* zero maps and windows */
 __u64 top_mono_ns(void);
+__u64 top_thread_cpu_ns(void);
 
 /* batch.c */
 void top_print_text(FILE *f, struct top_app *a);

@@ -28,6 +28,8 @@ CHECK_DEPS += $(O)/bin/tdxtop
 TDXTOP_BENCH_SECONDS ?= 20
 .PHONY: bench-tdxtop
 BENCH_TARGETS += bench-tdxtop
-bench-tdxtop: $(O)/bin/tdxtop
+$(O)/bench/tdxtop_simrss: $(O)/obj/tests/tdxtop/bench_simrss.o $(LIBTDX)
+	$(call link,$<)
+bench-tdxtop: $(O)/bin/tdxtop $(O)/bench/tdxtop_simrss
 	$(Q)O=$(O) SRC=$(SRC) SECONDS_RUN=$(TDXTOP_BENCH_SECONDS) \
 		python3 tests/tdxtop/bench_tdxtop.py

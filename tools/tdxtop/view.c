@@ -621,9 +621,12 @@ int top_ui_run(struct top_app *a)
 					ret = TDX_EXIT_FAIL;
 					break;
 				}
+				__u64 c0 = top_thread_cpu_ns();
+
 				t0 = top_mono_ns();
 				draw(u);
 				a->draw_us = (double)(top_mono_ns() - t0) / 1e3;
+				a->draw_cpu_us = (double)(top_thread_cpu_ns() - c0) / 1e3;
 			} else {
 				draw(u);
 			}
