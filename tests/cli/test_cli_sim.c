@@ -53,6 +53,10 @@ struct expect {
 	__u64 fr_retries[MAX_TD][TDX_PG_LEVEL_MAX][2], fr_windows[MAX_TD][TDX_PG_LEVEL_MAX][2];
 	__u64 to_mixed[MAX_TD][TDX_PG_LEVEL_MAX], to_unmixed[MAX_TD][TDX_PG_LEVEL_MAX];
 	__u64 redundant[MAX_TD];
+	/* ranges becoming mixed, by the TD's latest MapGPA request: [dir][size class] */
+	int have_req[MAX_TD];
+	__u64 req_dir[MAX_TD], req_size[MAX_TD];
+	__u64 split[MAX_TD][2][4], split_other[MAX_TD];
 	__s64 mixed_live[MAX_TD][TDX_PG_LEVEL_MAX], private_live[MAX_TD][TDX_PG_LEVEL_MAX];
 	void *ranges;
 	__u64 total;
@@ -118,6 +122,9 @@ static void count_event(struct expect *e, const struct tdx_event *ev)
 		break;
 	}
 	case TDX_EV_MAP_GPA:
+		e->have_req[t] = 1;
+		e->req_dir[t] = a[TDX_MAP_GPA_ARG_TO_SHARED] ? 1 : 0;
+		e->req_size[t] = a[TDX_MAP_GPA_ARG_SIZE];
 		e->map_req[t][a[TDX_MAP_GPA_ARG_TO_SHARED] ? 1 : 0]++;
 		e->map_bytes[t][a[TDX_MAP_GPA_ARG_TO_SHARED] ? 1 : 0] += a[TDX_MAP_GPA_ARG_SIZE];
 		break;
@@ -152,6 +159,14 @@ static void count_event(struct expect *e, const struct tdx_event *ev)
 		if ((*r)->mixed == mixed) {
 			e->redundant[t]++;
 		} else if (key.level < TDX_PG_LEVEL_MAX) {
+			if (mixed && !e->have_req[t]) {
+				e->split_other[t]++;
+			} else if (mixed) {
+				__u64 sz = e->req_size[t];
+
+				e->split[t][e->req_dir[t]][sz <= 4096 ? 0 : sz <= 65536 ? 1 :
+							     sz <= 2097152 ? 2 : 3]++;
+			}
 			(mixed ? e->to_mixed : e->to_unmixed)[t][key.level]++;
 			e->mixed_live[t][key.level] += mixed ? 1 : -1;
 		}
@@ -679,6 +694,26 @@ static void test_ept_convert_contention_mix(const char *spec, struct expect *e)
 			}
 		}
 		ok(!bad, "%s: transitions, mixed ranges and private mappings per TD exact", what);
+		bad = 0;
+		for (int t = 0; t < e->n_td; t++) {
+			struct json_object *r = find_by(tds, "pid", e->pid[t]);
+			static const char *const cls[] = { "4K", "64K", "2M", "large" };
+
+			if (!r)
+				continue;
+			for (int d = 0; d < 2; d++)
+				for (int k = 0; k < 4; k++) {
+					char p[64];
+
+					snprintf(p, sizeof(p), "splits.%s.%s",
+						 d ? "to_shared" : "to_private", cls[k]);
+					if (jget(r, p) != e->split[t][d][k])
+						bad++;
+				}
+			if (jget(r, "splits.other") != e->split_other[t])
+				bad++;
+		}
+		ok(!bad, "%s: ranges split, by conversion direction and size, exact", what);
 		ok(json_object_array_length(json_object_object_get(o, "series")) >= 1,
 		   "%s: a time series over the run", what);
 		json_object_put(o);
@@ -801,7 +836,7 @@ int main(void)
 {
 	const char *o = getenv("O"), *src = getenv("SRC");
 	static const char *const specs[] = {
-		"steady:11,duration=1s", "boot:5,duration=1s", "convert:3,duration=1s",
+		"steady:11,duration=1s", "boot:5,duration=1s", "convert:3,duration=500ms",
 		"contention:9,duration=1s", "mixing:4,duration=1s",
 	};
 	char path[4096];
@@ -818,7 +853,17 @@ int main(void)
 	test_sim_print(specs[0]);
 	if (!root) {
 		skip("BPF end-to-end tests need root");
+		skip("the no-privilege exit code is checked as root (setpriv to nobody)");
 	} else {
+		char *out;
+		int rc;
+
+		/* without privileges: exit 77 and one sentence, not a libbpf dump */
+		rc = run(&out, "setpriv --reuid=65534 --regid=65534 --clear-groups "
+			 "%s stat --sim '%s' 2>&1", bin, specs[0]);
+		ok(rc == TDX_EXIT_NOPERM && strstr(out, "CAP_BPF"),
+		   "stat as an unprivileged user: exit 77 with a message (got %d)", rc);
+		free(out);
 		for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
 			struct expect *e = calloc(1, sizeof(*e));
 

@@ -27,6 +27,8 @@ struct cli;
 /* One report over a snapshot (cumulative, or the delta of one interval). */
 struct cli_report {
 	const char *name;	/* "lat": the JSON "command" and report key */
+	/* Optional: adjust the session options before tdx_open (streaming). */
+	void (*prepare)(struct cli *c);
 	void (*text)(FILE *f, const struct cli *c, const struct tdx_snapshot *s);
 	struct json_object *(*json)(const struct cli *c, const struct tdx_snapshot *s);
 	/*
@@ -45,6 +47,21 @@ struct cli_mix_point {
 	__s64 mixed_2m, mixed_1g;
 	__u64 to_mixed, to_unmixed;
 	__s64 private_4k, private_2m, private_1g;
+};
+
+/*
+ * Ranges that became mixed, per TD, attributed to the TD's latest MapGPA
+ * request: [direction (0 private, 1 shared)][size class].
+ */
+#define CLI_SPLIT_CLASSES 4		/* <=4K, <=64K, <=2M, >2M */
+#define CLI_SPLIT_MAX_TDS 256
+struct cli_split {
+	__u32 pid;
+	bool have_req;
+	__u32 req_dir;
+	__u64 req_size;
+	__u64 by[2][CLI_SPLIT_CLASSES];
+	__u64 other;			/* no MapGPA request seen before */
 };
 
 struct cli {
@@ -86,6 +103,12 @@ struct cli {
 	/* mix series (sample callback) */
 	struct cli_mix_point *series;
 	size_t n_series, cap_series;
+
+	/* mix: which conversions split ranges (stream correlation, mix.c) */
+	bool splits;			/* correlate (offline default, --splits live) */
+	struct cli_split *split;
+	size_t n_split;
+	void *split_ranges;		/* tsearch tree of range states */
 
 	bool help_shown;		/* -h/--usage printed: exit 0 */
 };
@@ -153,6 +176,9 @@ void cli_print_status(FILE *f, const char *indent, const __u64 *status);
 /* ---- reports (one file each) */
 extern const struct cli_report cli_report_lat, cli_report_ept, cli_report_convert,
 	cli_report_mix, cli_report_contention, cli_report_stat;
+/* mix: the stream callback that attributes splits (ctx: struct cli). */
+int cli_mix_stream(void *ctx, const struct tdx_event *ev);
+void cli_mix_cleanup(struct cli *c);
 /* stat helper: events of one kind attributed to one TD from the maps. */
 __u64 cli_td_events(const struct tdx_snapshot *s, __u32 pid, int kind);
 

@@ -256,6 +256,8 @@ int cli_run_report(struct cli *c, const struct cli_report *r)
 	struct tdx_snapshot snap = { 0 };
 	int rc;
 
+	if (r->prepare)
+		r->prepare(c);
 	rc = cli_open(c, &s);
 	if (rc)
 		return rc;
@@ -268,7 +270,6 @@ int cli_run_report(struct cli *c, const struct cli_report *r)
 		rc = TDX_EXIT_FAIL;
 	tdx_snapshot_free(&snap);
 	tdx_close(s);
-	free(c->series);
-	c->series = NULL;
+	cli_mix_cleanup(c);
 	return rc;
 }

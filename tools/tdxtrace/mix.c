@@ -7,10 +7,16 @@
  * memory that could be huge, plus the same over time (-i, or 1 s steps of an
  * offline source) as a table and a --plot.
  *
+ * Which conversions split ranges: with the event stream (offline sources by
+ * default, --splits live), every range that becomes mixed is attributed to
+ * the latest MapGPA request of its TD (direction and size class); ranges
+ * mixed with no request seen before count as "other".
+ *
  * could_be_huge = (bytes mapped huge already + 4K private pages outside mixed
  * 2M ranges * 4 KiB) / private bytes mapped.  An upper bound: a 2M range that
  * is not mixed may still be only partly mapped.
  */
+#include <search.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +45,152 @@ static double could_be_huge(const struct tdx_mix_stats *v)
 	if (total <= 0)
 		return -1;
 	return (huge + (p4k - in_mixed) * SZ_4K) / total;
+}
+
+/* ------------------------------------------------------------ splits */
+
+static const char *const split_class_names[CLI_SPLIT_CLASSES] = {
+	"4K", "64K", "2M", "large",
+};
+
+struct range_node {
+	__u32 pid, level;
+	__u64 gfn;
+	__u32 mixed;
+};
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct range_node *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->level != y->level)
+		return x->level < y->level ? -1 : 1;
+	return x->gfn < y->gfn ? -1 : x->gfn > y->gfn;
+}
+
+static int split_class(__u64 size)
+{
+	if (size <= 4096)
+		return 0;
+	if (size <= 65536)
+		return 1;
+	if (size <= 2ULL << 20)
+		return 2;
+	return 3;
+}
+
+static struct cli_split *split_td(struct cli *c, __u32 pid)
+{
+	for (size_t i = 0; i < c->n_split; i++)
+		if (c->split[i].pid == pid)
+			return &c->split[i];
+	if (c->n_split == CLI_SPLIT_MAX_TDS)
+		return NULL;
+	if (!c->split) {
+		c->split = calloc(CLI_SPLIT_MAX_TDS, sizeof(*c->split));
+		if (!c->split)
+			return NULL;
+	}
+	c->split[c->n_split].pid = pid;
+	return &c->split[c->n_split++];
+}
+
+int cli_mix_stream(void *ctx, const struct tdx_event *ev)
+{
+	struct cli *c = ctx;
+	struct cli_split *sp;
+
+	if (ev->kind != TDX_EV_MAP_GPA && ev->kind != TDX_EV_HUGEPAGE_MIXED)
+		return 0;
+	sp = split_td(c, ev->pid);
+	if (!sp)
+		return 0;
+	if (ev->kind == TDX_EV_MAP_GPA) {
+		sp->have_req = true;
+		sp->req_dir = ev->args[TDX_MAP_GPA_ARG_TO_SHARED] ? 1 : 0;
+		sp->req_size = ev->args[TDX_MAP_GPA_ARG_SIZE];
+	} else {
+		struct range_node key = {
+			.pid = ev->pid,
+			.level = (__u32)ev->args[TDX_MIXED_ARG_LEVEL],
+			.gfn = ev->args[TDX_MIXED_ARG_GFN],
+		};
+		struct range_node **n = tsearch(&key, &c->split_ranges, range_cmp);
+		__u32 mixed = ev->args[TDX_MIXED_ARG_MIXED] ? 1 : 0;
+
+		if (!n)
+			return 0;
+		if (*n == &key) {
+			*n = malloc(sizeof(key));
+			if (!*n) {
+				tdelete(&key, &c->split_ranges, range_cmp);
+				return 0;
+			}
+			**n = key;
+		}
+		if (mixed && !(*n)->mixed) {
+			if (sp->have_req)
+				sp->by[sp->req_dir][split_class(sp->req_size)]++;
+			else
+				sp->other++;
+		}
+		(*n)->mixed = mixed;
+	}
+	return 0;
+}
+
+void cli_mix_cleanup(struct cli *c)
+{
+	tdestroy(c->split_ranges, free);
+	c->split_ranges = NULL;
+	free(c->split);
+	c->split = NULL;
+	c->n_split = 0;
+	free(c->series);
+	c->series = NULL;
+	c->n_series = c->cap_series = 0;
+}
+
+static const struct cli_split *split_of(const struct cli *c, __u32 pid)
+{
+	for (size_t i = 0; i < c->n_split; i++)
+		if (c->split[i].pid == pid)
+			return &c->split[i];
+	return NULL;
+}
+
+static void print_splits(FILE *f, const struct cli_split *sp)
+{
+	static const char *const dir[2] = { "to private", "to shared" };
+
+	fprintf(f, "    ranges split by conversions:");
+	for (int d = 1; d >= 0; d--) {
+		fprintf(f, " %s", dir[d]);
+		for (int k = 0; k < CLI_SPLIT_CLASSES; k++)
+			fprintf(f, " %s%s:%llu", k == CLI_SPLIT_CLASSES - 1 ? ">" : "<=",
+				split_class_names[k == CLI_SPLIT_CLASSES - 1 ? 2 : k],
+				(unsigned long long)sp->by[d][k]);
+		fprintf(f, ";");
+	}
+	fprintf(f, " without a request %llu\n", (unsigned long long)sp->other);
+}
+
+static struct json_object *json_splits(const struct cli_split *sp)
+{
+	struct json_object *o = json_object_new_object();
+	static const char *const dir[2] = { "to_private", "to_shared" };
+
+	for (int d = 1; d >= 0; d--) {
+		struct json_object *e = json_object_new_object();
+
+		for (int k = 0; k < CLI_SPLIT_CLASSES; k++)
+			json_object_object_add(e, split_class_names[k], cli_json_u64(sp->by[d][k]));
+		json_object_object_add(o, dir[d], e);
+	}
+	json_object_object_add(o, "other", cli_json_u64(sp->other));
+	return o;
 }
 
 static void mix_text(FILE *f, const struct cli *c, const struct tdx_snapshot *s)
@@ -74,6 +226,8 @@ static void mix_text(FILE *f, const struct cli *c, const struct tdx_snapshot *s)
 				cbh * 100);
 		else
 			fprintf(f, "    could be huge:    - (no private memory mapped)\n");
+		if (c->splits && split_of(c, s->mix[i].pid))
+			print_splits(f, split_of(c, s->mix[i].pid));
 		fputc('\n', f);
 	}
 	if (!shown)
@@ -137,6 +291,12 @@ static struct json_object *mix_json(const struct cli *c, const struct tdx_snapsh
 				       json_object_new_int64(v->private_4k_in_mixed));
 		json_object_object_add(e, "could_be_huge",
 				       cbh >= 0 ? json_object_new_double(cbh) : NULL);
+		if (c->splits) {
+			const struct cli_split *sp = split_of(c, s->mix[i].pid);
+			struct cli_split zero = { 0 };
+
+			json_object_object_add(e, "splits", json_splits(sp ? sp : &zero));
+		}
 		json_object_array_add(tds, e);
 	}
 	json_object_object_add(o, "tds", tds);
@@ -192,21 +352,57 @@ static void mix_sample(struct cli *c, const struct tdx_snapshot *cur,
 	c->series[c->n_series++] = p;
 }
 
+static void mix_prepare(struct cli *c)
+{
+	if (c->topts.source != TDX_SRC_LIVE)
+		c->splits = true;
+	if (c->splits) {
+		c->topts.stream = true;
+		c->topts.stream_cb = cli_mix_stream;
+		c->topts.stream_ctx = c;
+	}
+}
+
 static int mix_finish(struct cli *c, const struct tdx_snapshot *s)
 {
+	int err = c->plot ? cli_plot_mix(c) : 0;
+
 	(void)s;
-	return c->plot ? cli_plot_mix(c) : 0;
+	cli_mix_cleanup(c);
+	return err;
 }
 
 const struct cli_report cli_report_mix = {
 	.name = "mix",
 	.text = mix_text,
 	.json = mix_json,
+	.prepare = mix_prepare,
 	.sample = mix_sample,
 	.finish = mix_finish,
 };
 
+enum { OPT_SPLITS = 0x300 };
+
+static const struct argp_option mix_options[] = {
+	{ "splits", OPT_SPLITS, NULL, 0, "Live: also attribute newly mixed ranges to "
+	  "conversions (streams every event to user space; offline: always)", 0 },
+	{},
+};
+
+static error_t mix_parse(int key, char *arg, struct argp_state *state)
+{
+	struct cli *c = state->input;
+
+	(void)arg;
+	if (key != OPT_SPLITS)
+		return ARGP_ERR_UNKNOWN;
+	c->splits = true;
+	return 0;
+}
+
 static const struct argp mix_argp = {
+	.options = mix_options,
+	.parser = mix_parse,
 	.args_doc = "[INTERVAL [COUNT]]",
 	.doc = "Report hugepage mixing per TD: 2M/1G ranges that are mixed "
 	       "private/shared (so cannot be mapped huge), how many became mixed or "
@@ -216,6 +412,7 @@ static const struct argp mix_argp = {
 	       "\v"
 	       "EXAMPLES:\n"
 	       "  tdxtrace mix 10                   # every 10 s until Ctrl-C\n"
+	       "  tdxtrace mix --splits -d 60       # which conversions split ranges\n"
 	       "  tdxtrace mix --sim boot --plot mix.svg\n"
 	       "  tdxtrace mix --replay run.tdxrec -i 100ms --json",
 	.children = cli_children_report,

@@ -58,13 +58,14 @@ static int report_run(struct cli *c)
 	*info = *tdx_source_info(src);
 	tdx_source_close(src);
 
+	cli_report_mix.prepare(c);	/* split attribution through the stream */
 	rc = cli_open(c, &s);
-	if (rc)
+	if (rc) {
 		s = NULL;
-	else {
-		cli_install_signals();
-		rc = cli_collect(c, &cli_report_mix, s, &snap);
+		goto out;
 	}
+	cli_install_signals();
+	rc = cli_collect(c, &cli_report_mix, s, &snap);
 	if (rc)
 		goto out;
 	if (c->json) {
@@ -93,11 +94,10 @@ static int report_run(struct cli *c)
 		rc = TDX_EXIT_FAIL;
 out:
 	free(info);
-	free(c->series);
-	c->series = NULL;
 	tdx_snapshot_free(&snap);
 	if (s)
 		tdx_close(s);
+	cli_mix_cleanup(c);
 	return rc;
 }
 
