@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * test_tracedat.c - trace.dat import.
+ *
+ * This host has no TDX and cannot create the tdx/kvm/kvmmmu tracepoints, so
+ * the test makes the capture a TDX host would: a tracing directory holding
+ * the event formats of the kernel series (events/<sys>/<event>/format, the
+ * text the kernel generates from TP_STRUCT__entry), per-CPU ring-buffer pages
+ * in the kernel's binary layout filled with simulator events (plus records of
+ * an event tdxtrace does not know), and trace-cmd itself turns them into a
+ * trace.dat (`trace-cmd restore -c -t DIR`, then `trace-cmd restore -i`).
+ * The importer must give back exactly the simulator's stream.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "tdxtrace.h"
+#include "source.h"
+
+/* C type of each TP_PROTO argument (include/tdxtrace/events.h comments). */
+enum ftype { U64, S64, U32, INT, BOOL };
+static const enum ftype ftypes[TDX_EV_MAX][TDX_EV_MAX_ARGS] = {
+	[TDX_EV_SEAMCALL] = { U64, U64, U64, U64, INT, U32, U64 },
+	[TDX_EV_VP_ENTER] = { U32, U64, U32, U64 },
+	[TDX_EV_EPT_VIOLATION] = { U32, U64, U64, BOOL, INT, U32, INT, U64 },
+	[TDX_EV_MAP_GPA] = { U32, U64, U64, BOOL },
+	[TDX_EV_MAP_GPA_CHUNK] = { U32, U64, U64, BOOL, S64, BOOL },
+	[TDX_EV_MAP_GPA_DONE] = { U32, U64, U64, BOOL, U64, U32, U64 },
+	[TDX_EV_FROZEN_RETRY] = { U32, U64, INT, BOOL },
+	[TDX_EV_SPTE_FROZEN] = { U64, INT, BOOL, U64, INT },
+	[TDX_EV_HUGEPAGE_MIXED] = { U64, INT, BOOL },
+	[TDX_EV_PRIVATE_MAP] = { U64, INT, BOOL },
+};
+static const char *const fnames[TDX_EV_MAX][TDX_EV_MAX_ARGS] = {
+	[TDX_EV_SEAMCALL] = { "leaf", "status", "tdr", "gpa", "level", "retries", "duration" },
+	[TDX_EV_VP_ENTER] = { "vcpu", "status", "exit_reason", "duration" },
+	[TDX_EV_EPT_VIOLATION] = { "vcpu", "gpa", "exit_qual", "private", "level", "retries",
+				   "result", "duration" },
+	[TDX_EV_MAP_GPA] = { "vcpu", "gpa", "size", "to_shared" },
+	[TDX_EV_MAP_GPA_CHUNK] = { "vcpu", "gpa", "size", "to_shared", "hc_ret", "retry" },
+	[TDX_EV_MAP_GPA_DONE] = { "vcpu", "gpa", "size", "to_shared", "status", "chunks", "duration" },
+	[TDX_EV_FROZEN_RETRY] = { "vcpu", "gfn", "level", "mirror" },
+	[TDX_EV_SPTE_FROZEN] = { "gfn", "level", "mirror", "held", "result" },
+	[TDX_EV_HUGEPAGE_MIXED] = { "gfn", "level", "mixed" },
+	[TDX_EV_PRIVATE_MAP] = { "gfn", "level", "mapped" },
+};
+static const char *const ctype[] = { "u64", "s64", "u32", "int", "bool" };
+static const int fsize_of[] = { 8, 8, 4, 4, 1 };
+static const int fsigned[] = { 0, 1, 0, 1, 0 };
+
+#define UNKNOWN_ID	1600
+#define PAGE		4096
+#define PAGE_DATA	(PAGE - 16)
+
+struct layout {
+	int off[TDX_EV_MAX_ARGS + 1];	/* [nargs] = tgid when present */
+	int size;			/* record payload bytes */
+};
+static struct layout lay[TDX_EV_MAX];
+
+static void mkdirs(const char *p)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", p);
+	if (system(cmd))
+		diag("mkdir %s failed", p);
+}
+
+static void put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	fputs(text, f);
+	fclose(f);
+}
+
+static const char common_fields[] =
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n";
+
+/*
+ * Write the tracing directory: header_page/header_event as a 64-bit kernel
+ * has them, ftrace/print, our ten events (with_tgid: an extra "tgid" field;
+ * drop_field: leave one field out of tdx_seamcall) and kvm/kvm_exit.
+ */
+static void write_tracing_dir(const char *dir, bool with_tgid, bool drop_field)
+{
+	char p[1024], text[4096];
+
+	snprintf(p, sizeof(p), "%s/events/ftrace/print", dir);
+	mkdirs(p);
+	snprintf(p, sizeof(p), "%s/events/header_page", dir);
+	put_file(p, "\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n"
+		    "\tfield: local_t commit;\toffset:8;\tsize:8;\tsigned:1;\n"
+		    "\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n"
+		    "\tfield: char data;\toffset:16;\tsize:4080;\tsigned:1;\n");
+	snprintf(p, sizeof(p), "%s/events/header_event", dir);
+	put_file(p, "# compressed entry header\n\ttype_len    :    5 bits\n"
+		    "\ttime_delta  :   27 bits\n\tarray       :   32 bits\n\n"
+		    "\tpadding     : type == 29\n\ttime_extend : type == 30\n"
+		    "\ttime_stamp : type == 31\n\tdata max type_len  == 28\n");
+	snprintf(p, sizeof(p), "%s/events/ftrace/print/format", dir);
+	snprintf(text, sizeof(text), "name: print\nID: 5\nformat:\n%s"
+		 "\tfield:unsigned long ip;\toffset:8;\tsize:8;\tsigned:0;\n"
+		 "\tfield:char buf[];\toffset:16;\tsize:0;\tsigned:1;\n\n"
+		 "print fmt: \"%%ps: %%s\", (void *)REC->ip, REC->buf\n", common_fields);
+	put_file(p, text);
+	for (int k = 1; k < TDX_EV_MAX; k++) {
+		int nargs = tdx_event_nargs(k), off = 8, n;
+		size_t o;
+
+		snprintf(p, sizeof(p), "%s/events/%s/%s", dir, tdx_event_system(k), tdx_event_name(k));
+		mkdirs(p);
+		o = (size_t)snprintf(text, sizeof(text), "name: %s\nID: %d\nformat:\n%s",
+				     tdx_event_name(k), 1500 + k, common_fields);
+		if (with_tgid) {
+			o += (size_t)snprintf(text + o, sizeof(text) - o,
+					      "\tfield:int tgid;\toffset:8;\tsize:4;\tsigned:1;\n");
+			lay[k].off[nargs] = 8;
+			off = 12;
+		}
+		for (int a = 0; a < nargs; a++) {
+			enum ftype t = ftypes[k][a];
+			int sz = fsize_of[t];
+
+			off = (off + sz - 1) / sz * sz;
+			lay[k].off[a] = off;
+			if (!(drop_field && k == TDX_EV_SEAMCALL && a == 6))
+				o += (size_t)snprintf(text + o, sizeof(text) - o,
+						      "\tfield:%s %s;\toffset:%d;\tsize:%d;\tsigned:%d;\n",
+						      ctype[t], fnames[k][a], off, sz, fsigned[t]);
+			off += sz;
+		}
+		lay[k].size = (off + 7) / 8 * 8;
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "\nprint fmt: \"");
+		for (int a = 0; a < nargs; a++)
+			o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s=%%llu",
+					      a ? " " : "", fnames[k][a]);
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "\"");
+		for (int a = 0; a < nargs; a++)
+			o += (size_t)snprintf(text + o, sizeof(text) - o,
+					      ", (unsigned long long)REC->%s", fnames[k][a]);
+		snprintf(text + o, sizeof(text) - o, "\n");
+		n = snprintf(p + strlen(p), sizeof(p) - strlen(p), "/format");
+		(void)n;
+		put_file(p, text);
+	}
+	snprintf(p, sizeof(p), "%s/events/kvm/kvm_exit", dir);
+	mkdirs(p);
+	strcat(p, "/format");
+	snprintf(text, sizeof(text), "name: kvm_exit\nID: %d\nformat:\n%s"
+		 "\tfield:unsigned int exit_reason;\toffset:8;\tsize:4;\tsigned:0;\n"
+		 "\tfield:unsigned long guest_rip;\toffset:16;\tsize:8;\tsigned:0;\n\n"
+		 "print fmt: \"reason %%u rip 0x%%lx\", REC->exit_reason, REC->guest_rip\n",
+		 UNKNOWN_ID, common_fields);
+	put_file(p, text);
+}
+
+/* ---------------------------------------------------- ring-buffer pages */
+
+struct cpubuf {
+	FILE *f;
+	unsigned char page[PAGE];
+	size_t used;			/* data bytes on the page */
+	__u64 last_ts;
+	bool open;
+};
+
+static void page_flush(struct cpubuf *c)
+{
+	if (!c->open)
+		return;
+	memcpy(c->page + 8, &(__u64){ c->used }, 8);
+	memset(c->page + 16 + c->used, 0, PAGE_DATA - c->used);
+	fwrite(c->page, 1, PAGE, c->f);
+	c->open = false;
+}
+
+static void put_record(struct cpubuf *c, __u64 ts, const unsigned char *payload, size_t len)
+{
+	size_t need = 4 + (len + 3) / 4 * 4 + 8;
+	__u64 delta;
+	__u32 h;
+
+	if (c->open && c->used + need > PAGE_DATA)
+		page_flush(c);
+	if (!c->open) {
+		memcpy(c->page, &ts, 8);
+		c->used = 0;
+		c->last_ts = ts;
+		c->open = true;
+	}
+	delta = ts - c->last_ts;
+	if (delta >= (1u << 27)) {		/* time extend */
+		h = 30 | (__u32)((delta & ((1u << 27) - 1)) << 5);
+		memcpy(c->page + 16 + c->used, &h, 4);
+		h = (__u32)(delta >> 27);
+		memcpy(c->page + 16 + c->used + 4, &h, 4);
+		c->used += 8;
+		delta = 0;
+	}
+	h = (__u32)((len + 3) / 4) | (__u32)(delta << 5);
+	memcpy(c->page + 16 + c->used, &h, 4);
+	memset(c->page + 16 + c->used + 4, 0, (len + 3) / 4 * 4);
+	memcpy(c->page + 16 + c->used + 4, payload, len);
+	c->used += 4 + (len + 3) / 4 * 4;
+	c->last_ts = ts;
+}
+
+static size_t encode(const struct tdx_event *ev, bool with_tgid, unsigned char *buf)
+{
+	int k = ev->kind, nargs = ev->nargs;
+	__u16 type = (__u16)(1500 + k);
+	__s32 pid = (__s32)ev->tid;
+
+	memset(buf, 0, (size_t)lay[k].size);
+	memcpy(buf, &type, 2);
+	memcpy(buf + 4, &pid, 4);
+	if (with_tgid) {
+		__s32 tgid = (__s32)ev->pid;
+
+		memcpy(buf + lay[k].off[nargs], &tgid, 4);
+	}
+	for (int a = 0; a < nargs; a++)
+		memcpy(buf + lay[k].off[a], &ev->args[a], (size_t)fsize_of[ftypes[k][a]]);
+	return (size_t)lay[k].size;
+}
+
+static int run(const char *cmd)
+{
+	int r = system(cmd);
+
+	if (r)
+		diag("command failed (%d): %s", r, cmd);
+	return r;
+}
+
+/*
+ * Make DIR/trace.dat from events; every 50th event is followed by an unknown
+ * kvm_exit record.  Returns the number of unknown records, -1 on failure.
+ */
+static long make_tracedat(const char *dir, const struct tdx_event *ev, size_t n,
+			  bool with_tgid, bool drop_field)
+{
+	char tdir[512], cmd[4096];
+	struct cpubuf cpu[2];
+	unsigned char buf[256];
+	long unknown = 0;
+
+	snprintf(tdir, sizeof(tdir), "%s/tracing", dir);
+	write_tracing_dir(tdir, with_tgid, drop_field);
+	for (int c = 0; c < 2; c++) {
+		char p[1100];
+
+		memset(&cpu[c], 0, sizeof(cpu[c]));
+		snprintf(p, sizeof(p), "%s/trace.dat.cpu%d", dir, c);
+		cpu[c].f = fopen(p, "wb");
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct cpubuf *c = &cpu[ev[i].cpu % 2];
+
+		put_record(c, ev[i].ts_ns, buf, encode(&ev[i], with_tgid, buf));
+		if (i % 50 == 49) {
+			__u16 type = UNKNOWN_ID;
+
+			memset(buf, 0, 24);
+			memcpy(buf, &type, 2);
+			memcpy(buf + 4, &ev[i].tid, 4);
+			memcpy(buf + 8, &(__u32){ 48 }, 4);
+			put_record(c, ev[i].ts_ns, buf, 24);
+			unknown++;
+		}
+	}
+	for (int c = 0; c < 2; c++) {
+		page_flush(&cpu[c]);
+		fclose(cpu[c].f);
+	}
+	/*
+	 * Our own kallsyms: /proc/kallsyms changes size while BPF programs
+	 * load, which makes trace-cmd's copy of it fail.
+	 */
+	snprintf(cmd, sizeof(cmd), "%s/kallsyms", dir);
+	put_file(cmd, "ffffffff81000000 T _stext\nffffffffc0000000 t tdh_mem_page_aug\t[kvm_intel]\n");
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && trace-cmd restore -c -t '%s' -k kallsyms -o head.dat >restore.log 2>&1 && "
+		 "trace-cmd restore -i head.dat -o trace.dat trace.dat.cpu0 trace.dat.cpu1 >>restore.log 2>&1",
+		 dir, tdir);
+	if (run(cmd)) {
+		char log[1100];
+
+		snprintf(log, sizeof(log), "sed 's/^/# /' '%s/restore.log'", dir);
+		if (system(log))
+			diag("no log");
+		return -1;
+	}
+	return unknown;
+}
+
+/* The simulator's stream as the capture holds it: per-CPU order, merged by time. */
+static struct tdx_event *expected(const struct tdx_event *ev, size_t n, bool with_tgid)
+{
+	struct tdx_event *x = malloc(n * sizeof(*x));
+	size_t i0 = 0, i1 = 0, k = 0;
+	size_t *c0 = malloc(n * sizeof(size_t)), *c1 = malloc(n * sizeof(size_t)), n0 = 0, n1 = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].cpu % 2)
+			c1[n1++] = i;
+		else
+			c0[n0++] = i;
+	}
+	while (i0 < n0 || i1 < n1) {
+		size_t j;
+
+		if (i1 == n1 || (i0 < n0 && ev[c0[i0]].ts_ns <= ev[c1[i1]].ts_ns))
+			j = c0[i0++];
+		else
+			j = c1[i1++];
+		x[k] = ev[j];
+		x[k].cpu = ev[j].cpu % 2;
+		x[k].flags = 0;
+		if (!with_tgid)
+			x[k].pid = x[k].tid;
+		k++;
+	}
+	free(c0);
+	free(c1);
+	return x;
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/tdxdat-test-XXXXXX", sub[256], path[300];
+	struct tdx_source *sim;
+	struct tdx_event *ev = NULL, e;
+	size_t n = 0, cap = 0;
+
+	if (system("command -v trace-cmd >/dev/null 2>&1")) {
+		skip("trace-cmd is not installed (scripts/setup-deps.sh installs it)");
+		return tap_done();
+	}
+	if (!mkdtemp(dir) || tdx_source_open_sim(&sim, "contention:5,duration=400ms,vcpus=8")) {
+		ok(0, "setup: %s", tdx_last_error());
+		return tap_done();
+	}
+	while (tdx_source_next(sim, &e) == 1) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4096;
+			ev = realloc(ev, cap * sizeof(*ev));
+		}
+		ev[n++] = e;
+	}
+	tdx_source_close(sim);
+	{
+		size_t kinds[TDX_EV_MAX] = { 0 }, missing = 0;
+
+		for (size_t i = 0; i < n; i++)
+			kinds[ev[i].kind]++;
+		for (int k = 1; k < TDX_EV_MAX; k++)
+			missing += !kinds[k];
+		ok(n > 10000 && !missing, "capture source: %zu simulator events of all %d kinds", n,
+		   TDX_EV_MAX - 1);
+	}
+
+	for (int variant = 0; variant < 2; variant++) {
+		bool tgid = variant == 1;
+		struct tdx_event *want = expected(ev, n, tgid), got;
+		struct tdx_tracedat_stats st;
+		struct tdx_source *s;
+		size_t m = 0, diff = 0, first_diff = (size_t)-1;
+		long unknown;
+		int r;
+
+		snprintf(sub, sizeof(sub), "%s/v%d", dir, variant);
+		mkdirs(sub);
+		unknown = make_tracedat(sub, ev, n, tgid, false);
+		ok(unknown > 0, "%s: trace-cmd made a trace.dat from the tracing dir and CPU pages",
+		   tgid ? "with tgid" : "common_pid only");
+		if (unknown <= 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/trace.dat", sub);
+		r = tdx_source_open_file(&s, path);
+		ok(r == 0, "tdx_source_open_file(trace.dat): %s", r ? tdx_last_error() : "ok");
+		if (r)
+			continue;
+		ok(!strncmp(tdx_source_info(s)->format, "trace.dat v", 11),
+		   "format detected: %s, kernel \"%s\"", tdx_source_info(s)->format,
+		   tdx_source_info(s)->kernel);
+		while ((r = tdx_source_next(s, &got)) == 1) {
+			if (m < n && memcmp(&got, &want[m], sizeof(got))) {
+				if (first_diff == (size_t)-1)
+					first_diff = m;
+				diff++;
+			}
+			m++;
+		}
+		if (first_diff != (size_t)-1) {
+			const struct tdx_event *w = &want[first_diff];
+
+			diag("first difference at %zu: want ts %llu kind %u pid %u tid %u cpu %u",
+			     first_diff, (unsigned long long)w->ts_ns, w->kind, w->pid, w->tid, w->cpu);
+		}
+		ok(r == 0 && m == n && !diff,
+		   "%s: imported %zu of %zu events, identical to the simulator's (timestamps, TD, thread, CPU, every argument; %zu differ)",
+		   tgid ? "tgid field gives the TD" : "common_pid", m, n, diff);
+		tdx_source_tracedat_stats(s, &st);
+		ok(st.unknown == (__u64)unknown && st.imported == n && st.records == n + (__u64)unknown,
+		   "unknown kvm_exit records skipped and counted: %llu of %ld, %llu imported",
+		   (unsigned long long)st.unknown, unknown, (unsigned long long)st.imported);
+		tdx_source_close(s);
+		free(want);
+	}
+
+	/* a capture whose tdx_seamcall format lacks a field: a clear error */
+	{
+		struct tdx_source *s;
+		int r;
+
+		snprintf(sub, sizeof(sub), "%s/v2", dir);
+		mkdirs(sub);
+		if (make_tracedat(sub, ev, 2000, false, true) > 0) {
+			snprintf(path, sizeof(path), "%s/trace.dat", sub);
+			r = tdx_source_open_file(&s, path);
+			ok(r == -EPROTO && strstr(tdx_last_error(), "\"duration"),
+			   "format without a known field: %s", tdx_last_error());
+			if (!r)
+				tdx_source_close(s);
+		}
+		/* truncated trace.dat: an error or a short read, never a crash */
+		{
+			char cut[400], cmd[1000];
+			struct tdx_event g;
+			size_t got = 0;
+
+			snprintf(cut, sizeof(cut), "%s/cut.dat", sub);
+			snprintf(cmd, sizeof(cmd), "head -c 3000 '%s' > '%s'", path, cut);
+			run(cmd);
+			r = tdx_source_open_file(&s, cut);
+			if (!r) {
+				while ((r = tdx_source_next(s, &g)) == 1)
+					got++;
+				tdx_source_close(s);
+			}
+			ok(r < 0 || got < 2000, "truncated trace.dat: %s", r < 0 ? tdx_last_error() : "short read");
+		}
+	}
+	{
+		char cmd[300];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		run(cmd);
+	}
+	free(ev);
+	return tap_done();
+}
