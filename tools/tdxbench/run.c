@@ -37,78 +37,6 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/* ------------------------------------------------------------- snapshot */
-
-static int add_hist(struct tb_result *r, size_t round, const char *name,
-		    const char *kind, int leaf, const __u64 *hist, double sum_ns)
-{
-	struct tb_row *row = tb_result_row(r, name, kind, leaf);
-
-	if (!row)
-		return -ENOMEM;
-	return tb_round_set_hist(&row->round[round], (const uint64_t *)hist, sum_ns);
-}
-
-int tb_round_from_snapshot(struct tb_result *r, size_t round,
-			   const struct tdx_snapshot *snap)
-{
-	static __u64 h[TDX_LEAF_MAX][TDX_HIST_SLOTS];
-	static double sum[TDX_LEAF_MAX];
-	__u64 eh[TDX_HIST_SLOTS];
-	double es;
-	int err;
-
-	/* SEAMCALLs: per leaf, summed over TDs */
-	memset(h, 0, sizeof(h));
-	memset(sum, 0, sizeof(sum));
-	for (size_t i = 0; i < snap->n_leaf; i++) {
-		__u32 l = snap->leaf[i].key.leaf;
-
-		if (l >= TDX_LEAF_MAX)
-			continue;
-		for (int s = 0; s < TDX_HIST_SLOTS; s++)
-			h[l][s] += snap->leaf[i].v.hist[s];
-		sum[l] += (double)snap->leaf[i].v.sum_ns;
-	}
-	for (int l = 0; l < TDX_LEAF_MAX; l++) {
-		const char *name = tdx_leaf_name((__u32)l);
-		char buf[32];
-
-		if (!tdx_hist_total(h[l]))
-			continue;
-		if (!name) {
-			snprintf(buf, sizeof(buf), "leaf.%d", l);
-			name = buf;
-		}
-		err = add_hist(r, round, name, "seamcall", l, h[l], sum[l]);
-		if (err)
-			return err;
-	}
-
-#define EVENT_ROW(arr, n, name, sumfield)					\
-	do {								\
-		memset(eh, 0, sizeof(eh));				\
-		es = 0;							\
-		for (size_t i = 0; i < (n); i++) {			\
-			for (int s = 0; s < TDX_HIST_SLOTS; s++)	\
-				eh[s] += (arr)[i].v.hist[s];		\
-			es += (double)(arr)[i].v.sumfield;		\
-		}							\
-		if (tdx_hist_total(eh)) {				\
-			err = add_hist(r, round, name, "event", -1, eh, es); \
-			if (err)					\
-				return err;				\
-		}							\
-	} while (0)
-
-	EVENT_ROW(snap->vp, snap->n_vp, "vp_enter", sum_ns);
-	EVENT_ROW(snap->ept, snap->n_ept, "ept_violation", sum_ns);
-	EVENT_ROW(snap->map, snap->n_map, "map_gpa", sum_ns);
-	EVENT_ROW(snap->frozen, snap->n_frozen, "spte_frozen", held_sum_ns);
-#undef EVENT_ROW
-	return 0;
-}
-
 /* ------------------------------------------------------------- metadata */
 
 static void trim(char *s)
@@ -220,102 +148,51 @@ void tb_meta_host(struct tb_result *r)
 
 /* ------------------------------------------------------------------ sim */
 
-/* Positional arguments of a scenario before the optional seed. */
-static int scenario_args(const char *scen)
-{
-	return !strcmp(scen, "regress") ? 2 : 0;
-}
-
-/*
- * "SCENARIO[:ARGS...][:SEED][,key=val...]" -> the same with SEED replaced by
- * `seed`.  *spec_seed gets the SEED given (0 if none).  -EINVAL if too many
- * positional fields.
- */
-static int sim_round_spec(const char *spec, uint64_t seed, char *out, size_t len,
-			  uint64_t *spec_seed)
-{
-	char head[256], *tail, *f[8], *save;
-	const char *comma = strchr(spec, ',');
-	size_t hl = comma ? (size_t)(comma - spec) : strlen(spec);
-	int nf = 0, na, w;
-
-	if (hl >= sizeof(head))
-		return -EINVAL;
-	memcpy(head, spec, hl);
-	head[hl] = 0;
-	tail = comma ? (char *)comma : (char *)"";
-	for (char *t = strtok_r(head, ":", &save); t && nf < 8; t = strtok_r(NULL, ":", &save))
-		f[nf++] = t;
-	if (!nf)
-		return -EINVAL;
-	na = scenario_args(f[0]);
-	*spec_seed = 0;
-	if (nf > 1 + na + 1)
-		return -EINVAL;
-	if (nf == 1 + na + 1) {
-		char *end;
-
-		errno = 0;
-		*spec_seed = strtoull(f[nf - 1], &end, 0);
-		if (errno || *end)
-			return -EINVAL;
-		nf--;
-	}
-	w = snprintf(out, len, "%s", f[0]);
-	for (int i = 1; i < nf && w >= 0 && (size_t)w < len; i++)
-		w += snprintf(out + w, len - (size_t)w, ":%s", f[i]);
-	if (w >= 0 && (size_t)w < len)
-		w += snprintf(out + w, len - (size_t)w, ":%llu%s",
-			      (unsigned long long)seed, tail);
-	return w < 0 || (size_t)w >= len ? -EINVAL : 0;
-}
-
 static int run_sim(const struct tb_run_opts *o, struct tb_result *res, const char *spec)
 {
 	char rspec[512];
 	uint64_t spec_seed, base;
-	__u64 dur = (__u64)(o->duration_s * 1e9);
 	int err;
 
-	if (sim_round_spec(spec, 1, rspec, sizeof(rspec), &spec_seed)) {
-		fprintf(stderr, "tdxbench: bad simulator spec '%s' "
-			"(want SCENARIO[:SEED][,key=val...])\n", spec);
+	if (tb_sim_round_spec(spec, 1, o->duration_s, rspec, sizeof(rspec), &spec_seed)) {
+		fprintf(stderr, "tdxbench: bad simulator spec '%s' (want "
+			"SCENARIO[:SEED][,key=val...]; tdxbench sets seed= itself)\n", spec);
 		return TDX_EXIT_USAGE;
+	}
+	/* let the simulator judge the rest of the spec before loading BPF */
+	{
+		struct tdx_source *src;
+
+		if (tdx_source_open_sim(&src, rspec)) {
+			fprintf(stderr, "tdxbench: %s\n", tdx_last_error());
+			return TDX_EXIT_USAGE;
+		}
+		tdx_source_close(src);
 	}
 	base = o->seed ? o->seed : spec_seed ? spec_seed : 1;
 	json_object_object_add(res->meta, "seed", json_object_new_uint64(base));
+	json_object_object_add(res->meta, "round_seeds",
+			       json_object_new_string("tb_round_seed(seed, round)"));
 	for (unsigned k = 0; k < o->rounds && !stop; k++) {
 		struct tdx_opts to = TDX_OPTS_INIT;
 		struct tdx_session *s;
 		struct tdx_snapshot snap;
-		__u64 start;
-		uint64_t seed = tb_derive_seed(base, k);
 
-		/* keep seeds printable and within 63 bits for any parser */
-		seed &= 0x7fffffffffffffffULL;
-		sim_round_spec(spec, seed, rspec, sizeof(rspec), &spec_seed);
+		tb_sim_round_spec(spec, tb_round_seed(base, k), o->duration_s, rspec,
+				  sizeof(rspec), &spec_seed);
+		if (k == 0)
+			meta_str(res, "sim_spec_round0", rspec);
 		to.source = TDX_SRC_SIM;
 		to.sim_spec = rspec;
 		to.verbose = o->verbose;
 		err = tdx_open(&s, &to);
 		if (err) {
 			fprintf(stderr, "tdxbench: %s: %s\n", rspec, tdx_last_error());
-			return err == -EPERM || err == -EACCES ? TDX_EXIT_NOPERM :
-			       err == -EINVAL || err == -ENOENT ? TDX_EXIT_USAGE : TDX_EXIT_FAIL;
+			return err == -EPERM || err == -EACCES ? TDX_EXIT_NOPERM : TDX_EXIT_FAIL;
 		}
-		start = tdx_now(s);
-		err = 0;
-		/* feed in 100 ms slices of source time so SIGINT stays responsive */
-		while (!stop) {
-			__u64 done = tdx_now(s) - start;
-			__u64 step = dur - done < 100000000ULL ? dur - done : 100000000ULL;
-
-			if (done >= dur || !step)
-				break;
-			err = tdx_advance(s, step, 0);
-			if (err)
-				break;
-		}
+		/* the spec ends the source after its duration: feed it all */
+		while (!stop && (err = tdx_advance(s, 0, 0)) == 0)
+			;
 		if (err < 0) {
 			fprintf(stderr, "tdxbench: round %u: %s\n", k, tdx_last_error());
 			tdx_close(s);
@@ -325,14 +202,29 @@ static int run_sim(const struct tb_run_opts *o, struct tb_result *res, const cha
 		if (!err) {
 			err = tb_round_from_snapshot(res, k, &snap);
 			if (o->verbose)
-				fprintf(stderr, "round %u: %s: %zu leaf rows, dropped/lost %llu\n",
-					k, rspec, snap.n_leaf,
-					(unsigned long long)snap.counters.lost);
+				fprintf(stderr, "round %u: %s: %zu leaf entries\n", k, rspec,
+					snap.n_leaf);
+			if (!err && (snap.counters.bad_input || snap.source_lost)) {
+				fprintf(stderr, "tdxbench: round %u: %llu events rejected, "
+					"%llu lost by the source\n", k,
+					(unsigned long long)snap.counters.bad_input,
+					(unsigned long long)snap.source_lost);
+				err = -EIO;
+			}
+			for (int m = 0; !err && m < TDX_MAP_ID_MAX; m++)
+				if (snap.counters.dropped[m]) {
+					fprintf(stderr, "tdxbench: round %u: aggregation map %d "
+						"full, %llu updates dropped\n", k, m,
+						(unsigned long long)snap.counters.dropped[m]);
+					err = -ENOSPC;
+				}
 			tdx_snapshot_free(&snap);
 		}
 		tdx_close(s);
 		if (err) {
-			fprintf(stderr, "tdxbench: round %u: snapshot: %s\n", k, tdx_last_error());
+			if (err != -EIO && err != -ENOSPC)
+				fprintf(stderr, "tdxbench: round %u: snapshot: %s\n", k,
+					tdx_last_error());
 			return TDX_EXIT_FAIL;
 		}
 	}

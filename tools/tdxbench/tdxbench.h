@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tdxtrace/leaves.h"
 #include "result.h"
 #include "stats.h"
 
@@ -76,10 +77,38 @@ struct tb_run_opts {
 
 int tb_run(const struct tb_run_opts *o);
 
-/* Rows of one round from an aggregation snapshot (used by run and tests). */
+/* ----------------------------------------------------------- rounds.c */
+
+/* Seed of round `round` of a sim: workload with base seed `base`. */
+uint64_t tb_round_seed(uint64_t base, unsigned round);
+/*
+ * "SCENARIO[:ARGS][:SEED][,key=val...]" -> the same spec with SEED set to
+ * `seed` and, when duration_s > 0 and the spec has no duration= key,
+ * ",duration=<duration_s>".  *spec_seed: the SEED the spec had (0: none).
+ * -EINVAL for a malformed spec or one with seed= (tdxbench sets seeds).
+ */
+int tb_sim_round_spec(const char *spec, uint64_t seed, double duration_s,
+		      char *out, size_t len, uint64_t *spec_seed);
+
+/* Rows of one round from an aggregation snapshot (the run path). */
 struct tdx_snapshot;
 int tb_round_from_snapshot(struct tb_result *r, size_t round,
 			   const struct tdx_snapshot *snap);
+
+/* The same rows accumulated in user space from events (validation harness). */
+enum { TB_EV_VP, TB_EV_EPT, TB_EV_MAP, TB_EV_FROZEN, TB_EV_ROWS };
+struct tb_acc {
+	uint64_t leaf[TDX_LEAF_MAX][TDX_HIST_SLOTS];
+	double leaf_sum[TDX_LEAF_MAX];
+	uint64_t ev[TB_EV_ROWS][TDX_HIST_SLOTS];
+	double ev_sum[TB_EV_ROWS];
+};
+struct tdx_event;
+void tb_acc_reset(struct tb_acc *a);
+void tb_acc_event(struct tb_acc *a, const struct tdx_event *ev);
+/* Feed a whole simulator spec (must end: give duration=).  0 or -errno. */
+int tb_acc_sim(struct tb_acc *a, const char *spec);
+int tb_acc_to_round(const struct tb_acc *a, struct tb_result *r, size_t round);
 
 /* Fill r->meta with host metadata (kernel, CPU, TDX module, version). */
 void tb_meta_host(struct tb_result *r);
