@@ -268,6 +268,8 @@ int main(void)
 		ok(!strcmp(buf, "42"), "count 42 -> %s (no decimals)", buf);
 		top_fmt_count(1234567, buf, sizeof(buf));
 		ok(!strcmp(buf, "1234.6k"), "count 1234567 -> %s", buf);
+		top_fmt_rate(7.0, buf, sizeof(buf));
+		ok(!strcmp(buf, "7"), "7.0/s -> %s (whole rates without decimals)", buf);
 		top_fmt_rate(0.5, buf, sizeof(buf));
 		ok(!strcmp(buf, "0.50"), "0.5/s -> %s", buf);
 		top_sort(&m, TOP_VIEW_TD, 0, false);

@@ -206,6 +206,8 @@ void top_fmt_rate(double r, char *buf, size_t size)
 {
 	if (r == 0)
 		snprintf(buf, size, "0");
+	else if (r < 1e4 && r == (double)(long long)r)
+		snprintf(buf, size, "%lld", (long long)r);	/* whole: 7, not 7.00 */
 	else if (r < 10)
 		snprintf(buf, size, "%.2f", r);
 	else if (r < 1e4)
