@@ -15,17 +15,12 @@ char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u32 bench_tgid = 0;
 
-static __always_inline bool mine(void)
-{
-	return (bpf_get_current_pid_tgid() >> 32) == bench_tgid;
-}
-
 SEC("raw_tp/sys_enter")
 int bench_count(__u64 *ctx)
 {
 	struct tdx_counters *c;
 
-	if (!mine())
+	if ((bpf_get_current_pid_tgid() >> 32) != bench_tgid)
 		return 0;
 	c = counters();
 	if (c)
@@ -37,14 +32,14 @@ int bench_count(__u64 *ctx)
  * Arguments derived from (regs, id): a few distinct keys and spread
  * latencies, so the hashes and histograms do real work.
  */
-static __always_inline int bench_ev(__u64 *ctx, __u32 kind, __u32 nargs)
+static __always_inline int bench_ev(__u64 *ctx, __u64 task, __u32 kind, __u32 nargs)
 {
 	struct tdx_event ev;
 	__u64 regs = ctx[0], id = ctx[1];
 	__u64 v = (regs >> 3) ^ (id * 0x9e3779b97f4a7c15ULL);
 	__u64 dur = 500 + (v & 0xffff);
 
-	live_event(&ev, kind, nargs, 0);
+	live_event_id(&ev, task, kind, nargs, 0);
 	ev.args[0] = id;
 	ev.args[1] = v;
 	ev.args[2] = v >> 7;
@@ -82,9 +77,11 @@ static __always_inline int bench_ev(__u64 *ctx, __u32 kind, __u32 nargs)
 SEC("raw_tp/sys_enter")						\
 int bench_##name(__u64 *ctx)					\
 {								\
-	if (!mine())						\
+	__u64 id = bpf_get_current_pid_tgid();			\
+								\
+	if ((id >> 32) != bench_tgid)				\
 		return 0;					\
-	return bench_ev(ctx, kind, nargs);			\
+	return bench_ev(ctx, id, kind, nargs);			\
 }
 
 BENCH_PROG(seamcall,	TDX_EV_SEAMCALL,	7)

@@ -608,12 +608,10 @@ static __always_inline int tdx_handle(struct tdx_event *ev)
 	return r;
 }
 
-/* Fill the header of an event produced live on this CPU. */
-static __always_inline void live_event(struct tdx_event *ev, __u32 kind,
-				       __u32 nargs, __u32 flags)
+/* Fill the header of an event produced live on this CPU by task id. */
+static __always_inline void live_event_id(struct tdx_event *ev, __u64 id,
+					  __u32 kind, __u32 nargs, __u32 flags)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-
 	ev->pid = id >> 32;
 	ev->tid = (__u32)id;
 	ev->kind = kind;
@@ -626,6 +624,12 @@ static __always_inline void live_event(struct tdx_event *ev, __u32 kind,
 		ev->ts_ns = 0;
 		ev->cpu = 0;
 	}
+}
+
+static __always_inline void live_event(struct tdx_event *ev, __u32 kind,
+				       __u32 nargs, __u32 flags)
+{
+	live_event_id(ev, bpf_get_current_pid_tgid(), kind, nargs, flags);
 }
 
 #endif /* TDX_AGG_BPF_H */
