@@ -169,6 +169,7 @@ static void write_tracing_dir(const char *dir, bool with_tgid, bool drop_field)
 
 struct cpubuf {
 	FILE *f;
+	__u64 missed;			/* store on the next flushed page */
 	unsigned char page[PAGE];
 	size_t used;			/* data bytes on the page */
 	__u64 last_ts;
@@ -179,8 +180,15 @@ static void page_flush(struct cpubuf *c)
 {
 	if (!c->open)
 		return;
-	memcpy(c->page + 8, &(__u64){ c->used }, 8);
 	memset(c->page + 16 + c->used, 0, PAGE_DATA - c->used);
+	if (c->missed) {
+		/* RB_MISSED_EVENTS | RB_MISSED_STORED, count after the data */
+		memcpy(c->page + 8, &(__u64){ c->used | (1ULL << 31) | (1ULL << 30) }, 8);
+		memcpy(c->page + 16 + c->used, &c->missed, 8);
+		c->missed = 0;
+	} else {
+		memcpy(c->page + 8, &(__u64){ c->used }, 8);
+	}
 	fwrite(c->page, 1, PAGE, c->f);
 	c->open = false;
 }
@@ -191,7 +199,7 @@ static void put_record(struct cpubuf *c, __u64 ts, const unsigned char *payload,
 	__u64 delta;
 	__u32 h;
 
-	if (c->open && c->used + need > PAGE_DATA)
+	if (c->open && c->used + need + 8 > PAGE_DATA)
 		page_flush(c);
 	if (!c->open) {
 		memcpy(c->page, &ts, 8);
@@ -267,6 +275,9 @@ static long make_tracedat(const char *dir, const struct tdx_event *ev, size_t n,
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct cpubuf *c = &cpu[ev[i].cpu % 2];
+
+		if (i == n / 2)
+			c->missed = 42;		/* this page reports 42 lost events */
 
 		put_record(c, ev[i].ts_ns, buf, encode(&ev[i], with_tgid, buf));
 		if (i % 50 == 49) {
@@ -413,6 +424,9 @@ int main(void)
 		   "%s: imported %zu of %zu events, identical to the simulator's (timestamps, TD, thread, CPU, every argument; %zu differ)",
 		   tgid ? "tgid field gives the TD" : "common_pid", m, n, diff);
 		tdx_source_tracedat_stats(s, &st);
+		ok(st.missed == 42 && tdx_source_info(s)->lost == 42,
+		   "events the kernel reported lost on a page are counted: %llu (stored count 42)",
+		   (unsigned long long)tdx_source_info(s)->lost);
 		ok(st.unknown == (__u64)unknown && st.imported == n && st.records == n + (__u64)unknown,
 		   "unknown kvm_exit records skipped and counted: %llu of %ld, %llu imported",
 		   (unsigned long long)st.unknown, unknown, (unsigned long long)st.imported);

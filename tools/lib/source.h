@@ -119,7 +119,8 @@ struct tdx_tracedat_stats {
 	__u64 records;			/* records read */
 	__u64 imported;			/* mapped to struct tdx_event */
 	__u64 unknown;			/* events tdxtrace does not know: skipped */
-	__u64 missed;			/* events the kernel reported missing */
+	__u64 missed;			/* events the kernel reported missing (1 when
+					   it did not store the count) */
 };
 int tdx_source_tracedat_stats(const struct tdx_source *src,
 			      struct tdx_tracedat_stats *out);

@@ -119,9 +119,12 @@ static int td_next(struct tdx_source *src, struct tdx_event *ev)
 		rec = s->cur[best];
 		s->cur[best] = tracecmd_read_data(s->h, best);
 		s->st.records++;
-		if (rec->missed_events > 0) {
-			s->st.missed += (__u64)rec->missed_events;
-			src->info.lost += (__u64)rec->missed_events;
+		if (rec->missed_events) {
+			/* -1: the kernel lost events but did not store how many */
+			__u64 lost = rec->missed_events > 0 ? (__u64)rec->missed_events : 1;
+
+			s->st.missed += lost;
+			src->info.lost += lost;
 		}
 		id = tep_data_type(s->tep, rec);
 		for (int i = 0; i < s->nmap; i++)
