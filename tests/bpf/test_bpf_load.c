@@ -18,6 +18,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -481,6 +482,105 @@ out:
 	aggbench_bpf__destroy(k);
 }
 
+/* ----------------------------------------------------- cleanup and detach */
+
+static int count_fds(void)
+{
+	char path[64];
+	int n = 0;
+
+	for (int fd = 0; fd < 4096; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n += access(path, F_OK) == 0;
+	}
+	return n;
+}
+
+/* tdx_close and every failing tdx_open release all they took. */
+static void test_no_leak(void)
+{
+	struct tdx_opts o = TDX_OPTS_INIT;
+	struct tdx_session *s = NULL;
+	int before = count_fds();
+
+	for (int i = 0; i < 3; i++) {
+		o = (struct tdx_opts)TDX_OPTS_INIT;
+		o.source = TDX_SRC_SIM;
+		o.sim_spec = "steady:1,duration=1s";
+		o.stream = true;
+		if (!tdx_open(&s, &o))
+			tdx_advance(s, 0, 0);
+		tdx_close(s);
+		o.sim_spec = "bogus";
+		tdx_open(&s, &o);			/* fails after loading */
+		o = (struct tdx_opts)TDX_OPTS_INIT;
+		tdx_open(&s, &o);			/* live: fails here (or works) */
+		tdx_close(s);
+		s = NULL;
+	}
+	is_u64(count_fds(), before, "cleanup: no fd left after sessions and failed opens");
+}
+
+static bool link_of_prog_exists(__u32 prog_id)
+{
+	__u32 id = 0;
+
+	while (!bpf_link_get_next_id(id, &id)) {
+		struct bpf_link_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_link_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.prog_id == prog_id) {
+			close(fd);
+			return true;
+		}
+		close(fd);
+	}
+	return false;
+}
+
+/* A process killed while attached leaves nothing attached. */
+static void test_kill_detaches(int sig)
+{
+	int fds[2];
+	__u32 prog_id = 0;
+	pid_t c;
+
+	if (pipe(fds))
+		return;
+	c = fork();
+	if (c == 0) {
+		struct aggbench_bpf *k = aggbench_bpf__open();
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+
+		close(fds[0]);
+		if (!k || aggbench_bpf__load(k) || !bpf_program__attach(k->progs.bench_count))
+			_exit(1);
+		memset(&info, 0, sizeof(info));
+		bpf_obj_get_info_by_fd(bpf_program__fd(k->progs.bench_count), &info, &len);
+		if (write(fds[1], &info.id, sizeof(info.id)) != sizeof(info.id))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(fds[1]);
+	if (read(fds[0], &prog_id, sizeof(prog_id)) != sizeof(prog_id))
+		prog_id = 0;
+	close(fds[0]);
+	ok(prog_id && link_of_prog_exists(prog_id), "detach on %s: attached while alive",
+	   strsignal(sig));
+	kill(c, sig);
+	waitpid(c, NULL, 0);
+	for (int i = 0; i < 50 && link_of_prog_exists(prog_id); i++)
+		usleep(20000);		/* link release is deferred (RCU) */
+	ok(prog_id && !link_of_prog_exists(prog_id), "detach on %s: nothing attached after",
+	   strsignal(sig));
+}
+
 /* ------------------------------------------------------- sim and replay */
 
 static int snap_equal(const struct tdx_snapshot *a, const struct tdx_snapshot *b)
@@ -595,5 +695,8 @@ int main(void)
 	test_live_attach();
 	test_sim();
 	test_bad_sim();
+	test_no_leak();
+	test_kill_detaches(SIGTERM);
+	test_kill_detaches(SIGKILL);
 	return tap_done();
 }
