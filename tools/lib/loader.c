@@ -36,6 +36,8 @@
 #include "session_int.h"
 #include "tdxtrace.skel.h"
 
+_Static_assert(TDX_FILTER_MAX_PIDS == 16, "bpf/tdx_agg.bpf.h: filter_pids[16]");
+
 static int verbose;
 
 void tdx_set_verbose(int level)
