@@ -761,6 +761,96 @@ static void test_intervals(const char *spec, struct expect *e)
 	free(out);
 }
 
+/* Events and source_lost of a file, through `stat --replay`. */
+static int replay_counts(const char *path, __u64 *events, __u64 *lost)
+{
+	struct json_object *o;
+	char *out;
+	int rc = run(&out, "%s stat --replay %s --json", bin, path);
+
+	*events = *lost = 0;
+	o = rc == 0 ? json_tokener_parse(out) : NULL;
+	free(out);
+	if (!o)
+		return -1;
+	for (int k = 1; k < TDX_EV_MAX; k++) {
+		char p[64];
+
+		snprintf(p, sizeof(p), "counters.events.%s", tdx_event_name(k));
+		*events += jget(o, p);
+	}
+	*lost = jget(o, "counters.source_lost");
+	json_object_put(o);
+	return 0;
+}
+
+/* Size limit and rotation, lost events, clean stop on SIGINT. */
+static void test_record_limits(const char *spec, struct expect *e)
+{
+	char base[4200], name[4300], *out;
+	struct json_object *o;
+	__u64 sum = 0, ev, lost, files = 0, on_disk = 0;
+
+	snprintf(base, sizeof(base), "%s/rot.tdxrec", tmpdir);
+	if (run(&out, "%s record -o %s -s 256K --sim '%s' --json", bin, base, spec) == 0 &&
+	    (o = json_line(out, "tdxtrace:record", "record -s 256K"))) {
+		files = jget(o, "files");
+		json_object_put(o);
+	}
+	free(out);
+	for (__u64 i = 0; i < files + 2; i++) {
+		if (i)
+			snprintf(name, sizeof(name), "%s.%llu", base, (unsigned long long)i);
+		else
+			snprintf(name, sizeof(name), "%s", base);
+		if (access(name, R_OK))
+			continue;
+		on_disk++;
+		if (!replay_counts(name, &ev, &lost))
+			sum += ev;
+	}
+	ok(files > 1 && on_disk == files && sum == e->total,
+	   "record -s 256K: %llu files, their events add up to the stream's %llu",
+	   (unsigned long long)files, (unsigned long long)e->total);
+
+	snprintf(base, sizeof(base), "%s/keep.tdxrec", tmpdir);
+	run(NULL, "%s record -o %s -s 256K -R 2 --sim '%s' 2>/dev/null", bin, base, spec);
+	ok(run(&out, "ls %s | grep -c '^keep.tdxrec'", tmpdir) == 0 && atoi(out) == 2,
+	   "record -s 256K -R 2: only the newest two files are kept");
+	free(out);
+
+	snprintf(base, sizeof(base), "%s/lost.tdxrec", tmpdir);
+	if (run(&out, "%s record -o %s -b 4K --sim '%s' --json", bin, base, spec) == 0 &&
+	    (o = json_line(out, "tdxtrace:record", "record -b 4K"))) {
+		__u64 w = jget(o, "events"), l = jget(o, "lost");
+
+		ok(l > 0 && w + l == e->total,
+		   "record with a 4K ring buffer: written %llu + lost %llu = the stream's %llu",
+		   (unsigned long long)w, (unsigned long long)l, (unsigned long long)e->total);
+		ok(!replay_counts(base, &ev, &lost) && ev == w && lost == l,
+		   "the file replays its %llu events and reports the %llu lost",
+		   (unsigned long long)w, (unsigned long long)l);
+		json_object_put(o);
+	} else {
+		ok(0, "record -b 4K runs");
+	}
+	free(out);
+
+	snprintf(base, sizeof(base), "%s/int.tdxrec", tmpdir);
+	if (run(&out, "timeout --preserve-status -s INT 2 %s record -o %s --sim steady:1,duration=3600s --json",
+		bin, base) == 0 && (o = json_line(out, "tdxtrace:record", "record, SIGINT"))) {
+		__u64 w = jget(o, "events");
+
+		ok(w > 0 && !replay_counts(base, &ev, &lost) && ev == w,
+		   "record stopped by SIGINT: exit 0, a complete file with its %llu events",
+		   (unsigned long long)w);
+		json_object_put(o);
+	} else {
+		ok(0, "record stops cleanly on SIGINT (exit 0)");
+	}
+	free(out);
+}
+
 static void test_record_report(const char *spec, struct expect *e)
 {
 	char rec[4200], rec2[4200], *out;
@@ -806,6 +896,7 @@ static void test_record_report(const char *spec, struct expect *e)
 		ok(0, "report FILE --json runs");
 	}
 	free(out);
+	test_record_limits(spec, e);
 	ok(run(&out, "%s report %s", bin, rec) == 0 && strstr(out, "==== lat ====") &&
 	   strstr(out, "==== mix ====") && strstr(out, "dropped"),
 	   "report FILE (text): every report, with drop/loss counters");

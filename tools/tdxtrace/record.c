@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "source.h"
@@ -64,6 +65,27 @@ static int sync_lost(struct tdx_session *s, struct rec_ctx *r, __u64 *lost_seen,
 	}
 	tdx_snapshot_free(&snap);
 	return err;
+}
+
+/*
+ * Files written: closing flushes buffered events, which may rotate again, so
+ * count from the last segment known finished (names: path, path.1, ...; the
+ * newest segments are the ones -R keeps).
+ */
+static __u32 files_written(const char *path, __u32 finished)
+{
+	char name[4096];
+	__u32 i = finished;
+
+	for (;; i++) {
+		if (i)
+			snprintf(name, sizeof(name), "%s.%u", path, i);
+		else
+			snprintf(name, sizeof(name), "%s", path);
+		if (access(name, F_OK))
+			break;
+	}
+	return i ? i : 1;
 }
 
 static int record_run(struct cli *c)
@@ -157,21 +179,25 @@ static int record_run(struct cli *c)
 		if (tdx_rec_close(r.rec)) {
 			fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());
 			rc = TDX_EXIT_FAIL;
-		} else if (c->json) {
+		} else if ((files = files_written(c->out_path, files)), c->json) {
 			struct json_object *o;
 
 			c->span_ns = snap.ts_ns > c->start_ns ? snap.ts_ns - c->start_ns : 0;
 			o = cli_json_envelope(c, &snap, "record");
 			json_object_object_add(o, "path", json_object_new_string(c->out_path));
 			json_object_object_add(o, "events", cli_json_u64(events));
-			json_object_object_add(o, "files", cli_json_u64(files ? files : 1));
+			json_object_object_add(o, "files", cli_json_u64(files));
 			json_object_object_add(o, "lost", cli_json_u64(lost_seen));
 			cli_json_print(stdout, o);
 			json_object_put(o);
 		} else {
 			fprintf(stderr, "%s: %llu events in %u file%s at %s; lost %llu\n", c->prog,
-				(unsigned long long)events, files ? files : 1,
-				files > 1 ? "s" : "", c->out_path, (unsigned long long)lost_seen);
+				(unsigned long long)events, files, files > 1 ? "s" : "",
+				c->out_path, (unsigned long long)lost_seen);
+			if (c->rotate && files > (__u32)c->rotate)
+				fprintf(stderr, "%s: kept the newest %d: %s.%u to %s.%u\n", c->prog,
+					c->rotate, c->out_path, files - c->rotate, c->out_path,
+					files - 1);
 			cli_print_counters(stderr, &snap);
 		}
 	}
@@ -187,6 +213,8 @@ static const struct argp_option record_options[] = {
 	{ "rotate", 'R', "N", 0, "With -s: keep only the newest N files", 0 },
 	{ "duration", 'd', "DURATION", 0, "Live: stop after DURATION (default: Ctrl-C)", 0 },
 	{ "sample", 'S', "N", 0, "Record one event in N (default: all)", 0 },
+	{ "buffer", 'b', "SIZE", 0, "BPF ring buffer size (default 4M; a power of two "
+	  "is used): larger loses fewer events in bursts", 0 },
 	{},
 };
 
@@ -222,6 +250,12 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 		if (*end || v <= 0 || v > UINT32_MAX)
 			return cli_usage_error(state, "invalid sampling '%s'", arg);
 		c->topts.sample_every = (__u32)v;
+		break;
+	case 'b':
+		v = cli_parse_size(arg);
+		if (v < 4096 || v > (1LL << 30))
+			return cli_usage_error(state, "invalid buffer size '%s' (4K to 1G)", arg);
+		c->topts.ringbuf_bytes = (__u32)v;
 		break;
 	case ARGP_KEY_ARG:
 		return cli_usage_error(state, "unexpected argument '%s'", arg);

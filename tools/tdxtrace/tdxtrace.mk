@@ -10,12 +10,9 @@ TDXCLI_OBJS   := $(filter-out %/main.o,$(TDXTRACE_OBJS))
 TDXCLI_LIB    := $(O)/lib/libtdxcli.a
 TDXTRACE_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c) -lm
 
-# The tool needs the loader (issue 6); until tools/lib/loader.c is in the
-# tree only the CLI archive and its unit test are built.
-ifneq ($(wildcard tools/lib/loader.c),)
 BINS += $(O)/bin/tdxtrace
+# tests/cli/test_cli_sim runs the tool
 CHECK_DEPS += $(O)/bin/tdxtrace
-endif
 MAN_PAGES += docs/man/tdxtrace.8
 
 $(O)/bin/tdxtrace: $(TDXTRACE_OBJS) $(LIBTDX)
@@ -30,3 +27,9 @@ $(TDXCLI_LIB): $(TDXCLI_OBJS)
 TDXCLI_TESTS := $(patsubst tests/cli/%.c,$(O)/tests/%,$(wildcard tests/cli/test_*.c))
 $(TDXCLI_TESTS): $(TDXCLI_LIB)
 $(TDXCLI_TESTS): LDLIBS += $(TDXCLI_LIB) $(LIBTDX) $(PKG_LIBS) $(TDXTRACE_LIBS)
+
+# make bench: end-to-end throughput of the tool -> $(O)/bench/tdxtrace.json
+.PHONY: bench-tdxtrace
+bench-tdxtrace: $(O)/bin/tdxtrace
+	$(Q)mkdir -p $(O)/bench && O=$(O) tests/cli/bench_tdxtrace.sh $(O)/bench/tdxtrace.json
+BENCH_TARGETS += bench-tdxtrace
