@@ -131,6 +131,13 @@ width=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$tmp/s
 lines=$(wc -l <"$tmp/screen")
 grep -q "^tdxtop" "$tmp/screen" && ((width <= 90 && lines <= 25)) && grep -q "PID" "$tmp/screen"
 ok $? "resize to 90x25: redrawn within the new size (width $width, $lines lines)"
+# narrow terminal: Right scrolls the columns after PID COMM sideways
+! grep -q "MIX%" "$tmp/screen"; ok $? "at 90 columns MIX% is off screen"
+keys Right Right Right Right Right Right Right
+wait_for "^ +PID COMM .*MIX%" 5 && ! grep -q "VCPU" "$tmp/screen"
+ok $? "Right scrolls: MIX% on screen, PID COMM kept, VCPU scrolled away"
+keys Left Left Left Left Left Left Left
+wait_for "^ +PID COMM +VCPU" 5; ok $? "Left scrolls back"
 tm resize-window -t "$sess" -x 140 -y 40
 
 keys 'p'

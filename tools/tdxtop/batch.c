@@ -32,8 +32,22 @@ void top_dropped_maps(const struct top_totals *t, char *buf, size_t size)
 
 /* ----------------------------------------------------------- tables */
 
+/* Key columns (PID, COMM / LEAF) stay when the others scroll sideways. */
+int top_key_cols(enum top_view v)
+{
+	return v == TOP_VIEW_LEAF ? 1 : 2;
+}
+
+/* Is column i shown when skip non-key columns are scrolled away? */
+static bool col_shown(enum top_view v, size_t i, int skip)
+{
+	int k = top_key_cols(v);
+
+	return (int)i < k || (int)i >= k + skip;
+}
+
 int top_fmt_header(char *buf, size_t size, enum top_view v, int sort_col,
-		   bool desc)
+		   bool desc, int skip)
 {
 	size_t n, len = 0;
 	const struct top_col *c = top_cols(v, &n);
@@ -42,6 +56,8 @@ int top_fmt_header(char *buf, size_t size, enum top_view v, int sort_col,
 	for (size_t i = 0; i < n && len < size; i++) {
 		char name[24];
 
+		if (!col_shown(v, i, skip))
+			continue;
 		snprintf(name, sizeof(name), "%s%s", c[i].name,
 			 (int)i == sort_col ? (desc ? "v" : "^") : "");
 		len += (size_t)snprintf(buf + len, size - len,
@@ -52,7 +68,8 @@ int top_fmt_header(char *buf, size_t size, enum top_view v, int sort_col,
 	return (int)(len < size ? len : size - 1);
 }
 
-int top_fmt_row(char *buf, size_t size, enum top_view v, const void *row)
+int top_fmt_row(char *buf, size_t size, enum top_view v, const void *row,
+		int skip)
 {
 	size_t n, len = 0;
 	const struct top_col *c = top_cols(v, &n);
@@ -61,6 +78,8 @@ int top_fmt_row(char *buf, size_t size, enum top_view v, const void *row)
 	for (size_t i = 0; i < n && len < size; i++) {
 		char val[64];
 
+		if (!col_shown(v, i, skip))
+			continue;
 		top_col_fmt(&c[i], row, val, sizeof(val));
 		if (c[i].kind == TOP_C_STR || c[i].kind == TOP_C_LEAF)
 			val[c[i].width] = 0;	/* truncate names to the column */
@@ -79,12 +98,12 @@ static void print_table(FILE *f, struct top_app *a, enum top_view v)
 	const char *rows = top_rows(&a->model, v, &n, &size);
 	size_t shown = 0;
 
-	top_fmt_header(line, sizeof(line), v, a->sort_col[v], a->sort_desc[v]);
+	top_fmt_header(line, sizeof(line), v, a->sort_col[v], a->sort_desc[v], 0);
 	fprintf(f, "%s\n", line);
 	for (size_t i = 0; i < n; i++) {
 		if (!top_match(v, rows + i * size, a->filter[v]))
 			continue;
-		top_fmt_row(line, sizeof(line), v, rows + i * size);
+		top_fmt_row(line, sizeof(line), v, rows + i * size, 0);
 		fprintf(f, "%s\n", line);
 		shown++;
 	}

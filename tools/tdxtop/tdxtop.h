@@ -64,10 +64,15 @@ __u64 top_thread_cpu_ns(void);
 /* batch.c */
 void top_print_text(FILE *f, struct top_app *a);
 int top_print_json(FILE *f, struct top_app *a);
-/* One table row / header, columns padded as the curses view pads them. */
+/*
+ * One table header / row, columns padded as the curses view pads them; skip
+ * non-key columns scrolled away (key columns: top_key_cols()).
+ */
 int top_fmt_header(char *buf, size_t size, enum top_view v, int sort_col,
-		   bool desc);
-int top_fmt_row(char *buf, size_t size, enum top_view v, const void *row);
+		   bool desc, int skip);
+int top_fmt_row(char *buf, size_t size, enum top_view v, const void *row,
+		int skip);
+int top_key_cols(enum top_view v);
 
 /* Names of the maps that dropped updates ("ept_gfn,mix"), and one map's name. */
 void top_dropped_maps(const struct top_totals *t, char *buf, size_t size);

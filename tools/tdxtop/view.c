@@ -24,6 +24,7 @@ struct ui {
 	int sel[TOP_VIEW_MAX];		/* selected row (index into shown rows) */
 	long sel_key[TOP_VIEW_MAX];	/* its key (pid or leaf), -1 none */
 	int top[TOP_VIEW_MAX];		/* first row shown */
+	int hscroll[TOP_VIEW_MAX];	/* non-key columns scrolled away (Left/Right) */
 	/* drill-down target */
 	bool detail_leaf;
 	long detail_key;
@@ -158,7 +159,10 @@ static void draw_footer(struct ui *u)
 		addnstr(u->msg, COLS - 1);
 		u->msg[0] = 0;
 	} else if (u->mode == M_TABLE) {
-		addnstr("h help  q quit  Enter details  1-4/Tab view  </> sort  I invert  "
+		addnstr(u->hscroll[u->a->view] ?
+			"h help  q quit  Enter details  1-4/Tab view  </> sort  <-/-> columns (scrolled)  "
+			"f filter  l leaves of TD  c cumulative  p pause  r reset  d/+/- interval" :
+			"h help  q quit  Enter details  1-4/Tab view  </> sort  <-/-> columns  I invert  "
 			"f filter  l leaves of TD  c cumulative  p pause  r reset  d/+/- interval",
 			COLS - 1);
 	} else if (u->mode == M_DETAIL) {
@@ -185,14 +189,14 @@ static void draw_leaf_summary(struct ui *u, int y, int end)
 	if (end - y < 4 || !n)
 		return;
 	top_fmt_header(line, sizeof(line), TOP_VIEW_LEAF, a->sort_col[TOP_VIEW_LEAF],
-		       a->sort_desc[TOP_VIEW_LEAF]);
+		       a->sort_desc[TOP_VIEW_LEAF], 0);
 	ui_attr(u, PAIR_COLS, A_REVERSE);
 	mvaddnstr(y, 0, line, COLS);
 	for (int x = (int)strlen(line); x < COLS; x++)
 		addch(' ');
 	ui_attr(u, 0, 0);
 	for (size_t i = 0; i < n && y + 1 + (int)i < end; i++) {
-		top_fmt_row(line, sizeof(line), TOP_VIEW_LEAF, rows + i * size);
+		top_fmt_row(line, sizeof(line), TOP_VIEW_LEAF, rows + i * size, 0);
 		mvaddnstr(y + 1 + (int)i, 0, line, COLS);
 		clrtoeol();
 	}
@@ -207,7 +211,8 @@ static void draw_table(struct ui *u)
 	size_t size = 0, *idx, n;
 	int y0 = 4, rows_h = LINES - y0 - 2, sel;
 
-	top_fmt_header(line, sizeof(line), v, a->sort_col[v], a->sort_desc[v]);
+	top_fmt_header(line, sizeof(line), v, a->sort_col[v], a->sort_desc[v],
+		       u->hscroll[v]);
 	ui_attr(u, PAIR_COLS, A_REVERSE);
 	mvaddnstr(y0, 0, line, COLS);
 	for (int x = (int)strlen(line); x < COLS; x++)
@@ -241,7 +246,8 @@ static void draw_table(struct ui *u)
 
 		move(y0 + 1 + r, 0);
 		if (i < n) {
-			top_fmt_row(line, sizeof(line), v, base + idx[i] * size);
+			top_fmt_row(line, sizeof(line), v, base + idx[i] * size,
+				    u->hscroll[v]);
 			ui_attr(u, 0, (int)i == sel ? A_REVERSE : 0);
 			addnstr(line, COLS);
 			if ((int)i == sel)
@@ -330,6 +336,7 @@ static void draw_help(struct ui *u)
 "  Up/Down      select a row (also j/k, PgUp/PgDn, Home/End)\n"
 "  Enter        details of the selected row: latency histogram, breakdowns\n"
 "  Esc, Bksp    back from details or help\n"
+"  Left/Right   scroll the columns right of PID/COMM (LEAF) sideways\n"
 "  < >          sort by the column left/right of the current one\n"
 "  I            invert the sort order\n"
 "  f, /         filter rows: a pid, part of a VMM name, or part of a leaf name\n"
@@ -458,8 +465,19 @@ static int handle_key(struct ui *u, int ch)
 		u->mode = M_HELP;
 		u->scroll = 0;
 		return 0;
-	case 27: case KEY_BACKSPACE: case 127: case 8: case KEY_LEFT:
+	case 27: case KEY_BACKSPACE: case 127: case 8:
 		u->mode = M_TABLE;
+		return 0;
+	case KEY_LEFT:
+		if (u->mode != M_TABLE)
+			u->mode = M_TABLE;
+		else if (u->hscroll[v] > 0)
+			u->hscroll[v]--;
+		return 0;
+	case KEY_RIGHT:
+		if (u->mode == M_TABLE &&
+		    u->hscroll[v] + top_key_cols(v) + 1 < (int)ncols)
+			u->hscroll[v]++;
 		return 0;
 	case 'p': case ' ':
 		a->paused = !a->paused;
@@ -536,7 +554,7 @@ static int handle_key(struct ui *u, int ch)
 	case KEY_END:
 		u->sel[v] = 1 << 30, u->sel_key[v] = -1;
 		return 0;
-	case '\n': case '\r': case KEY_ENTER: case KEY_RIGHT:
+	case '\n': case '\r': case KEY_ENTER:
 		enter_detail(u);
 		return 0;
 	case '<': case ',':
