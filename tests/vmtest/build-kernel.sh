@@ -17,7 +17,8 @@
 # rebuild recompiles what depends on them and nothing else.
 #
 # Environment: VMTEST_KERNEL (7.2), VMTEST_JOBS (2), VMTEST_UNPATCHED=1 (base
-# kernel, no series: to bring up the boot before a series exists).
+# kernel, no series: to bring up the boot before a series exists),
+# VMTEST_EXTRA_PATCHES="a.patch b.patch" (applied after the series).
 # Messages go to stderr; stdout is only the artifact directory.
 set -euo pipefail
 
@@ -53,6 +54,11 @@ if [[ ${VMTEST_UNPATCHED:-0} != 1 ]]; then
 	fi
 	for p in "$SRC"/kernel/testing/*.patch; do [[ -f $p ]] && patches+=("$p"); done
 fi
+# Extra patches (debugging: e.g. a local fix on top of the series).
+for p in ${VMTEST_EXTRA_PATCHES:-}; do
+	[[ -f $p ]] || die "VMTEST_EXTRA_PATCHES: no file $p"
+	patches+=("$(realpath "$p")")
+done
 fragments=()
 [[ -f $SRC/kernel/config/tdx.config ]] && fragments+=("$SRC/kernel/config/tdx.config")
 fragments+=("$SRC/tests/vmtest/vm.config")

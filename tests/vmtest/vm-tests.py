@@ -159,14 +159,20 @@ def format_fields(e):
 
 
 def documented_fields():
-    """{event: [field, ...]} from docs/tracepoints.md: for each `sys:event`
-    heading, the backquoted names in the first column of its field table."""
+    """{event: [field, ...]} from docs/tracepoints.md.  Two layouts are read:
+    a heading naming `sys:event` followed by a table whose first column is
+    the backquoted field name, or one table row per event:
+    | `sys:event` | `field` ..., `field` ... |."""
     path = os.path.join(SRC, 'docs/tracepoints.md')
     if not os.path.exists(path):
         return None
     doc = {}
     cur = None
     for line in open(path):
+        m = re.match(r'\|\s*`(\w+):(\w+)`\s*\|(.*)\|', line)
+        if m and m.group(2) in BYNAME:
+            doc[m.group(2)] = re.findall(r'`(\w+)`', m.group(3))
+            continue
         m = re.match(r'#+\s.*?`?(\w+):(\w+)`?', line)
         if m and m.group(2) in BYNAME:
             cur = m.group(2)
@@ -176,7 +182,7 @@ def documented_fields():
             cur = None
             continue
         m = re.match(r'\|\s*`(\w+)`\s*\|', line)
-        if cur and m:
+        if cur and m and m.group(1) not in doc[cur]:
             doc[cur].append(m.group(1))
     return doc
 
@@ -394,14 +400,14 @@ def check_recipes():
         return
     for name, block in rs:
         # Fire the table repeatedly in the background while the recipe runs;
-        # a recipe that waits for Ctrl-C is stopped with SIGINT after 15 s.
-        bg = subprocess.Popen(['sh', '-c', f"for i in $(seq 40); do {fire_cmd(1)}; sleep 0.5; done"])
+        # a recipe still running after 120 s gets SIGINT (a user's Ctrl-C).
+        bg = subprocess.Popen(['sh', '-c', f"for i in $(seq 300); do {fire_cmd(1)}; sleep 0.5; done"])
         script = f"/tmp/recipe-{name}.sh"
         open(script, 'w').write("set -e\ncd /tmp\n" + block)
         p = subprocess.Popen(['bash', script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              text=True, errors='replace', start_new_session=True)
         try:
-            out, _ = p.communicate(timeout=60)
+            out, _ = p.communicate(timeout=120)
             rc = p.returncode
             stopped = False
         except subprocess.TimeoutExpired:
