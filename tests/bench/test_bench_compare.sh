@@ -131,6 +131,22 @@ check "4 rounds, 10% slower, Holm over 8: unknown (got $v)" test "$v" = unknown
 "$TB" compare "$T/b4.json" "$T/s4.json" --correction none --metrics p50 >/dev/null
 check "4 rounds, one uncorrected test: slower (exit 1)" test $? -eq 1
 
+# --- rows with few events per round are not tested
+python3 - "$T/base.json" "$T/slow.json" "$T/fewb.json" "$T/fews.json" <<'EOF'
+import json, sys
+for src, dst in ((sys.argv[1], sys.argv[3]), (sys.argv[2], sys.argv[4])):
+    d = json.load(open(src))
+    for r in d["rows"][0]["rounds"]:
+        r["count"] = 30
+    json.dump(d, open(dst, "w"))
+EOF
+"$TB" compare "$T/fewb.json" "$T/fews.json" --json >"$T/fewev.out"
+check "30 events per round, 10% slower: exit 0" test $? -eq 0
+check "30 events per round: unknown, too few events" \
+	test "$(jq -r '.rows[] | select(.name=="TDH.MEM.PAGE.AUG") | "\(.verdict) \(.note)"' "$T/fewev.out" | sort -u)" = "unknown too few events per round (see --min-events)"
+"$TB" compare "$T/fewb.json" "$T/fews.json" --min-events 30 >/dev/null
+check "--min-events 30 tests them again: exit 1" test $? -eq 1
+
 # --- a row only in one file
 python3 - "$T/base.json" "$T/extra.json" <<'EOF'
 import json, sys

@@ -40,6 +40,31 @@ static size_t values(const struct tb_result *r, const struct tb_row *row,
 	return n;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Median of the per-round event counts of a row (all rounds). */
+static uint64_t median_count(const struct tb_result *r, const struct tb_row *row)
+{
+	uint64_t *c, m;
+
+	if (!row || !r->rounds)
+		return 0;
+	c = malloc(r->rounds * sizeof(*c));
+	if (!c)
+		return 0;
+	for (size_t k = 0; k < r->rounds; k++)
+		c[k] = row->round[k].count;
+	qsort(c, r->rounds, sizeof(*c), cmp_u64);
+	m = c[r->rounds / 2];
+	free(c);
+	return m;
+}
+
 static int add_row(struct tb_cmp *c, size_t *cap)
 {
 	if (c->n == *cap) {
@@ -106,6 +131,16 @@ int tb_compare(const struct tb_result *a, const struct tb_result *b,
 				}
 				if (cr->n < TB_MIN_ROUNDS || cr->m < TB_MIN_ROUNDS) {
 					cr->note = "too few rounds with events";
+					continue;
+				}
+				/*
+				 * A quantile of a handful of events is not a stable
+				 * per-round statistic: such rows would spend the
+				 * correction's budget and raise false alarms.
+				 */
+				if (median_count(a, ra) < o->min_events ||
+				    median_count(b, rb) < o->min_events) {
+					cr->note = "too few events per round (see --min-events)";
 					continue;
 				}
 				if (cr->base <= 0) {
@@ -250,10 +285,10 @@ void tb_cmp_print(FILE *f, const struct tb_cmp *c, const struct tb_cmp_opts *o,
 	}
 	fprintf(f, "\n%zu rows: %zu slower, %zu faster, %zu same, %zu unknown "
 		"(Mann-Whitney U, %s correction over %zu tests, alpha %g, threshold %g%%, "
-		"%g%% bootstrap CI of the ratio of round means)\n",
+		"%g%% bootstrap CI of the ratio of round means, rows with >= %llu events per round)\n",
 		c->n, c->counts[TB_SLOWER], c->counts[TB_FASTER], c->counts[TB_SAME],
 		c->counts[TB_UNKNOWN], tb_correction_name(o->corr), c->tested, o->alpha,
-		o->threshold * 100, o->level * 100);
+		o->threshold * 100, o->level * 100, (unsigned long long)o->min_events);
 	if (!all)
 		fprintf(f, "(rows whose verdict is \"same\" are shown for p50 only; --all shows every row)\n");
 	if (c->counts[TB_SLOWER])
@@ -282,6 +317,7 @@ int tb_cmp_write_json(FILE *f, const struct tb_cmp *c, const struct tb_cmp_opts 
 	json_object_object_add(opt, "correction",
 			       json_object_new_string(tb_correction_name(o->corr)));
 	json_object_object_add(opt, "test", json_object_new_string("mann-whitney-u"));
+	json_object_object_add(opt, "min_events", json_object_new_uint64(o->min_events));
 	json_object_object_add(root, "options", opt);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct tb_cmp_row *r = &c->rows[i];

@@ -23,7 +23,7 @@ static const char usage_text[] =
 "Usage: tdxbench run WORKLOAD -o RESULT.json [--rounds N] [--duration S] [--seed N] [-v]\n"
 "       tdxbench compare BASE.json NEW.json [--threshold PCT] [--alpha A]\n"
 "                [--correction holm|bh|none] [--metrics p50,p90,p99,mean]\n"
-"                [--bootstrap N] [--json] [--plot FILE.svg|FILE.png] [--all]\n"
+"                [--bootstrap N] [--min-events N] [--json] [--plot FILE.svg|FILE.png] [--all]\n"
 "       tdxbench --version | --help\n"
 "\n"
 "run: repeat WORKLOAD in rounds while the tdxtrace aggregation collects\n"
@@ -45,6 +45,8 @@ static const char usage_text[] =
 "  --correction C   holm (default), bh (Benjamini-Hochberg) or none\n"
 "  --metrics LIST   statistics to compare (default p50,p90,p99,mean)\n"
 "  --bootstrap N    bootstrap resamples (default 2000)\n"
+"  --min-events N   rows whose median round has fewer events are not tested\n"
+"                   (verdict unknown; default 50)\n"
 "  --json           machine-readable output\n"
 "  --plot FILE      draw before/after CDFs with gnuplot (.svg or .png)\n"
 "  --all            also list every \"same\" row in the table\n"
@@ -123,6 +125,7 @@ static int cmd_compare(int argc, char **argv)
 		{ "metrics", required_argument, NULL, 'm' },
 		{ "bootstrap", required_argument, NULL, 'b' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "min-events", required_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "plot", required_argument, NULL, 'p' },
 		{ "all", no_argument, NULL, 'A' },
@@ -170,6 +173,11 @@ static int cmd_compare(int argc, char **argv)
 			if (parse_u64(optarg, ~0ULL, &u))
 				return usage_error("--seed '%s': want an unsigned integer", optarg);
 			o.seed = u;
+			break;
+		case 'e':
+			if (parse_u64(optarg, ~0ULL, &u))
+				return usage_error("--min-events '%s': want an unsigned integer", optarg);
+			o.min_events = u;
 			break;
 		case 'j':
 			json = true;

@@ -23,12 +23,13 @@ struct tb_cmp_opts {
 	uint64_t seed;		/* bootstrap seed (compare is deterministic) */
 	enum tb_correction corr;
 	unsigned metrics;	/* bit (1 << enum tb_metric) per metric compared */
+	uint64_t min_events;	/* rows with a median per-round count below: unknown */
 };
 
 #define TB_ALL_METRICS ((1u << TB_M_MAX) - 1)
 #define TB_CMP_OPTS_INIT { .threshold = 0.02, .alpha = 0.05, .level = 0.95, \
 			   .boot_iters = 2000, .seed = 1, .corr = TB_CORR_HOLM, \
-			   .metrics = TB_ALL_METRICS }
+			   .metrics = TB_ALL_METRICS, .min_events = 50 }
 
 struct tb_cmp_row {
 	char name[TB_NAME_LEN];

@@ -127,6 +127,13 @@ static int one(const struct cfg *c, unsigned idx, bool ab, struct tb_acc *acc,
 		for (size_t i = 0; i < cmp.n; i++) {
 			const struct tb_cmp_row *r = &cmp.rows[i];
 
+			if (getenv("TDXBENCH_VALIDATE_DEBUG") && r->verdict == TB_SLOWER &&
+			    (!ab || r->leaf != leaf))
+				fprintf(stderr, "%s %u: %s %s slower: ratio %.4f [%.4f, %.4f] "
+					"p %.3g p_adj %.3g n %zu/%zu base %.1f\n",
+					ab ? "A/B" : "A/A", idx, r->name,
+					tb_metric_names[r->metric], r->ratio, r->lo, r->hi,
+					r->p, r->p_adj, r->n, r->m, r->base);
 			if (strcmp(r->kind, "seamcall") || r->leaf != leaf)
 				continue;
 			if (r->verdict == TB_SLOWER)
@@ -279,6 +286,7 @@ static int run_all(const struct cfg *c)
 	json_object_object_add(setup, "correction",
 			       json_object_new_string(tb_correction_name(c->cmp.corr)));
 	json_object_object_add(setup, "seed", json_object_new_uint64(c->seed));
+	json_object_object_add(setup, "min_events", json_object_new_uint64(c->cmp.min_events));
 	json_object_object_add(setup, "wall_s", json_object_new_double(wall));
 	json_object_object_add(setup, "jobs", json_object_new_int((int)c->jobs));
 	json_object_object_add(root, "setup", setup);
@@ -380,6 +388,7 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "correction", required_argument, NULL, 'c' },
 		{ "threshold", required_argument, NULL, 't' },
+		{ "min-events", required_argument, NULL, 'm' },
 		{ "emit", required_argument, NULL, 'E' },
 		{ "output", required_argument, NULL, 'o' },
 		{ 0 },
@@ -404,6 +413,7 @@ int main(int argc, char **argv)
 		case 'j': c.jobs = (unsigned)strtoul(optarg, NULL, 0); break;
 		case 's': c.seed = strtoull(optarg, NULL, 0); break;
 		case 't': c.cmp.threshold = strtod(optarg, NULL) / 100; break;
+		case 'm': c.cmp.min_events = strtoull(optarg, NULL, 0); break;
 		case 'c': {
 			int cc = tb_correction_parse(optarg);
 
