@@ -22,6 +22,7 @@
 
 #include "tap.h"
 #include "tdxtrace.h"
+#include "source.h"
 #include "tdxtrace.skel.h"
 #include "bpf_ref.h"
 
@@ -275,7 +276,7 @@ static void to_ref_filter(struct ref_filter *rf, const struct tdx_filter *f)
 }
 
 /* Feed evs to a fresh session and to the model; compare. */
-static struct ref r;
+static struct ref r, r_file;
 
 static void run_case(const char *label, const struct tdx_event *evs, size_t n,
 		     const struct tdx_filter *f, uint32_t max_tds)
@@ -580,6 +581,66 @@ out:
 	free(ev);
 }
 
+/* A record file replayed through tdx_advance: same maps, lost and labels. */
+static void test_replay_file(void)
+{
+	static const uint32_t pids[] = { 4242, 4343 };
+	static struct tdx_source_info info;
+	char path[] = "/tmp/test_bpf_agg.XXXXXX";
+	size_t n = 30000;
+	struct tdx_event *evs = gen_events(n, pids, 2);
+	struct tdx_opts o = TDX_OPTS_INIT;
+	struct tdx_session *s = NULL;
+	struct tdx_snapshot snap;
+	struct tdx_rec *rec;
+	int fd = mkstemp(path), r, steps = 0;
+
+	if (!ok(fd >= 0, "replay file: temp file"))
+		goto out;
+	close(fd);
+	memset(&info, 0, sizeof(info));
+	snprintf(info.format, sizeof(info.format), "tdxrec v1");
+	info.n_td = 1;
+	info.td[0].pid = 4242;
+	snprintf(info.td[0].comm, sizeof(info.td[0].comm), "qemu-replayed");
+	info.td[0].vcpus = 4;
+	rec = tdx_rec_open(path, &info, NULL);
+	if (!ok(rec != NULL, "replay file: write a record file")) {
+		diag("%s", tdx_last_error());
+		goto out;
+	}
+	tdx_rec_write(rec, evs, n / 2);
+	tdx_rec_lost(rec, 7);
+	tdx_rec_write(rec, evs + n / 2, n - n / 2);
+	ok(!tdx_rec_close(rec), "replay file: closed");
+
+	ref_init(&r_file, NULL, 0);
+	for (size_t i = 0; i < n; i++)
+		ref_apply(&r_file, &evs[i]);
+	o.source = TDX_SRC_REPLAY;
+	o.replay_path = path;
+	if (!ok(!tdx_open(&s, &o), "replay file: session")) {
+		diag("%s", tdx_last_error());
+		goto out;
+	}
+	is_u64(tdx_mode(s), TDX_MODE_REPLAY, "replay file: mode");
+	while ((r = tdx_advance(s, 1000000, 0)) == 0 && steps < 100000)	/* 1 ms windows */
+		steps++;
+	is_u64(r, 1, "replay file: advanced to the end");
+	if (ok(!tdx_snapshot(s, &snap), "replay file: snapshot")) {
+		cmp_snapshot("replay file", &snap, &r_file);
+		is_u64(snap.source_lost, 7, "replay file: the file's lost count");
+		ok(snap.n_td == 2 && snap.td[0].pid == 4242 &&
+		   !strcmp(snap.td[0].comm, "qemu-replayed") && snap.td[0].vcpus == 4,
+		   "replay file: TD labels from the file");
+		tdx_snapshot_free(&snap);
+	}
+	tdx_close(s);
+out:
+	unlink(path);
+	free(evs);
+}
+
 /* ----------------------------------------------------- raw_tp test_run path */
 
 /*
@@ -790,6 +851,7 @@ int main(void)
 	test_bad_input();
 	test_diff();
 	test_stream();
+	test_replay_file();
 	test_raw_tp();
 	return tap_done();
 }

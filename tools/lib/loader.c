@@ -121,6 +121,11 @@ int tdx__map_fd(const struct tdx_session *s, enum tdx_map_id id)
 	}
 }
 
+const struct tdx_source_info *tdx__source_info(const struct tdx_session *s)
+{
+	return s->src ? tdx_source_info(s->src) : NULL;
+}
+
 int tdx__counters_fd(const struct tdx_session *s)
 {
 	return bpf_map__fd(s->skel->maps.tdx_counters);
@@ -516,10 +521,6 @@ static int open_source(struct tdx_session *s)
 	if (r < 0)
 		return r;
 	info = tdx_source_info(s->src);
-	if (info) {
-		s->info = *info;
-		s->have_info = true;
-	}
 	s->batch = calloc(TDX_FEED_BATCH, sizeof(*s->batch));
 	if (!s->batch)
 		return -ENOMEM;
@@ -529,7 +530,7 @@ static int open_source(struct tdx_session *s)
 		return r;
 	if (r == 0) {
 		s->src_done = true;
-		s->now = s->have_info ? s->info.start_ns : 0;
+		s->now = info ? info->start_ns : 0;
 	} else {
 		s->have_pending = true;
 		s->now = s->pending.ts_ns;

@@ -30,8 +30,6 @@ struct tdx_session {
 	int drain_fd;
 
 	struct tdx_source *src;			/* replay/sim source, or NULL */
-	struct tdx_source_info info;		/* TDs of the source */
-	bool have_info;
 	struct tdx_event pending;		/* next event of src */
 	bool have_pending, src_done;
 	__u64 now;				/* replay/sim: source time fed up to */
@@ -41,6 +39,8 @@ struct tdx_session {
 /* Map fds by enum tdx_map_id, and the counters' fd. */
 int tdx__map_fd(const struct tdx_session *s, enum tdx_map_id id);
 int tdx__counters_fd(const struct tdx_session *s);
+/* The source's current info (TDs, lost count), NULL without a source. */
+const struct tdx_source_info *tdx__source_info(const struct tdx_session *s);
 void tdx__log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif /* TDXTRACE_SESSION_INT_H */

@@ -308,10 +308,12 @@ static void td_label(const struct tdx_session *s, struct tdx_td_info *td)
 	char path[64];
 	FILE *f;
 
-	if (s->have_info) {
-		for (size_t i = 0; i < s->info.n_td && i < TDX_SOURCE_MAX_TDS; i++) {
-			if (s->info.td[i].pid == td->pid) {
-				*td = s->info.td[i];
+	const struct tdx_source_info *info = tdx__source_info(s);
+
+	if (info) {
+		for (size_t i = 0; i < info->n_td && i < TDX_SOURCE_MAX_TDS; i++) {
+			if (info->td[i].pid == td->pid) {
+				*td = info->td[i];
 				return;
 			}
 		}
@@ -391,7 +393,7 @@ int tdx_snapshot(struct tdx_session *s, struct tdx_snapshot *o)
 	memset(o, 0, sizeof(*o));
 	o->ts_ns = tdx_now(s);
 	o->mode = s->mode;
-	o->source_lost = s->have_info ? s->info.lost : 0;
+	o->source_lost = tdx__source_info(s) ? tdx__source_info(s)->lost : 0;
 	r = read_counters(s, &o->counters);
 	r = r ?: FILL(s, TDX_MAP_LEAF, struct tdx_snap_leaf, key, cmp_leaf, o->leaf, o->n_leaf);
 	if (r >= 0)
