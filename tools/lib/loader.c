@@ -282,8 +282,9 @@ static int choose_live_mode(struct tdx_session *s)
 
 		if (s->mode == TDX_MODE_TP_BTF && (k = prog_event(p, "tp_btf/")))
 			bpf_program__set_autoload(p, btf_ev[k]);
-		else if (s->mode == TDX_MODE_RAW_TP && (k = prog_event(p, "raw_tp/")))
-			bpf_program__set_autoload(p, fs_ev[k]);
+		else if (s->mode != TDX_MODE_NONE && (k = prog_event(p, "raw_tp/")))
+			/* raw_tp also for events BTF lacks (a module without BTF) */
+			bpf_program__set_autoload(p, fs_ev[k] && !btf_ev[k]);
 		else if (s->mode == TDX_MODE_NONE && (fn = prog_fentry_target(p)) &&
 			 kbtf_has(&b, fn, BTF_KIND_FUNC)) {
 			bpf_program__set_autoload(p, true);
@@ -298,7 +299,7 @@ static int choose_live_mode(struct tdx_session *s)
 	case TDX_MODE_TP_BTF:
 	case TDX_MODE_RAW_TP:
 		for (__u32 k = 1; k < TDX_EV_MAX; k++)
-			if (!(s->mode == TDX_MODE_TP_BTF ? btf_ev[k] : fs_ev[k]))
+			if (!btf_ev[k] && !fs_ev[k])
 				add_missing(s, "%s:%s (not in this kernel)",
 					    tdx_event_system(k), tdx_event_name(k));
 		return 0;
@@ -488,8 +489,7 @@ static int attach_live(struct tdx_session *s)
 			int err = -errno;
 
 			/* raw_tp of a module that is not loaded: missing, not fatal */
-			if (s->mode == TDX_MODE_RAW_TP &&
-			    (k = prog_event(p, "raw_tp/")) && err == -ENOENT) {
+			if ((k = prog_event(p, "raw_tp/")) && err == -ENOENT) {
 				add_missing(s, "%s:%s (not attachable)",
 					    tdx_event_system(k), tdx_event_name(k));
 				continue;
