@@ -66,7 +66,7 @@ wait_for() {
 keys() { tm send-keys -t "$sess" "$@"; }
 
 # A plain shell in a 140x40 pane; tdxtop runs in it, then we ask stty.
-tm new-session -d -s "$sess" -x 140 -y 40 "env -i PATH=$PATH TERM=xterm-256color HOME=$tmp PS1='$ ' bash --norc --noprofile"
+tm new-session -d -s "$sess" -x 140 -y 40 "env -i PATH=$PATH TERM=tmux-256color HOME=$tmp PS1='$ ' bash --norc --noprofile"
 tm set-option -t "$sess" status off >/dev/null
 sleep 0.3
 keys "$T --sim '$SPEC' -d 0.3; echo \"rc=\$?\"; stty -a | tr ' ' '\n' | grep -xE -- '-?(icanon|echo)' | tr '\n' ' '; echo" Enter
@@ -140,6 +140,39 @@ keys Left Left Left Left Left Left Left
 wait_for "^ +PID COMM +VCPU" 5; ok $? "Left scrolls back"
 tm resize-window -t "$sess" -x 140 -y 40
 
+# leaf view of one TD, then back to all TDs
+keys Home
+wait_for "^ +[0-9]+ qemu" 5
+sel=$(grep -E "^ +[0-9]+ qemu" "$tmp/screen" | head -n 1 | awk '{ print $1 }')
+keys 'l'
+wait_for "TD $sel" 5 && grep -q "CALLS/s" "$tmp/screen"
+ok $? "'l': leaf view of the selected TD ($sel)"
+keys 'l'
+sleep 0.5
+cap
+grep -q "CALLS/s" "$tmp/screen" && ! grep -q "TD $sel" "$tmp/screen"
+ok $? "'l' again: all TDs"
+keys '1'
+
+# selection: Home, Down, Enter drills into the second row
+keys Home
+sleep 0.4
+cap
+second=$(grep -E "^ +[0-9]+ qemu" "$tmp/screen" | sed -n 2p | awk '{ print $1 }')
+keys Down Enter
+wait_for "^TD $second \(" 5; ok $? "Down then Enter: drill-down of the second row ($second)"
+keys Escape
+
+# interval prompt
+keys 'd'
+wait_for "interval \(seconds\)" 5; ok $? "'d' prompts for the interval"
+keys "0.5" Enter
+wait_for "interval 0.50s" 5; ok $? "interval set to 0.5 s"
+keys '+'
+wait_for "interval 1.00s" 5; ok $? "'+' doubles the interval"
+keys 'r'
+wait_for "counters reset" 5; ok $? "'r' resets"
+
 keys 'p'
 wait_for "PAUSED" 5; ok $? "'p' pauses"
 keys 'p'
@@ -163,6 +196,22 @@ wait_for "^-?icanon" 10
 grep -q "^rc=0" "$tmp/screen"; ok $? "SIGTERM: exit status 0"
 grep -A1 "^rc=" "$tmp/screen" | grep -qE "^icanon echo *$"
 ok $? "SIGTERM: terminal restored (icanon, echo)"
+
+# colors: on by default, off with NO_COLOR (capture with escape sequences)
+colors() { # colors ENV...: count SGR color codes on a fresh tdxtop screen
+	keys "clear" Enter
+	keys "env $* $T --sim '$SPEC' -d 0.3" Enter
+	wait_for "SC/s" 10 >/dev/null
+	sleep 0.5
+	tm capture-pane -e -p -t "$sess" >"$tmp/escreen"
+	keys q
+	wait_for '^\$' 5 >/dev/null
+	grep -cE $'\e\\[([0-9]+;)*(3[0-7]|9[0-7]|38;5;[0-9]+)(;[0-9]+)*m' "$tmp/escreen"
+}
+c_on=$(colors TERM=tmux-256color)
+c_off=$(colors TERM=tmux-256color NO_COLOR=1)
+((c_on > 0)); ok $? "colors by default ($c_on lines with color codes)"
+((c_off == 0)); ok $? "NO_COLOR=1: no color codes ($c_off)"
 
 echo "1..$n"
 ((fails == 0))

@@ -516,6 +516,20 @@ int main(int argc, char **argv)
 		return TDX_EXIT_USAGE;
 	}
 	a->offline = a->opts.source != TDX_SRC_LIVE;
+	if (!a->batch && a->opts.source == TDX_SRC_SIM &&
+	    !strstr(a->opts.sim_spec, "duration=") &&
+	    strncmp(a->opts.sim_spec, "boot", 4)) {
+		/*
+		 * A monitor should keep moving: the simulator's default of 10 s
+		 * is made for tests.  Stationary scenarios run an hour in the
+		 * UI unless duration= is given (boot spreads its conversions
+		 * over the duration, so it keeps the simulator's default).
+		 */
+		static char spec[512];
+
+		snprintf(spec, sizeof(spec), "%s,duration=3600s", a->opts.sim_spec);
+		a->opts.sim_spec = spec;
+	}
 	if (a->offline) {
 		ret = check_source(a);
 		if (ret >= 0)
