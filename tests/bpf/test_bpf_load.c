@@ -360,6 +360,45 @@ out:
 	free(c);
 }
 
+/*
+ * A host tracepoint whose arguments are nargs or more scalars/pointers, for
+ * retargeting a tp_btf program; NULL if none.
+ */
+static const char *host_tp(const struct btf *b, int nargs, char *buf, size_t len)
+{
+	const char *best = NULL;
+	int best_n = 99;
+
+	for (__u32 id = 1; id < btf__type_cnt(b); id++) {
+		const struct btf_type *t = btf__type_by_id(b, id), *pt, *fp;
+		const char *name = btf__name_by_offset(b, t->name_off);
+		const struct btf_param *pa;
+		int n;
+		bool good = true;
+
+		if (!btf_is_typedef(t) || !name || strncmp(name, "btf_trace_", 10))
+			continue;
+		pt = btf__type_by_id(b, t->type);
+		if (!pt || !btf_is_ptr(pt))
+			continue;
+		fp = btf__type_by_id(b, pt->type);
+		if (!fp || !btf_is_func_proto(fp))
+			continue;
+		n = btf_vlen(fp) - 1;		/* first is void *__data */
+		if (n < nargs || n >= best_n)
+			continue;
+		pa = btf_params(fp);
+		for (int i = 1; i <= n; i++)
+			good &= pa[i].type && scalar_like(b, pa[i].type, false);
+		if (!good)
+			continue;
+		snprintf(buf, len, "%s", name + 10);
+		best = buf;
+		best_n = n;
+	}
+	return best;
+}
+
 static void test_tp_btf(void)
 {
 	struct btf *b = btf__load_vmlinux_btf();
@@ -367,18 +406,57 @@ static void test_tp_btf(void)
 						BTF_KIND_TYPEDEF) > 0;
 	struct tdx_opts o = TDX_OPTS_INIT;
 	struct tdx_session *s = NULL;
-	int err;
+	struct tdxtrace_bpf *k;
+	struct bpf_program *p;
+	static char names[TDX_EV_MAX][64];
+	int n = 0, err;
 
-	btf__free(b);
-	if (!has) {
-		skip("tp_btf: this kernel's BTF has no tdxtrace tracepoints (vmtest loads them)");
-		return;
+	if (has) {
+		err = tdx_open(&s, &o);
+		ok(!err && tdx_mode(s) == TDX_MODE_TP_BTF,
+		   "tp_btf: a kernel with the series loads and attaches in tp_btf mode (%s)",
+		   err ? tdx_last_error() : tdx_mode_name(tdx_mode(s)));
+		tdx_close(s);
+	} else {
+		skip("tp_btf: this kernel's BTF has no tdxtrace tracepoints (the vmtest tier "
+		     "loads them on the patched kernel)");
 	}
-	err = tdx_open(&s, &o);
-	ok(!err && tdx_mode(s) == TDX_MODE_TP_BTF,
-	   "tp_btf: a kernel with the series loads and attaches in tp_btf mode (%s)",
-	   err ? tdx_last_error() : tdx_mode_name(tdx_mode(s)));
-	tdx_close(s);
+
+	/*
+	 * The bodies, here: each tp_btf program retargeted to a host
+	 * tracepoint with at least as many scalar arguments.
+	 */
+	k = b ? tdxtrace_bpf__open() : NULL;
+	if (!ok(k != NULL, "tp_btf: open"))
+		goto out;
+	shrink_maps(k);
+	bpf_object__for_each_program(p, k->obj) {
+		const char *sec = bpf_program__section_name(p);
+		bool on = !strncmp(sec, "tp_btf/", 7);
+
+		bpf_program__set_autoload(p, on);
+		if (!on)
+			continue;
+		for (int e = 1; e < TDX_EV_MAX; e++) {
+			const char *tp;
+
+			if (strcmp(sec + 7, tdx_event_name(e)))
+				continue;
+			tp = host_tp(b, tdx_event_nargs(e), names[e], sizeof(names[e]));
+			if (tp && !bpf_program__set_attach_target(p, 0, tp))
+				n++;
+			else
+				diag("%s: no host tracepoint with %d scalar arguments", sec,
+				     tdx_event_nargs(e));
+		}
+	}
+	is_u64(n, TDX_EV_MAX - 1, "tp_btf: a host tracepoint of enough arity for every program");
+	err = tdxtrace_bpf__load(k);
+	ok(!err, "tp_btf: every tp_btf program passes the verifier (retargeted, e.g. "
+	   "tdx_seamcall -> %s)", names[TDX_EV_SEAMCALL]);
+	tdxtrace_bpf__destroy(k);
+out:
+	btf__free(b);
 }
 
 static void test_live_mode(void)
