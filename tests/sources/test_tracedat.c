@@ -316,6 +316,53 @@ static long make_tracedat(const char *dir, const struct tdx_event *ev, size_t n,
 	return unknown;
 }
 
+/*
+ * Without a tgid field the importer groups threads by the TDR of their
+ * SEAMCALLs; the TD's pid is the group's lowest thread id.  Computed here
+ * from the simulator's events.
+ */
+#define MAXT 4096
+static __u32 g_tid[MAXT], g_pid[MAXT], g_vcpu[MAXT];
+static __u64 g_tdr[MAXT];
+static size_t g_n;
+
+static void groups(const struct tdx_event *ev, size_t n)
+{
+	g_n = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t k;
+
+		if (ev[i].kind != TDX_EV_SEAMCALL && ev[i].kind != TDX_EV_VP_ENTER)
+			continue;
+		for (k = 0; k < g_n && g_tid[k] != ev[i].tid; k++)
+			;
+		if (k == g_n && g_n < MAXT) {
+			g_tid[g_n] = ev[i].tid;
+			g_tdr[g_n] = 0;
+			g_vcpu[g_n] = 0;
+			g_n++;
+		}
+		if (ev[i].kind == TDX_EV_VP_ENTER)
+			g_vcpu[k] = 1;
+		else if (!g_tdr[k])
+			g_tdr[k] = ev[i].args[TDX_SEAMCALL_ARG_TDR];
+	}
+	for (size_t k = 0; k < g_n; k++) {
+		g_pid[k] = g_tid[k];
+		for (size_t j = 0; j < g_n && g_tdr[k]; j++)
+			if (g_tdr[j] == g_tdr[k] && g_tid[j] < g_pid[k])
+				g_pid[k] = g_tid[j];
+	}
+}
+
+static __u32 group_pid(__u32 tid)
+{
+	for (size_t k = 0; k < g_n; k++)
+		if (g_tid[k] == tid)
+			return g_tdr[k] ? g_pid[k] : tid;
+	return tid;
+}
+
 /* The simulator's stream as the capture holds it: per-CPU order, merged by time. */
 static struct tdx_event *expected(const struct tdx_event *ev, size_t n, bool with_tgid)
 {
@@ -340,7 +387,7 @@ static struct tdx_event *expected(const struct tdx_event *ev, size_t n, bool wit
 		x[k].cpu = ev[j].cpu % 2;
 		x[k].flags = 0;
 		if (!with_tgid)
-			x[k].pid = x[k].tid;
+			x[k].pid = group_pid(x[k].tid);
 		k++;
 	}
 	free(c0);
@@ -359,7 +406,7 @@ int main(void)
 		skip("trace-cmd is not installed (scripts/setup-deps.sh installs it)");
 		return tap_done();
 	}
-	if (!mkdtemp(dir) || tdx_source_open_sim(&sim, "contention:5,duration=400ms,vcpus=8")) {
+	if (!mkdtemp(dir) || tdx_source_open_sim(&sim, "contention:5,duration=400ms,vcpus=8,tds=2")) {
 		ok(0, "setup: %s", tdx_last_error());
 		return tap_done();
 	}
@@ -382,6 +429,7 @@ int main(void)
 		   TDX_EV_MAX - 1);
 	}
 
+	groups(ev, n);
 	for (int variant = 0; variant < 2; variant++) {
 		bool tgid = variant == 1;
 		struct tdx_event *want = expected(ev, n, tgid), got;
@@ -403,6 +451,27 @@ int main(void)
 		ok(r == 0, "tdx_source_open_file(trace.dat): %s", r ? tdx_last_error() : "ok");
 		if (r)
 			continue;
+		if (!tgid) {
+			const struct tdx_source_info *in = tdx_source_info(s);
+			size_t ngroups = 0, badtd = 0;
+
+			for (size_t k = 0; k < g_n; k++) {
+				size_t vc = 0, t;
+
+				if (!g_tdr[k] || g_pid[k] != g_tid[k])
+					continue;
+				ngroups++;
+				for (size_t j = 0; j < g_n; j++)
+					vc += g_tdr[j] == g_tdr[k] && g_vcpu[j];
+				for (t = 0; t < in->n_td && in->td[t].pid != g_pid[k]; t++)
+					;
+				if (t == in->n_td || in->td[t].vcpus != vc)
+					badtd++;
+			}
+			ok(ngroups == 2 && in->n_td == 2 && !badtd,
+			   "no tgid: threads grouped by TDR into %zu TDs (pid = lowest thread id, vCPUs counted; %zu wrong)",
+			   in->n_td, badtd);
+		}
 		ok(!strncmp(tdx_source_info(s)->format, "trace.dat v", 11),
 		   "format detected: %s, kernel \"%s\"", tdx_source_info(s)->format,
 		   tdx_source_info(s)->kernel);
@@ -422,7 +491,7 @@ int main(void)
 		}
 		ok(r == 0 && m == n && !diff,
 		   "%s: imported %zu of %zu events, identical to the simulator's (timestamps, TD, thread, CPU, every argument; %zu differ)",
-		   tgid ? "tgid field gives the TD" : "common_pid", m, n, diff);
+		   tgid ? "tgid field gives the TD" : "TD from TDR groups", m, n, diff);
 		tdx_source_tracedat_stats(s, &st);
 		ok(st.missed == 42 && tdx_source_info(s)->lost == 42,
 		   "events the kernel reported lost on a page are counted: %llu (stored count 42)",

@@ -121,6 +121,8 @@ struct tdx_tracedat_stats {
 	__u64 unknown;			/* events tdxtrace does not know: skipped */
 	__u64 missed;			/* events the kernel reported missing (1 when
 					   it did not store the count) */
+	__u64 tds;			/* TDs found by grouping threads by TDR
+					   (captures without a tgid field) */
 };
 int tdx_source_tracedat_stats(const struct tdx_source *src,
 			      struct tdx_tracedat_stats *out);

@@ -12,9 +12,12 @@
  * Records of other events are skipped and counted; events the kernel
  * reported missing are counted as lost.
  *
- * The TD of an event is the record's "tgid" field when the event has one,
- * else common_pid (the thread: a capture without tgid aggregates per
- * thread, not per TD).
+ * The TD of an event is the record's "tgid" field when the event has one.
+ * Without it, a first pass over the file groups threads by the TDR their
+ * SEAMCALLs carry: every thread of one TD gets the lowest thread id of the
+ * group (the VMM's pid when the capture includes the TD's creation), and the
+ * groups fill the source's TD table.  Threads that issued no SEAMCALL with a
+ * TDR stay on their own (common_pid).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -59,8 +62,18 @@ struct evmap {
 	struct tep_format_field *tgid;
 };
 
+/* tid -> TD pid (open addressing; tid 0 marks a free slot) */
+struct tidmap {
+	__u32 *tid, *pid;
+	__u64 *tdr;
+	__u8 *vcpu;			/* ran a vCPU (VP.ENTER seen) */
+	size_t cap, n;
+};
+
 struct tdsrc {
 	struct tracecmd_input *h;
+	struct tidmap tm;
+	bool grouped;
 	struct tep_handle *tep;
 	int ncpus;
 	struct tep_record **cur;	/* next record of each CPU */
@@ -99,6 +112,181 @@ static __u64 field_value(struct tep_format_field *f, struct tep_record *rec)
 	return (__u64)v;
 }
 
+static size_t tm_slot(const struct tidmap *m, __u32 tid)
+{
+	size_t i = (tid * 2654435761u) & (m->cap - 1);
+
+	while (m->tid[i] && m->tid[i] != tid)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static int tm_grow(struct tidmap *m)
+{
+	struct tidmap n = { .cap = m->cap ? m->cap * 2 : 1024 };
+
+	n.tid = calloc(n.cap, sizeof(*n.tid));
+	n.pid = calloc(n.cap, sizeof(*n.pid));
+	n.tdr = calloc(n.cap, sizeof(*n.tdr));
+	n.vcpu = calloc(n.cap, sizeof(*n.vcpu));
+	if (!n.tid || !n.pid || !n.tdr || !n.vcpu) {
+		free(n.tid); free(n.pid); free(n.tdr); free(n.vcpu);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		size_t j;
+
+		if (!m->tid[i])
+			continue;
+		j = tm_slot(&n, m->tid[i]);
+		n.tid[j] = m->tid[i];
+		n.pid[j] = m->pid[i];
+		n.tdr[j] = m->tdr[i];
+		n.vcpu[j] = m->vcpu[i];
+		n.n++;
+	}
+	free(m->tid); free(m->pid); free(m->tdr); free(m->vcpu);
+	*m = n;
+	return 0;
+}
+
+/* Slot of tid, added if new; SIZE_MAX when out of memory. */
+static size_t tm_get(struct tidmap *m, __u32 tid)
+{
+	size_t i;
+
+	if ((m->n + 1) * 2 > m->cap && tm_grow(m))
+		return SIZE_MAX;
+	i = tm_slot(m, tid);
+	if (!m->tid[i]) {
+		m->tid[i] = tid;
+		m->pid[i] = tid;
+		m->n++;
+	}
+	return i;
+}
+
+static __u32 tm_pid(const struct tidmap *m, __u32 tid)
+{
+	size_t i;
+
+	if (!m->cap || !tid)
+		return tid;
+	i = tm_slot(m, tid);
+	return m->tid[i] ? m->pid[i] : tid;
+}
+
+static void tm_free(struct tidmap *m)
+{
+	free(m->tid); free(m->pid); free(m->tdr); free(m->vcpu);
+	memset(m, 0, sizeof(*m));
+}
+
+static struct evmap *find_map(struct tdsrc *s, int id)
+{
+	for (int i = 0; i < s->nmap; i++)
+		if (s->map[i].id == id)
+			return &s->map[i];
+	return NULL;
+}
+
+/*
+ * First pass (no tgid field): learn each thread's TDR from its SEAMCALLs and
+ * which threads ran vCPUs, then give every thread of a TDR the group's
+ * lowest thread id and list the groups in the TD table.
+ */
+static int group_threads(struct tdx_source *src, struct tdsrc *s)
+{
+	struct tidmap *m = &s->tm;
+	struct tep_record *rec;
+
+	for (int c = 0; c < s->ncpus; c++) {
+		for (rec = tracecmd_read_cpu_first(s->h, c); rec; rec = tracecmd_read_data(s->h, c)) {
+			struct evmap *e = find_map(s, tep_data_type(s->tep, rec));
+			__u32 tid = (__u32)tep_data_pid(s->tep, rec);
+			size_t i;
+
+			if (e && tid && (e->kind == TDX_EV_SEAMCALL || e->kind == TDX_EV_VP_ENTER)) {
+				i = tm_get(m, tid);
+				if (i == SIZE_MAX) {
+					tracecmd_free_record(rec);
+					tdx_set_error("out of memory");
+					return -ENOMEM;
+				}
+				if (e->kind == TDX_EV_VP_ENTER)
+					m->vcpu[i] = 1;
+				else if (!m->tdr[i])
+					m->tdr[i] = field_value(e->f[TDX_SEAMCALL_ARG_TDR], rec);
+			}
+			tracecmd_free_record(rec);
+		}
+	}
+	/* the lowest tid of each TDR becomes the TD's pid */
+	{
+		struct { __u64 tdr; __u32 pid; } *g = calloc(TDX_SOURCE_MAX_TDS, sizeof(*g));
+		size_t ng = 0, k;
+
+		if (!g) {
+			tdx_set_error("out of memory");
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < m->cap; i++) {
+			if (!m->tid[i] || !m->tdr[i])
+				continue;
+			for (k = 0; k < ng && g[k].tdr != m->tdr[i]; k++)
+				;
+			if (k == ng) {
+				if (ng == TDX_SOURCE_MAX_TDS) {
+					m->tdr[i] = 0;	/* too many TDs: stays per thread */
+					continue;
+				}
+				g[ng].tdr = m->tdr[i];
+				g[ng++].pid = m->tid[i];
+			} else if (m->tid[i] < g[k].pid) {
+				g[k].pid = m->tid[i];
+			}
+		}
+		for (size_t i = 0; i < m->cap; i++) {
+			if (!m->tid[i] || !m->tdr[i])
+				continue;
+			for (k = 0; g[k].tdr != m->tdr[i]; k++)
+				;
+			m->pid[i] = g[k].pid;
+		}
+		free(g);
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		struct tdx_td_info *td = NULL;
+		const char *comm;
+
+		if (!m->tid[i] || !m->tdr[i])
+			continue;
+		for (size_t k = 0; k < src->info.n_td; k++)
+			if (src->info.td[k].pid == m->pid[i])
+				td = &src->info.td[k];
+		if (!td) {
+			if (src->info.n_td == TDX_SOURCE_MAX_TDS)
+				continue;
+			td = &src->info.td[src->info.n_td++];
+			td->pid = m->pid[i];
+			comm = tep_data_comm_from_pid(s->tep, (int)td->pid);
+			tdx_strlcpy(td->comm, comm && strcmp(comm, "<...>") ? comm : "", sizeof(td->comm));
+		}
+		td->vcpus += m->vcpu[i];
+	}
+	/* sort the TD table by pid (the lists the tools print follow it) */
+	for (size_t a = 1; a < src->info.n_td; a++)
+		for (size_t b = a; b && src->info.td[b - 1].pid > src->info.td[b].pid; b--) {
+			struct tdx_td_info t = src->info.td[b];
+
+			src->info.td[b] = src->info.td[b - 1];
+			src->info.td[b - 1] = t;
+		}
+	s->st.tds = src->info.n_td;
+	s->grouped = true;
+	return 0;
+}
+
 static int td_next(struct tdx_source *src, struct tdx_event *ev)
 {
 	struct tdsrc *s = src->priv;
@@ -127,9 +315,7 @@ static int td_next(struct tdx_source *src, struct tdx_event *ev)
 			src->info.lost += lost;
 		}
 		id = tep_data_type(s->tep, rec);
-		for (int i = 0; i < s->nmap; i++)
-			if (s->map[i].id == id)
-				m = &s->map[i];
+		m = find_map(s, id);
 		if (!m) {
 			s->st.unknown++;
 			tracecmd_free_record(rec);
@@ -138,7 +324,8 @@ static int td_next(struct tdx_source *src, struct tdx_event *ev)
 		memset(ev, 0, sizeof(*ev));
 		ev->ts_ns = rec->ts;
 		ev->tid = (__u32)tep_data_pid(s->tep, rec);
-		ev->pid = m->tgid ? (__u32)field_value(m->tgid, rec) : ev->tid;
+		ev->pid = m->tgid ? (__u32)field_value(m->tgid, rec) :
+			  s->grouped ? tm_pid(&s->tm, ev->tid) : ev->tid;
 		ev->kind = m->kind;
 		ev->cpu = (__u16)rec->cpu;
 		ev->nargs = m->nargs;
@@ -164,6 +351,7 @@ static void td_close(struct tdx_source *src)
 	}
 	if (s->h)
 		tracecmd_close(s->h);
+	tm_free(&s->tm);
 	free(s->path);
 	free(s);
 	src->priv = NULL;
@@ -222,13 +410,25 @@ int tdx_tracedat_open(struct tdx_source *src, const char *path)
 		}
 		s->nmap++;
 	}
+	{
+		bool all_tgid = s->nmap > 0;
+
+		for (int i = 0; i < s->nmap; i++)
+			all_tgid &= s->map[i].tgid != NULL;
+		if (!all_tgid && s->nmap) {
+			int err = group_threads(src, s);
+
+			if (err)
+				return err;
+		}
+	}
 	s->cur = calloc((size_t)s->ncpus, sizeof(*s->cur));
 	if (!s->cur) {
 		tdx_set_error("out of memory");
 		return -ENOMEM;
 	}
 	for (int c = 0; c < s->ncpus; c++)
-		s->cur[c] = tracecmd_read_data(s->h, c);
+		s->cur[c] = tracecmd_read_cpu_first(s->h, c);
 	snprintf(src->info.format, sizeof(src->info.format), "trace.dat v%lu",
 		 tracecmd_get_in_file_version(s->h));
 	uname = tracecmd_get_uname(s->h);
