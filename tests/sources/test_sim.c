@@ -826,6 +826,42 @@ int main(void)
 	}
 	check_no_entropy();
 
+	/* boot: the published number of firmware conversions per TD */
+	if (load("boot:13", &b) == 0) {
+		double conv, rate;
+		size_t per_td[2] = { 0 }, exits[2] = { 0 }, good = 0;
+
+		tdx_sim_calib_global(NULL, "boot_conversions", &conv);
+		tdx_sim_calib_global(NULL, "exit_rate_hz", &rate);
+		for (size_t i = 0; i < b.n; i++) {
+			const struct tdx_event *ev = &b.v[i];
+			__u32 t = (ev->pid - 10000) / 1000;
+
+			if (t >= 2)
+				continue;
+			if (ev->kind == TDX_EV_MAP_GPA)
+				per_td[t]++;
+			if (ev->kind == TDX_EV_VP_ENTER && A(ev, 0) == 0)
+				exits[t]++;
+		}
+		/*
+		 * The calibration spreads boot_conversions over the BSP's TDCALL
+		 * exits as if it exited exit_rate_hz times a second for the whole
+		 * 10 s; it exits less (TD build, handling time), so the expected
+		 * count scales with its real exits.  5 sigma of a Poisson count.
+		 */
+		for (int t = 0; t < 2; t++) {
+			double want = conv * (double)exits[t] / (rate * 10.0);
+
+			good += fabs((double)per_td[t] - want) <= 5 * sqrt(want) + 2;
+			diag("TD %d: %zu MapGPA, BSP exits %zu, expected %.0f", t, per_td[t], exits[t], want);
+		}
+		ok(good == 2 && per_td[0] > conv * 0.8,
+		   "boot: %zu and %zu MapGPA requests per TD, as boot_conversions = %.0f per boot (source: edk2) predicts for the BSP's exits",
+		   per_td[0], per_td[1], conv);
+		free(b.v);
+	}
+
 	/* 64 TDs x every background leaf (tdxtop's benchmark) */
 	if (load("steady:1,tds=64,vcpus=1,all_leaves=1,duration=4", &b) == 0) {
 		__u32 leaves[TDX_LEAF_MAX];

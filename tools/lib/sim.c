@@ -897,12 +897,13 @@ static void vcpu_cycle(struct sim *s, struct sim_vcpu *v)
 	if (reason == EXIT_EPT) {
 		end = ept_violation(s, end);
 	} else if (reason == EXIT_TDCALL) {
-		double p = s->mapgpa_p;
+		double p = s->mapgpa_p, u2 = rng_unit(r);
+		int k = (int)p + (u2 <= p - (int)p);	/* p may exceed 1 */
 
 		if (s->sc == SC_BOOT && v->id != 0)
-			p = 0;		/* firmware conversions run on the BSP */
-		if (rng_unit(r) <= p)
-			end = tdcall_map_gpa(s, end);
+			k = 0;		/* firmware conversions run on the BSP */
+		while (k-- > 0)
+			end = tdcall_map_gpa(s, end + 100);
 	}
 	if ((reason == EXIT_TDCALL || reason == EXIT_PREEMPT) && s->bg_rate > 0)
 		end = background(s, end, s->bg_rate /
@@ -1386,10 +1387,9 @@ int tdx_sim_open(struct tdx_source *src, const char *spec)
 		s->w_exit[2] = 0.04;
 		s->w_exit[3] = 0.01;
 		s->ept_private_p = 0.98;
+		/* boot_conversions over the run, all on the BSP's TDCALL exits */
 		s->mapgpa_p = c->boot_conversions /
 			      (s->rate * (double)(s->end_ns - s->start_ns) / 1e9 * s->w_exit[1]);
-		if (s->mapgpa_p > 1)
-			s->mapgpa_p = 1;
 		break;
 	case SC_CONVERT:
 		s->mapgpa_p = c->convert_mapgpa_p;
