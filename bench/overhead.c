@@ -17,8 +17,9 @@
  *             { @[pid, args->id] = hist(...) }    (Debian bpftrace)
  *   perf      perf record -e raw_syscalls:sys_enter -p P
  *
- * Per arm: ns per loop iteration; "added" = arm minus the none arm of the
- * same repetition; medians and spread over repetitions.  Writes JSON (-o)
+ * Per arm: CPU ns of the looping thread per iteration; "added" = arm minus
+ * the mean of the two none slices measured just before and just after it;
+ * medians and spread (IQR) over repetitions.  Writes JSON (-o)
  * and prints a table with the ratios the project targets:
  *   tdxtrace added <= 0.5 x bpftrace added, <= 1.5 x count added.
  *
@@ -422,8 +423,16 @@ int main(int argc, char **argv)
 		 "{ @[pid, args->id] = hist((nsecs & 0xffff) + 500); }", getpid());
 
 	trigger(0.2);	/* warm up */
+	/*
+	 * Per repetition, the arms in a random order; each arm is bracketed by
+	 * two "none" slices (before its setup, after its teardown), and its
+	 * added cost is the arm minus the mean of its two brackets, so slow
+	 * drifts of a shared machine cancel.  ns[NONE][r] is the mean of all
+	 * the brackets of repetition r.
+	 */
 	for (int r = 0; r < reps; r++) {
-		int order[ARM_MAX];
+		int order[ARM_MAX], nb = 0;
+		double nsum = 0;
 
 		for (int a = 0; a < ARM_MAX; a++)
 			order[a] = a;
@@ -436,9 +445,11 @@ int main(int argc, char **argv)
 		for (int k = 0; k < ARM_MAX; k++) {
 			enum arm a = (enum arm)order[k];
 			struct arm_state st;
+			double before, after;
 
-			if (!use[a] || failed[a])
+			if (a == ARM_NONE || !use[a] || failed[a])
 				continue;
+			before = trigger(secs);
 			if (setup(&st, a)) {
 				failed[a] = true;
 				teardown(&st);
@@ -446,10 +457,16 @@ int main(int argc, char **argv)
 			}
 			ns[a][r] = trigger(secs);
 			teardown(&st);
+			after = trigger(secs);
+			added[a][r] = ns[a][r] - (before + after) / 2;
+			nsum += before + after;
+			nb += 2;
 			if (verbose)
-				fprintf(stderr, "rep %d %-9s %.1f ns/iter\n", r, arm_names[a],
-					ns[a][r]);
+				fprintf(stderr, "rep %d %-9s %.1f ns/iter (none %.1f / %.1f)\n", r,
+					arm_names[a], ns[a][r], before, after);
 		}
+		ns[ARM_NONE][r] = nb ? nsum / nb : trigger(secs);
+		added[ARM_NONE][r] = 0;
 		fprintf(stderr, "\rrepetition %d/%d", r + 1, reps);
 	}
 	fprintf(stderr, "\n");
@@ -484,8 +501,6 @@ int main(int argc, char **argv)
 			       "-", "-", "-", "-", arm_desc[a]);
 			continue;
 		}
-		for (int r = 0; r < reps; r++)
-			added[a][r] = ns[a][r] - ns[ARM_NONE][r];
 		med = quant(ns[a], reps, 0.5);
 		ev = 1e9 / med;
 		med_added[a] = quant(added[a], reps, 0.5);
@@ -531,9 +546,12 @@ int main(int argc, char **argv)
 	json_object_object_add(ratios, "target_vs_count_max", json_object_new_double(1.5));
 	json_object_object_add(root, "ratios", ratios);
 	printf("  tdxtrace added / bpftrace added = %.2f (target <= 0.5: %s)\n", r_bt,
-	       isnan(r_bt) ? "not measured" : r_bt <= 0.5 ? "met" : "NOT met");
+	       isnan(r_bt) ? "not measured" : !(med_added[ARM_TDX] > 0) ?
+	       "tdxtrace below the noise" : r_bt <= 0.5 ? "met" : "NOT met");
 	printf("  tdxtrace added / count-only added = %.2f (target <= 1.5: %s)\n", r_ct,
-	       isnan(r_ct) ? "not measured" : r_ct <= 1.5 ? "met" : "NOT met");
+	       isnan(r_ct) ? "not measured (count-only below the noise)" :
+	       !(med_added[ARM_TDX] > 0) ? "tdxtrace below the noise" :
+	       r_ct <= 1.5 ? "met" : "NOT met");
 	if (out) {
 		FILE *f = fopen(out, "w");
 

@@ -335,6 +335,10 @@ static void test_verdict(void)
 	ok(V(1.03, 0.97, 1.09, 0.2) == TB_UNKNOWN, "wide CI, not significant: unknown");
 	ok(V(1.05, 1.04, 1.06, 0.06) == TB_UNKNOWN, "5%% but p_adj above alpha: unknown");
 	ok(V(1.05, 0.99, 1.10, 0.01) == TB_UNKNOWN, "significant but CI crosses 1: unknown");
+	ok(V(1.03, 1.01, 1.05, 0.001) == TB_UNKNOWN,
+	   "3%% slower, significant, CI reaches below the 2%% threshold: unknown");
+	ok(V(0.97, 0.95, 0.99, 0.001) == TB_UNKNOWN, "same, downwards: unknown");
+	ok(V(1.03, 1.021, 1.04, 0.001) == TB_SLOWER, "CI entirely above 1 + threshold: slower");
 	in.n = 2;
 	ok(V(1.5, 1.4, 1.6, 0.001) == TB_UNKNOWN, "2 rounds: unknown");
 	in.n = 10;

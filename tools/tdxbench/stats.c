@@ -544,9 +544,9 @@ enum tb_verdict tb_verdict(const struct tb_verdict_in *in)
 		return TB_UNKNOWN;
 	if (in->lo == in->hi && in->ratio == 1)
 		return TB_SAME;
-	if (sig && in->lo > 1 && in->ratio >= 1 + t)
+	if (sig && in->lo > 1 + t)
 		return TB_SLOWER;
-	if (sig && in->hi < 1 && in->ratio <= 1 - t)
+	if (sig && in->hi < 1 - t)
 		return TB_FASTER;
 	if (in->lo >= 1 - t && in->hi <= 1 + t)
 		return TB_SAME;

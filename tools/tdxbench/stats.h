@@ -127,12 +127,14 @@ struct tb_verdict_in {
 #define TB_MIN_ROUNDS 3
 
 /*
- * slower:  p_adj < alpha, CI above 1 and ratio >= 1 + threshold
- * faster:  p_adj < alpha, CI below 1 and ratio <= 1 - threshold
+ * slower:  p_adj < alpha and the whole CI above 1 + threshold: the change
+ *          is real and at least the practical threshold
+ * faster:  p_adj < alpha and the whole CI below 1 - threshold
  * same:    CI within [1 - threshold, 1 + threshold], or significant but the
  *          change is below the threshold, or both sides identical
- * unknown: everything else (not significant but a practical change is
- *          not excluded), or fewer than TB_MIN_ROUNDS rounds on a side
+ * unknown: everything else (e.g. not significant but a practical change is
+ *          not excluded, or significant but the CI reaches below the
+ *          threshold), or fewer than TB_MIN_ROUNDS rounds on a side
  */
 enum tb_verdict tb_verdict(const struct tb_verdict_in *in);
 const char *tb_verdict_name(enum tb_verdict v);
