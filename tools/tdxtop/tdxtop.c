@@ -16,6 +16,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <locale.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +174,8 @@ int top_sample(struct top_app *a)
 		fprintf(stderr, "tdxtop: out of memory\n");
 		return ret;
 	}
+	/* the freed snapshot and model go back to the system, not the heap */
+	malloc_trim(0);
 	t2 = top_mono_ns();
 	c3 = top_thread_cpu_ns();
 	a->advance_cpu_us = (double)(c1 - c0) / 1e3;
