@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include <json-c/json.h>
 
@@ -112,7 +113,8 @@ static int expect(const char *spec, __u64 interval_ns, int nwin, __u32 only_pid)
 	int r;
 
 	reset_expect();
-	if (tdx_source_open_sim(&src, spec))
+	if (!strncmp(spec, "file:", 5) ? tdx_source_open_file(&src, spec + 5) :
+					 tdx_source_open_sim(&src, spec))
 		return -1;
 	info = tdx_source_info(src);
 	while ((r = tdx_source_next(src, &ev)) == 1) {
@@ -260,8 +262,12 @@ static void check_run(const char *spec, double interval, int nwin)
 		ok(0, "%s: the simulator opens in the test: %s", spec, tdx_last_error());
 		return;
 	}
-	snprintf(args, sizeof(args), "-b --json -d %g -n %d --sim '%s'", interval,
-		 nwin, spec);
+	if (!strncmp(spec, "file:", 5))
+		snprintf(args, sizeof(args), "-b --json -d %g -n %d --replay '%s'", interval,
+			 nwin, spec + 5);
+	else
+		snprintf(args, sizeof(args), "-b --json -d %g -n %d --sim '%s'", interval,
+			 nwin, spec);
 	lines = run(args, &st, &n);
 	ok(st == 0, "%s: tdxtop %s exits 0 (status %d)", spec, args, st);
 	is_u64(n, nwin, "%s: one JSON object per interval", spec);
@@ -395,6 +401,36 @@ int main(void)
 	check_run("contention:3,duration=2s", 0.25, 4);
 	check_run("convert:11,duration=2s", 1.0, 2);
 	check_run("mixing:5,duration=2s", 0.5, 3);
+
+	/* replay: record a simulation to a file, then the same checks on --replay */
+	{
+		char dir[] = "/tmp/tdxtop-test-XXXXXX", file[600], spec[640];
+		struct tdx_source *src;
+		struct tdx_rec *rec = NULL;
+		struct tdx_event ev;
+		int r = -1;
+
+		if (mkdtemp(dir) && !tdx_source_open_sim(&src, "convert:5,duration=2s")) {
+			snprintf(file, sizeof(file), "%s/convert.tdx", dir);
+			rec = tdx_rec_open(file, tdx_source_info(src), NULL);
+			while (rec && (r = tdx_source_next(src, &ev)) == 1)
+				if (tdx_rec_write(rec, &ev, 1) < 0)
+					break;
+			tdx_source_close(src);
+			if (rec && tdx_rec_close(rec))
+				r = -1;
+		}
+		if (ok(r == 0, "recorded a simulation to a file (%s)", r ? tdx_last_error() : "ok")) {
+			snprintf(spec, sizeof(spec), "file:%s", file);
+			check_run(spec, 0.5, 3);
+			lines = run("-b --json -n 1 --replay /dev/null", &st, &n);
+			ok(WIFEXITED(st) && WEXITSTATUS(st) == 2 && n == 0,
+			   "--replay of an empty file: exit 2, no output");
+			free_lines(lines);
+		}
+		unlink(file);
+		rmdir(dir);
+	}
 
 	/* cumulative: the last object holds the sum of all windows */
 	if (!expect("steady:9,duration=2s", 500000000ULL, 3, 0)) {

@@ -138,7 +138,16 @@ wait_for "^ +PID COMM .*MIX%" 5 && ! grep -q "VCPU" "$tmp/screen"
 ok $? "Right scrolls: MIX% on screen, PID COMM kept, VCPU scrolled away"
 keys Left Left Left Left Left Left Left
 wait_for "^ +PID COMM +VCPU" 5; ok $? "Left scrolls back"
+# a tiny terminal, in the table, the help and a drill-down: no crash
+tm resize-window -t "$sess" -x 20 -y 4
+sleep 0.6
+keys h
+sleep 0.4
+keys x Enter
+sleep 0.4
+keys Escape
 tm resize-window -t "$sess" -x 140 -y 40
+wait_for "^ +PID COMM +VCPU" 5; ok $? "survives a 20x4 terminal and redraws at 140x40"
 
 # leaf view of one TD, then back to all TDs
 keys Home
