@@ -6,12 +6,12 @@
 #   events/s  stat --sim        generate + aggregate + one report
 #   events/s  sim -o FILE       generate + write a record file (no BPF)
 #   events/s  report FILE       read + aggregate + every report (with splits)
-#   reports/s lat -i 10ms FILE  snapshot + diff + JSON per interval
+#   reports/s lat -i 100ms FILE  snapshot + diff + JSON per interval
 set -euo pipefail
 out=${1:?usage: bench_tdxtrace.sh OUT.json}
 O=${O:-build}
 T=$O/bin/tdxtrace
-spec=${BENCH_SPEC:-steady:1,duration=10s}
+spec=${BENCH_SPEC:-steady:1,duration=3s}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -36,12 +36,12 @@ time_cmd() {
 
 events=$("$T" stat --sim "$spec" --json | jq '[.counters.events[]] | add')
 "$T" sim "$spec" -o "$tmp/b.tdxrec" 2>/dev/null
-reports=$("$T" lat --replay "$tmp/b.tdxrec" -i 10ms --json | wc -l)
+reports=$("$T" lat --replay "$tmp/b.tdxrec" -i 100ms --json | wc -l)
 
 t_stat=$(time_cmd "$T" stat --sim "$spec" --json)
 t_sim=$(time_cmd "$T" sim "$spec" -o "$tmp/a.tdxrec")
 t_report=$(time_cmd "$T" report "$tmp/b.tdxrec" --json)
-t_lat=$(time_cmd "$T" lat --replay "$tmp/b.tdxrec" -i 10ms --json)
+t_lat=$(time_cmd "$T" lat --replay "$tmp/b.tdxrec" -i 100ms --json)
 
 jq -n --arg spec "$spec" --argjson events "$events" --argjson reports "$reports" \
 	--argjson ts "$t_stat" --argjson tsim "$t_sim" --argjson tr "$t_report" \
@@ -54,4 +54,4 @@ jq -n --arg spec "$spec" --argjson events "$events" --argjson reports "$reports"
 	lat_interval_reports_per_s: ($reports / $tl),
 	seconds: { stat_sim: $ts, sim_write: $tsim, report_file: $tr, lat_intervals: $tl }
 }' > "$out"
-jq -r '"tdxtrace (\(.spec), \(.events) events): stat --sim \(.stat_sim_events_per_s|floor) ev/s, sim -o \(.sim_write_events_per_s|floor) ev/s, report FILE \(.report_file_events_per_s|floor) ev/s, lat -i 10ms \(.lat_interval_reports_per_s|floor) reports/s"' "$out"
+jq -r '"tdxtrace (\(.spec), \(.events) events): stat --sim \(.stat_sim_events_per_s|floor) ev/s, sim -o \(.sim_write_events_per_s|floor) ev/s, report FILE \(.report_file_events_per_s|floor) ev/s, lat -i 100ms \(.lat_interval_reports_per_s|floor) reports/s"' "$out"
