@@ -987,7 +987,7 @@ static int parse_duration(const char *val, __u64 *out)
 
 	errno = 0;
 	v = strtod(val, &end);
-	if (errno || end == val || v <= 0)
+	if (errno || end == val || !(v > 0))	/* NaN too */
 		goto bad;
 	if (!strcmp(end, "") || !strcmp(end, "s"))
 		mul = 1e9;
@@ -1166,8 +1166,9 @@ static int parse_spec(const char *spec, enum scenario *sc, struct sim_params *p)
 			errno = 0;
 			p->rate = strtod(val, &end);
 			err = 0;
-			if (errno || end == val || *end || p->rate <= 0 || p->rate > 1e7) {
-				tdx_set_error("simulator: rate=%s: want exits per vCPU per second in (0, 1e7]",
+			/* NaN fails both; below 1e-3 the mean gap overflows u64 ns */
+			if (errno || end == val || *end || !(p->rate >= 1e-3 && p->rate <= 1e7)) {
+				tdx_set_error("simulator: rate=%s: want exits per vCPU per second in [0.001, 1e7]",
 					      val);
 				err = -EINVAL;
 			}
