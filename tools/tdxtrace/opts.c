@@ -73,7 +73,7 @@ long long cli_parse_duration(const char *s, const char *default_unit)
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || v < 0)
+	if (errno || end == s || !(v >= 0))	/* NaN too */
 		return -1;
 	u = *end ? end : default_unit;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
@@ -181,15 +181,15 @@ static const struct argp_option source_options[] = {
 	{},
 };
 
-static bool known_scenario(const char *spec)
+/* A simulator spec is checked at parse time so a bad one is a usage error. */
+static int check_sim_spec(const char *spec)
 {
-	size_t n = strcspn(spec, ":,");
+	struct tdx_source *src;
+	int err = tdx_source_open_sim(&src, spec);
 
-	for (int i = 0; tdx_sim_scenarios[i]; i++)
-		if (strlen(tdx_sim_scenarios[i]) == n &&
-		    !strncmp(tdx_sim_scenarios[i], spec, n))
-			return true;
-	return false;
+	if (!err)
+		tdx_source_close(src);
+	return err;
 }
 
 static error_t source_parse(int key, char *arg, struct argp_state *state)
@@ -209,14 +209,9 @@ static error_t source_parse(int key, char *arg, struct argp_state *state)
 	case OPT_SIM:
 		if (c->replay_path)
 			return cli_usage_error(state, "--replay and --sim exclude each other");
-		if (!known_scenario(arg)) {
-			fprintf(stderr, "%s: unknown simulator scenario '%s'; scenarios:",
-				state->name, arg);
-			for (int i = 0; tdx_sim_scenarios[i]; i++)
-				fprintf(stderr, " %s", tdx_sim_scenarios[i]);
-			fputc('\n', stderr);
-			return cli_usage_error(state, "bad --sim");
-		}
+		if (check_sim_spec(arg))
+			return cli_usage_error(state, "invalid --sim '%s': %s", arg,
+					       tdx_last_error());
 		c->sim_spec = arg;
 		c->topts.source = TDX_SRC_SIM;
 		c->topts.sim_spec = arg;
