@@ -20,10 +20,21 @@ $(O)/fuzz/obj/%.o: %.c | $(DEPS_STAMP) $(SKELS)
 .SECONDEXPANSION:
 $(O)/fuzz/fuzz_%: $(O)/fuzz/obj/tests/fuzz/fuzz_%.o $$(FUZZ_LIB_OBJS)
 	$(call msg,LD-FUZZ,$@)
-	$(Q)$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) $(FUZZ_LDLIBS)
 
 CHECK_DEPS += $(FUZZ_BINS)
 
 .PHONY: fuzz
 fuzz: $(FUZZ_BINS)
 	$(Q)O=$(O) SRC=$(SRC) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/test_fuzz.sh
+
+# Harnesses of code outside libtdxtrace link those objects too (built with the
+# fuzz flags by the rule above) and their libraries.
+FUZZ_LDLIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c) -lm
+$(O)/fuzz/fuzz_bench_json: $(O)/fuzz/obj/tools/tdxbench/result.o
+FUZZ_CLI_OBJS = $(patsubst %.c,$(O)/fuzz/obj/%.o,$(filter-out %/main.c,$(sort $(wildcard tools/tdxtrace/*.c))))
+$(O)/fuzz/fuzz_cli_args: $$(FUZZ_CLI_OBJS)
+# Per-object flags the library's own build gives these files (tests/sources/sources.mk).
+$(O)/fuzz/obj/tools/lib/calib.o: FUZZ_CFLAGS += -DTDX_CALIB_PATH='"$(SRC)/data/calibration.conf"'
+$(O)/fuzz/obj/tools/lib/calib.o: data/calibration.conf
+$(O)/fuzz/obj/tools/lib/tracedat.o: FUZZ_CFLAGS += $(TRACECMD_CFLAGS)

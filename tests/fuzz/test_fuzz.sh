@@ -24,7 +24,7 @@ for bin in "$O"/fuzz/fuzz_*; do
 	mkdir -p "$work"
 	if [[ -d $regress ]] && compgen -G "$regress/*" >/dev/null; then
 		n=$((n + 1))
-		if "$bin" -runs=0 "$regress"/* >"$O/fuzz/$name.regress.log" 2>&1; then
+		if "$bin" -close_fd_mask=3 "$regress"/* >"$O/fuzz/$name.regress.log" 2>&1; then
 			echo "ok $n - $name: $(ls "$regress" | wc -l) crash reproducers no longer crash"
 		else
 			echo "not ok $n - $name: a reproducer in tests/fuzz/regress/$name crashes"
@@ -34,7 +34,7 @@ for bin in "$O"/fuzz/fuzz_*; do
 	n=$((n + 1))
 	log=$O/fuzz/$name.log
 	"$bin" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$O/fuzz/$name-" \
-		-timeout=10 -rss_limit_mb=2048 "$work" ${seeds:+$( [[ -d $seeds ]] && echo "$seeds")} >"$log" 2>&1
+		-timeout=10 -rss_limit_mb=2048 -close_fd_mask=3 "$work" ${seeds:+$( [[ -d $seeds ]] && echo "$seeds")} >"$log" 2>&1
 	rc=$?
 	execs=$(awk '/stat::number_of_executed_units/{print $2}' "$log" | tail -n1)
 	execs=${execs:-0}
