@@ -329,6 +329,7 @@ static void test_usage(void)
 		{ "lat -i 0", 2 },
 		{ "lat 1 2 3", 2 },
 		{ "stat --sim nope", 2 },
+		{ "stat --sim steady,nokey=1", 2 },
 		{ "record", 2 },
 		{ "record -o x -R 3", 2 },
 		{ "report", 2 },
