@@ -248,7 +248,8 @@ void tdx_hist_print_log2(FILE *f, const __u64 *hist, __u64 unit_div,
 	}
 	if (first < 0)
 		return;
-	fprintf(f, "%*s%-8s : count    distribution\n", 9, "", unit_name);
+	/* header as wide as "%10llu -> %-10llu" (24), so the colons line up */
+	fprintf(f, "%*s%-*s : count    distribution\n", 10, "", 14, unit_name);
 	for (int b = first; b <= last; b++, nb++) {
 		__u64 lo = b ? 1ULL << (b - 1) : 0;
 		__u64 hi = b ? (1ULL << b) - 1 : 0;
