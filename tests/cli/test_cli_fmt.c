@@ -309,6 +309,21 @@ static void test_lat(void)
 	ok(strstr(txt, "TDH.MEM.PAGE.AUG (leaf 6): count 150") != NULL,
 	   "lat text: per-leaf summary line");
 	ok(strstr(txt, "usecs") && strstr(txt, "distribution"), "lat text: log2 histogram in usecs");
+	{
+		/* the header's colon sits in the column of the rows' colons */
+		const char *h = strstr(txt, "usecs"), *hl, *row, *rl;
+		int hc, rc;
+
+		hl = h;
+		while (hl > txt && hl[-1] != '\n')
+			hl--;
+		row = strchr(h, '\n') + 1;
+		rl = strchr(row, ':');
+		hc = (int)(strchr(hl, ':') - hl);
+		rc = (int)(rl - row);
+		ok(hc == rc && hc > 0, "lat text: histogram header aligned with its rows (%d, %d)",
+		   hc, rc);
+	}
 	ok(strstr(txt, "busy 3") != NULL, "lat text: status classes under the histogram");
 	ok(strstr(txt, "dropped 5 (ept_gfn full: 5)") && strstr(txt, "lost 7"),
 	   "lat text: dropped and lost counters shown");
