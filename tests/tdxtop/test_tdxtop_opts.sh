@@ -68,6 +68,16 @@ grep -q "^Usage: tdxtop" "$tmp/out"; ok $? "--help prints the usage"
 grep -q -- "--json" "$tmp/out"; ok $? "--help documents --json"
 "$T" --version | grep -qE '^tdxtop [0-9]+\.[0-9]+'; ok $? "--version"
 
+# A reader that goes away (| head) ends tdxtop quietly with exit 0.
+if [[ $(id -u) == 0 ]]; then
+	"$T" --json -d 0.1 --sim steady:1 2>"$tmp/err" | head -n 1 >"$tmp/out"
+	rc=${PIPESTATUS[0]}
+	[[ $rc == 0 && ! -s $tmp/err ]] && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out"
+	ok $? "--json | head -n 1: exit 0 (got $rc), no message, one JSON object"
+else
+	n=$((n + 1)); echo "ok $n # SKIP loading BPF needs root"
+fi
+
 # Without privileges (BPF cannot load): exit 77, one message naming the
 # capabilities.  The simulator loads the same BPF programs as live mode.
 if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null; then

@@ -472,18 +472,23 @@ static int run_batch(struct top_app *a)
 			return TDX_EXIT_FAIL;
 		{
 			__u64 t0 = top_mono_ns(), c0 = top_thread_cpu_ns();
+			bool bad = false;
 
-			if (a->json) {
-				if (top_print_json(stdout, a))
-					return TDX_EXIT_FAIL;
-			} else {
+			errno = 0;
+			if (a->json)
+				bad = top_print_json(stdout, a) != 0;
+			else
 				top_print_text(stdout, a);
+			if (fflush(stdout) == EOF || ferror(stdout) || bad) {
+				if (errno == EPIPE)	/* the reader is gone (| head) */
+					return TDX_EXIT_OK;
+				fprintf(stderr, "tdxtop: write: %s\n",
+					strerror(errno ? errno : EIO));
+				return TDX_EXIT_FAIL;
 			}
 			a->draw_us = (double)(top_mono_ns() - t0) / 1e3;
 			a->draw_cpu_us = (double)(top_thread_cpu_ns() - c0) / 1e3;
 		}
-		if (fflush(stdout) == EOF)	/* e.g. EPIPE: reader gone */
-			return TDX_EXIT_FAIL;
 		if (a->iterations && a->iter >= a->iterations)
 			break;
 		if (a->ended)

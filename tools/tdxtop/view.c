@@ -579,7 +579,7 @@ static int handle_key(struct ui *u, int ch)
 	case 'l':
 		if (v == TOP_VIEW_LEAF) {
 			a->leaf_pid = 0;
-		} else if (v != TOP_VIEW_LEAF && u->sel_key[v] > 0) {
+		} else if (u->sel_key[v] > 0) {
 			a->leaf_pid = (__u32)u->sel_key[v];
 			a->view = TOP_VIEW_LEAF;
 		}
@@ -648,6 +648,8 @@ int top_ui_run(struct top_app *a)
 			} else {
 				draw(u);
 			}
+			if (a->iterations && a->iter >= a->iterations)
+				break;		/* -n: like top -n */
 			next += (__u64)(a->interval * 1e9);
 			now = top_mono_ns();
 			if (next <= now)	/* overran: no burst of samples */
