@@ -536,6 +536,29 @@ int main(void)
 			ok(r < 0 || got < 2000, "truncated trace.dat: %s", r < 0 ? tdx_last_error() : "short read");
 		}
 	}
+	/* header errors name the offset */
+	{
+		static const unsigned char v99[] = { 0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g',
+						     '9', '9', 0, 0, 8, 0, 0x10, 0, 0, 0, 0, 0, 0, 0 };
+		struct tdx_source *s;
+		char p[400];
+		FILE *f;
+		int r;
+
+		snprintf(p, sizeof(p), "%s/v99.dat", dir);
+		f = fopen(p, "wb");
+		fwrite(v99, 1, sizeof(v99), f);
+		fclose(f);
+		r = tdx_source_open_file(&s, p);
+		ok(r == -EPROTO && strstr(tdx_last_error(), "version 99 at offset 10"),
+		   "unsupported trace.dat version: %s", tdx_last_error());
+		f = fopen(p, "wb");
+		fwrite(v99, 1, 12, f);
+		fclose(f);
+		r = tdx_source_open_file(&s, p);
+		ok(r == -EIO && strstr(tdx_last_error(), "offset 10"), "truncated trace.dat header: %s",
+		   tdx_last_error());
+	}
 	{
 		char cmd[300];
 

@@ -35,6 +35,7 @@
  */
 unsigned long tracecmd_get_in_file_version(struct tracecmd_input *handle);
 const char *tracecmd_get_uname(struct tracecmd_input *handle);
+bool tracecmd_is_version_supported(unsigned int version);
 
 /* Field names of each event's arguments, in TP_PROTO order; '|' separates aliases. */
 static const char *const field_names[TDX_EV_MAX][TDX_EV_MAX_ARGS] = {
@@ -374,10 +375,38 @@ int tdx_tracedat_open(struct tdx_source *src, const char *path)
 	}
 	src->ops = &tracedat_ops;
 	src->priv = s;
+	/*
+	 * The fixed start: 3 magic bytes, "tracing", a NUL-terminated version
+	 * string (offset 10), endianness, long size and page size.  Check it
+	 * here so those errors can name their offset; libtracecmd does the rest.
+	 */
+	{
+		unsigned char head[32];
+		char *end;
+		long ver;
+		size_t n;
+		FILE *f = fopen(path, "rb");
+
+		n = f ? fread(head, 1, sizeof(head), f) : 0;
+		if (f)
+			fclose(f);
+		head[sizeof(head) - 1] = 0;
+		ver = strtol((char *)head + 10, &end, 10);
+		if (n < 20 || end == (char *)head + 10 || (size_t)(end - (char *)head) + 6 > n) {
+			tdx_set_error("%s: truncated trace.dat header (%zu bytes; the fixed header needs about 20, version at offset 10)",
+				      path, n);
+			return -EIO;
+		}
+		if (!tracecmd_is_version_supported((unsigned int)ver)) {
+			tdx_set_error("%s: trace.dat version %ld at offset 10 is not one this libtracecmd reads",
+				      path, ver);
+			return -EPROTO;
+		}
+	}
 	tracecmd_set_loglevel(TEP_LOG_NONE);
 	s->h = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS | TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
 	if (!s->h) {
-		tdx_set_error("%s: libtracecmd cannot read this trace.dat (corrupt, truncated or an unsupported version)",
+		tdx_set_error("%s: libtracecmd cannot read this trace.dat past its header (offset 10 onwards: corrupt or truncated)",
 			      path);
 		return -EIO;
 	}
