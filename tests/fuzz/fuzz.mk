@@ -13,11 +13,12 @@ FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Wall -We
 FUZZ_LIB_OBJS = $(patsubst %.c,$(O)/fuzz/obj/%.o,$(LIB_SRCS))
 FUZZ_SECONDS ?= 300
 
-$(O)/fuzz/obj/%.o: %.c | $(DEPS_STAMP) $(SKELS)
+# SKELS is set after the fragments are read: expand it late.
+.SECONDEXPANSION:
+$(O)/fuzz/obj/%.o: %.c | $(DEPS_STAMP) $$(SKELS)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)mkdir -p $(@D) && $(CLANG) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 
-.SECONDEXPANSION:
 $(O)/fuzz/fuzz_%: $(O)/fuzz/obj/tests/fuzz/fuzz_%.o $$(FUZZ_LIB_OBJS)
 	$(call msg,LD-FUZZ,$@)
 	$(Q)$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) $(FUZZ_LDLIBS)

@@ -7,9 +7,9 @@ themselves (lost-event blocks, many TDs, odd shapes).
 
   mkrec.py OUT [--tds N] [--events-per-td K] [--lost N[@POS]]... [--block K]
 
-Events are tdx_seamcall records (kind 1, 7 args) of leaf TDH.VP.ENTER's
-neighbour TDH.MEM.PAGE.AUG (leaf 6), status 0, duration 1000 + i ns, for
-pids 1000..1000+N-1.  --lost N@POS writes a lost block of N events after
+Events are tdx_seamcall records (kind 1, 7 args) of leaf TDH.MEM.PAGE.AUG
+(leaf 6), status 0, duration 1000 + i ns (or with --kind vp_enter,
+kvm_tdx_vp_enter_exit records), round-robin over pids 1000..1000+N-1.  --lost N@POS writes a lost block of N events after
 POS events (default: after all of them).  Prints "events E lost L".
 """
 import argparse
@@ -30,6 +30,7 @@ def main():
     ap.add_argument("--lost", action="append", default=[])
     ap.add_argument("--block", type=int, default=64)
     ap.add_argument("--leaf", type=int, default=6)
+    ap.add_argument("--kind", choices=["seamcall", "vp_enter"], default="seamcall")
     a = ap.parse_args()
 
     evs = []
@@ -37,8 +38,11 @@ def main():
     for i in range(a.events_per_td):
         for t in range(a.tds):
             ts += 100
-            args = [a.leaf, 0, 0x1000, 0x2000 * i, 0, 0, 1000 + i, 0]
-            evs.append(struct.pack("<QIIHHHH8Q", ts, 1000 + t, 1000 + t, 1, t % 4, 7, 0, *args))
+            if a.kind == "seamcall":
+                kind, nargs, args = 1, 7, [a.leaf, 0, 0x1000, 0x2000 * i, 0, 0, 1000 + i, 0]
+            else:   # kvm_tdx_vp_enter_exit: vcpu, status, exit_reason (48 = EPT violation), duration
+                kind, nargs, args = 2, 4, [0, 0, 48, 1000 + i, 0, 0, 0, 0]
+            evs.append(struct.pack("<QIIHHHH8Q", ts, 1000 + t, 1000 + t, kind, t % 4, nargs, 0, *args))
     lost = []
     for spec in a.lost:
         n, _, pos = spec.partition("@")
@@ -50,7 +54,7 @@ def main():
     h[0:8] = b"TDXTRACE"
     struct.pack_into("<IIII", h, 8, 1, hsize, 88, 1)
     struct.pack_into("<QQ", h, 24, 1_000_000, 0)
-    h[40:40 + 7] = b"mkrec.py"[:7]
+    h[40:40 + 8] = b"mkrec.py"
     h[104:104 + 5] = b"Linux"
     struct.pack_into("<II", h, 296, ntd, 0)
     for t in range(ntd):

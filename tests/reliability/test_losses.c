@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * test_losses.c - every way tdxtrace can lose data is counted, forced here
+ * through the library with exact expected counts (the tools' display of the
+ * same counters is tests/reliability/test_losses.sh):
+ *
+ *   map full     max_tds = 4, events of 8 TDs fed round-robin: the per-TD
+ *                VP map takes the first 4 TDs, every event of the other 4
+ *                counts in dropped[TDX_MAP_VP]
+ *   ring full    stream with the smallest ring buffer (one page), 2000
+ *                events fed in one batch: streamed + lost == fed, lost > 0,
+ *                the callback saw exactly `streamed` events
+ *   source lost  a record file with lost blocks (written by tdx_rec_lost):
+ *                snapshot.source_lost == the sum, events intact
+ *
+ * Needs root (BPF); skips otherwise.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "source.h"
+#include "tdxtrace.h"
+
+/* ok() that shows the library's message on failure */
+static int check(int cond, const char *what)
+{
+	if (!ok(cond, "%s", what))
+		diag("%s", tdx_last_error());
+	return cond;
+}
+
+static struct tdx_event vp_event(__u64 ts, __u32 pid, __u64 dur)
+{
+	struct tdx_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_ns = ts;
+	ev.pid = ev.tid = pid;
+	ev.kind = TDX_EV_VP_ENTER;
+	ev.nargs = (__u16)tdx_event_nargs(TDX_EV_VP_ENTER);
+	ev.args[2] = 48;	/* exit reason: EPT violation */
+	ev.args[3] = dur;
+	return ev;
+}
+
+static void map_full(void)
+{
+	enum { TDS = 8, MAXTDS = 4, K = 25 };
+	struct tdx_opts o = TDX_OPTS_INIT;
+	struct tdx_event evs[TDS * K];
+	struct tdx_session *s;
+	struct tdx_snapshot snap;
+	__u64 ts = 1000;
+
+	o.source = TDX_SRC_REPLAY;
+	o.max_tds = MAXTDS;
+	for (int i = 0; i < K; i++)
+		for (int t = 0; t < TDS; t++)
+			evs[i * TDS + t] = vp_event(ts += 10, 5000 + t, 100 + i);
+	if (!check(!tdx_open(&s, &o), "map full: open a feed session with max_tds 4"))
+		return;
+	is_u64(tdx_feed(s, evs, TDS * K), TDS * K, "map full: all events accepted");
+	if (ok(!tdx_snapshot(s, &snap), "map full: snapshot")) {
+		is_u64(snap.counters.events[TDX_EV_VP_ENTER], TDS * K,
+		       "map full: every event counted");
+		is_u64(snap.counters.dropped[TDX_MAP_VP], (TDS - MAXTDS) * K,
+		       "map full: the events of the TDs beyond max_tds are counted as dropped");
+		is_u64(snap.n_vp, MAXTDS, "map full: the VP map holds max_tds TDs");
+		tdx_snapshot_free(&snap);
+	}
+	tdx_close(s);
+}
+
+static int count_cb(void *ctx, const struct tdx_event *ev)
+{
+	(void)ev;
+	++*(__u64 *)ctx;
+	return 0;
+}
+
+static void ring_full(void)
+{
+	enum { N = 2000 };
+	struct tdx_opts o = TDX_OPTS_INIT;
+	struct tdx_event *evs = calloc(N, sizeof(*evs));
+	struct tdx_session *s;
+	struct tdx_snapshot snap;
+	__u64 seen = 0;
+
+	o.source = TDX_SRC_REPLAY;
+	o.stream = true;
+	o.ringbuf_bytes = 1;	/* rounded up to one page */
+	o.stream_cb = count_cb;
+	o.stream_ctx = &seen;
+	for (int i = 0; i < N; i++)
+		evs[i] = vp_event(1000 + (__u64)i * 10, 6000 + i % 3, 100);
+	if (!check(!tdx_open(&s, &o), "ring full: open a streaming session with a one-page ring buffer")) {
+		free(evs);
+		return;
+	}
+	is_u64(tdx_feed(s, evs, N), N, "ring full: all events accepted");
+	tdx_advance(s, 0, 0);
+	if (ok(!tdx_snapshot(s, &snap), "ring full: snapshot")) {
+		ok(snap.counters.lost > 0 && snap.counters.lost < N,
+		   "ring full: lost counted (%llu of %d)", (unsigned long long)snap.counters.lost, N);
+		is_u64(snap.counters.streamed + snap.counters.lost, N,
+		       "ring full: streamed + lost == events fed");
+		is_u64(seen, snap.counters.streamed,
+		       "ring full: the callback saw every streamed event");
+		is_u64(snap.counters.events[TDX_EV_VP_ENTER], N,
+		       "ring full: aggregation is unaffected by the stream loss");
+		tdx_snapshot_free(&snap);
+	}
+	tdx_close(s);
+	free(evs);
+}
+
+static void source_lost(void)
+{
+	char path[] = "/tmp/tdxtrace-losses-XXXXXX";
+	struct tdx_opts o = TDX_OPTS_INIT;
+	struct tdx_source_info info;
+	struct tdx_event evs[30];
+	struct tdx_session *s;
+	struct tdx_snapshot snap;
+	struct tdx_rec *r;
+	int fd = mkstemp(path);
+
+	if (fd < 0) {
+		ok(0, "source lost: mkstemp");
+		return;
+	}
+	close(fd);
+	memset(&info, 0, sizeof(info));
+	for (int i = 0; i < 30; i++)
+		evs[i] = vp_event(1000 + (__u64)i, 7000, 100);
+	r = tdx_rec_open(path, &info, NULL);
+	check(r && !tdx_rec_write(r, evs, 10) && !tdx_rec_lost(r, 5) &&
+	   !tdx_rec_write(r, evs + 10, 20) && !tdx_rec_lost(r, 11) && !tdx_rec_close(r),
+	   "source lost: wrote a record file with 30 events and lost blocks of 5 and 11");
+	o.source = TDX_SRC_REPLAY;
+	o.replay_path = path;
+	if (check(!tdx_open(&s, &o), "source lost: open the replay")) {
+		while (tdx_advance(s, 0, 0) == 0)
+			;
+		if (ok(!tdx_snapshot(s, &snap), "source lost: snapshot")) {
+			is_u64(snap.source_lost, 16, "source lost: snapshot.source_lost == 5 + 11");
+			is_u64(snap.counters.events[TDX_EV_VP_ENTER], 30,
+			       "source lost: the 30 events are all replayed");
+			tdx_snapshot_free(&snap);
+		}
+		tdx_close(s);
+	}
+	unlink(path);
+}
+
+int main(void)
+{
+	if (geteuid() != 0) {
+		skip("needs root (BPF)");
+		return tap_done();
+	}
+	map_full();
+	ring_full();
+	source_lost();
+	return tap_done();
+}
