@@ -497,6 +497,16 @@ int main(void)
 		ok(strstr(buf, "PID") && strstr(buf, "SC/s") && strstr(buf, "MIX%"),
 		   "text: TD table");
 		ok(strstr(buf, "CALLS/s") && strstr(buf, "TDH.MEM.PAGE.AUG"), "text: leaf table");
+		ok(!strstr(buf, "REQ/s"), "text: no MapGPA table by default");
+
+		snprintf(cmd, sizeof(cmd), "%s -b -n 1 -V mapgpa -s REQ/s --sim convert:2,duration=2s",
+			 tdxtop);
+		p = popen(cmd, "r");
+		len = p ? fread(buf, 1, sizeof(buf) - 1, p) : 0;
+		buf[len] = 0;
+		st = p ? pclose(p) : -1;
+		ok(st == 0 && strstr(buf, "REQ/sv") && strstr(buf, ">PRIV/s"),
+		   "text -V mapgpa -s REQ/s: the MapGPA table, sorted by REQ/s");
 	}
 	reset_expect();
 	return tap_done();

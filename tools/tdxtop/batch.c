@@ -155,6 +155,10 @@ void top_print_text(FILE *f, struct top_app *a)
 	fprintf(f, "\n");
 	print_table(f, a, TOP_VIEW_LEAF);
 	fprintf(f, "\n");
+	if (a->view == TOP_VIEW_MAPGPA || a->view == TOP_VIEW_MIX) {	/* -V */
+		print_table(f, a, a->view);
+		fprintf(f, "\n");
+	}
 }
 
 /* ------------------------------------------------------------- JSON */
