@@ -471,6 +471,26 @@ int main(void)
 		free_lines(lines);
 	}
 
+	/* kernel-side leaf filter: only PAGE.AUG, with exactly its calls */
+	if (!expect("steady:4,duration=2s", 1000000000ULL, 1, 0)) {
+		__u64 want = W[0].leaf_count[TDX_LEAF_MEM_PAGE_AUG];
+
+		lines = run("-b --json -n 1 -l TDH.MEM.PAGE.AUG --sim steady:4,duration=2s", &st, &n);
+		ok(st == 0 && n == 1, "leaf filter run");
+		if (n == 1) {
+			struct json_object *lv = get(lines[0], "leaves");
+
+			ok(json_object_array_length(lv) == 1 &&
+			   getu(json_object_array_get_idx(lv, 0), "leaf") == TDX_LEAF_MEM_PAGE_AUG,
+			   "-l TDH.MEM.PAGE.AUG: only that leaf");
+			is_u64(getu(get(lines[0], "totals"), "seamcalls"), want,
+			       "-l: all of its calls counted, nothing else");
+			ok(getu(lines[0], "filtered") >= W[0].seamcalls - want,
+			   "-l: the other SEAMCALLs are counted as filtered");
+		}
+		free_lines(lines);
+	}
+
 	/* the source ends: tdxtop stops by itself and says so */
 	lines = run("-b --json -d 1 --sim steady:1,duration=2s", &st, &n);
 	ok(st == 0, "end of source: exit 0");
