@@ -5,8 +5,9 @@
 #
 # The kernel is Debian's linux-source-$VMTEST_KERNEL (default 7.2, via
 # scripts/fetch-kernel.sh) + the series (kernel/series, else kernel/patches/*.patch)
-# + the test-only patches (kernel/testing/*.patch), configured as x86_64_defconfig
-# + kernel/config/tdx.config + tests/vmtest/vm.config.
+# + the test-only patches (kernel/testing/*.patch), configured as allnoconfig
+# + kernel/config/tdx.config + tests/vmtest/vm.config (VMTEST_BASE=x86_64_defconfig
+# for a defconfig-based kernel: about twice the build time).
 #
 # Cache ($TDXTRACE_CACHE, else $XDG_CACHE_HOME/tdxtrace, else ~/.cache/tdxtrace):
 #   vmtest/<ver>/src    one work tree: pristine + the last applied patches
@@ -18,6 +19,7 @@
 #
 # Environment: VMTEST_KERNEL (7.2), VMTEST_JOBS (2), VMTEST_UNPATCHED=1 (base
 # kernel, no series: to bring up the boot before a series exists),
+# VMTEST_BASE (allnoconfig), VMTEST_NICE (10),
 # VMTEST_EXTRA_PATCHES="a.patch b.patch" (applied after the series).
 # Messages go to stderr; stdout is only the artifact directory.
 set -euo pipefail
@@ -25,6 +27,8 @@ set -euo pipefail
 SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 ver=${VMTEST_KERNEL:-7.2}
 jobs=${VMTEST_JOBS:-2}
+base=${VMTEST_BASE:-allnoconfig}
+nice=${VMTEST_NICE:-10}
 cache=${TDXTRACE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tdxtrace}
 vmc=$cache/vmtest
 mkdir -p "$vmc"
@@ -65,7 +69,7 @@ fragments+=("$SRC/tests/vmtest/vm.config")
 
 # The key: base package, build script, fragments and patches (contents, in order).
 key=$({
-	echo "ver=$ver"
+	echo "ver=$ver base=$base"
 	cat "$pristine/.tdxtrace-extracted"
 	sha256sum "$SRC/tests/vmtest/build-kernel.sh" | cut -d' ' -f1
 	for f in "${fragments[@]}"; do echo "fragment ${f#"$SRC"/}"; cat "$f"; done
@@ -137,8 +141,8 @@ log "${#patches[@]} patches applied, $changed files rewritten in $work"
 mkdir -p "$obj"
 blog=$vmc/$ver/build.log
 : >"$blog"
-kmake() { nice -n 10 make -C "$work" O="$obj" "$@" >>"$blog" 2>&1; }
-kmake x86_64_defconfig || die "defconfig failed (see $blog)"
+kmake() { nice -n "$nice" make -C "$work" O="$obj" "$@" >>"$blog" 2>&1; }
+kmake "$base" || die "$base failed (see $blog)"
 "$work/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${fragments[@]}" >>"$blog" 2>&1 ||
 	die "merge_config failed (see $blog)"
 kmake olddefconfig || die "olddefconfig failed (see $blog)"

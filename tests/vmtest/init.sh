@@ -32,7 +32,7 @@ hostname tdxtrace-vm
 cd /tmp || exit 1
 if [[ ${tdx_shell:-0} == 1 ]]; then
 	echo "vmtest-init: shell (exit or Ctrl-D powers the VM off)"
-	setsid -c bash -i
+	setsid -c bash -i </dev/ttyS0 >/dev/ttyS0 2>&1
 	rc=0
 else
 	"$tdx_src/tests/vmtest/vm-tests.py" 2>&1 | tee /tmp/results/tap.txt

@@ -83,7 +83,7 @@ timeout_s=${VMTEST_TIMEOUT:-900}
 cmdline="console=ttyS0 root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
 cmdline+=" init=$SRC/tests/vmtest/init.sh panic=-1 oops=panic loglevel=4 nokaslr"
 cmdline+=" tdx_src=$SRC tdx_o=$O tdx_ko=$ko tdx_shell=$shell"
-qemu=(qemu-system-x86_64 -machine q35 -cpu max -accel tcg -m "${VMTEST_MEM:-2G}"
+qemu=(qemu-system-x86_64 -machine pc -cpu max -accel tcg -m "${VMTEST_MEM:-2G}"
 	-smp "${VMTEST_SMP:-2}" -nographic -no-reboot -kernel "$art/bzImage" -append "$cmdline"
 	-virtfs "local,path=/,mount_tag=/dev/root,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$res,mount_tag=results,security_model=none,multidevs=remap")
@@ -103,8 +103,11 @@ if [[ ! -f $res/rc ]]; then
 	((qrc == 124)) && why="timed out after ${timeout_s}s" || why="qemu exit $qrc"
 	tap "not ok" "the VM ran the tests to the end ($why; console: $out/console.log)"
 fi
-# The VM's own TAP lines, renumbered into this stream.
-if [[ -f $res/tap.txt ]]; then
+# The VM's own TAP lines, renumbered into this stream (from the results
+# share, else from the console, which init also writes them to).
+vmtap=$res/tap.txt
+[[ -s $vmtap ]] || vmtap=$out/console.log
+if [[ -f $vmtap ]]; then
 	while IFS= read -r line; do
 		if [[ $line =~ ^ok\ [0-9]+\ (-\ )?(.*)$ ]]; then
 			text=${BASH_REMATCH[2]}
@@ -114,10 +117,12 @@ if [[ -f $res/tap.txt ]]; then
 		elif [[ $line == \#* ]]; then
 			echo "$line" | tee -a "$tapf"
 		fi
-	done <"$res/tap.txt"
+	done < <(tr -d '\r' <"$vmtap")
 fi
-if grep -qE 'BUG:|WARNING:|Oops|Kernel panic' "$out/console.log"; then
-	grep -E -A5 'BUG:|WARNING:|Oops|Kernel panic' "$out/console.log" | head -n 30 | sed 's/^/# /'
+klog=("$out/console.log")
+[[ -f $res/dmesg.txt ]] && klog+=("$res/dmesg.txt")
+if grep -qE 'BUG:|WARNING:|Oops|Kernel panic' "${klog[@]}"; then
+	grep -h -E -A5 'BUG:|WARNING:|Oops|Kernel panic' "${klog[@]}" | head -n 30 | sed 's/^/# /'
 	tap "not ok" "kernel log has no BUG/WARNING/Oops"
 else
 	tap ok "kernel log has no BUG/WARNING/Oops"
