@@ -39,6 +39,7 @@ void cli_install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);	/* terminal gone: finish the file/report too */
 }
 
 int cli_exit_code(int err)
