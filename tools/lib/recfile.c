@@ -301,7 +301,7 @@ int tdx_rec_write(struct tdx_rec *r, const struct tdx_event *ev, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (ev[i].kind == TDX_EV_NONE || ev[i].kind >= TDX_EV_MAX ||
-		    ev[i].nargs > TDX_EV_MAX_ARGS) {
+		    ev[i].nargs != (__u16)tdx_event_nargs(ev[i].kind)) {
 			tdx_set_error("record: event %zu has kind %u, nargs %u: not an event",
 				      i, ev[i].kind, ev[i].nargs);
 			return -EINVAL;
@@ -585,11 +585,13 @@ static int rec_next(struct tdx_source *src, struct tdx_event *ev)
 	}
 	memcpy(ev, s->blk + (size_t)s->blk_i * 88, 88);
 	/*
-	 * The writer accepts exactly these; what an event's arguments mean is
-	 * the aggregation's business (it counts bad input).  Timestamps are
-	 * as recorded: a live capture is ordered per CPU, nearly sorted.
+	 * The writer accepts exactly these.  Timestamps are as recorded: a
+	 * live capture is ordered per CPU and only nearly sorted overall (the
+	 * BPF ring buffer commits in reservation order), so they are not
+	 * checked here.
 	 */
-	if (ev->kind == TDX_EV_NONE || ev->kind >= TDX_EV_MAX || ev->nargs > TDX_EV_MAX_ARGS) {
+	if (ev->kind == TDX_EV_NONE || ev->kind >= TDX_EV_MAX ||
+	    ev->nargs != (__u16)tdx_event_nargs(ev->kind)) {
 		tdx_set_error("%s: record at offset %llu is not an event (kind %u, nargs %u)",
 			      s->path, (unsigned long long)(s->blk_off + (__u64)s->blk_i * 88),
 			      ev->kind, ev->nargs);

@@ -397,10 +397,29 @@ int tdx_tracedat_open(struct tdx_source *src, const char *path)
 				      path, n);
 			return -EIO;
 		}
+		if (*end || ver < 0 || ver > 1000) {
+			tdx_set_error("%s: bad trace.dat version string at offset 10", path);
+			return -EIO;
+		}
 		if (!tracecmd_is_version_supported((unsigned int)ver)) {
 			tdx_set_error("%s: trace.dat version %ld at offset 10 is not one this libtracecmd reads",
 				      path, ver);
 			return -EPROTO;
+		}
+		{
+			size_t o = (size_t)(end - (char *)head) + 1;	/* endian byte */
+			__u32 psz;
+
+			memcpy(&psz, head + o + 2, 4);
+			if (head[o] > 1 || (head[o + 1] != 4 && head[o + 1] != 8)) {
+				tdx_set_error("%s: bad trace.dat header at offset %zu (endianness %u, long size %u)",
+					      path, o, head[o], head[o + 1]);
+				return -EIO;
+			}
+			if (head[o] == 0 && (psz < 4096 || psz > (1u << 24) || (psz & (psz - 1)))) {
+				tdx_set_error("%s: bad trace.dat page size %u at offset %zu", path, psz, o + 2);
+				return -EIO;
+			}
 		}
 	}
 	tracecmd_set_loglevel(TEP_LOG_NONE);
