@@ -427,6 +427,38 @@ int main(void)
 			ok(WIFEXITED(st) && WEXITSTATUS(st) == 2 && n == 0,
 			   "--replay of an empty file: exit 2, no output");
 			free_lines(lines);
+
+			/* corrupt bytes in the middle: found while reading, said, exit 1 */
+			{
+				char cmd[2048], msg[1024] = "";
+				FILE *f = fopen(file, "r+b");
+				size_t len = 0;
+
+				if (f && !fseek(f, 0, SEEK_END)) {
+					long size = ftell(f);
+
+					fseek(f, size / 2, SEEK_SET);
+					for (int i = 0; i < 64; i++)
+						fputc(0x5a, f);
+				}
+				if (f)
+					fclose(f);
+				snprintf(cmd, sizeof(cmd), "%s -b --json -d 0.5 --replay '%s' 2>&1 >/dev/null",
+					 tdxtop, file);
+				f = popen(cmd, "r");
+				if (f) {
+					len = fread(msg, 1, sizeof(msg) - 1, f);
+					st = pclose(f);
+				}
+				msg[len] = 0;
+				/* exactly one line */
+				ok(len && strchr(msg, '\n') == msg + len - 1,
+				   "corrupt replay data: one message line");
+				if (len)
+					msg[len - 1] = 0;
+				ok(WIFEXITED(st) && WEXITSTATUS(st) == 1 && strstr(msg, "offset"),
+				   "corrupt replay data: the message names the offset, exit 1 (%s)", msg);
+			}
 		}
 		unlink(file);
 		rmdir(dir);

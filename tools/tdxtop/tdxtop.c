@@ -111,7 +111,7 @@ int top_sample(struct top_app *a)
 		ret = tdx_advance(a->s, a->offline ?
 				  (__u64)llround(a->interval * 1e9) : 0, 0);
 		if (ret < 0) {
-			fprintf(stderr, "tdxtop: %s\n", tdx_last_error());
+			snprintf(a->err, sizeof(a->err), "%s", tdx_last_error());
 			return ret;
 		}
 		if (ret == 1)
@@ -128,7 +128,7 @@ int top_sample(struct top_app *a)
 	a->have_cur = false;
 	ret = tdx_snapshot(a->s, &a->cur);
 	if (ret) {
-		fprintf(stderr, "tdxtop: snapshot: %s\n", tdx_last_error());
+		snprintf(a->err, sizeof(a->err), "snapshot: %s", tdx_last_error());
 		return ret;
 	}
 	a->have_cur = true;
@@ -138,8 +138,8 @@ int top_sample(struct top_app *a)
 	if (a->have_prev) {
 		ret = tdx_snapshot_diff(&a->win, &a->cur, &a->prev);
 		if (ret) {
-			fprintf(stderr, "tdxtop: snapshot diff: %s\n",
-				tdx_last_error());
+			snprintf(a->err, sizeof(a->err), "snapshot diff: %s",
+				 tdx_last_error());
 			return ret;
 		}
 		a->have_win = true;
@@ -171,7 +171,7 @@ int top_sample(struct top_app *a)
 
 	ret = top_rebuild(a);
 	if (ret) {
-		fprintf(stderr, "tdxtop: out of memory\n");
+		snprintf(a->err, sizeof(a->err), "out of memory");
 		return ret;
 	}
 	/* the freed snapshot and model go back to the system, not the heap */
@@ -468,8 +468,10 @@ static int run_batch(struct top_app *a)
 				next = top_mono_ns() + step;
 		}
 		err = top_sample(a);
-		if (err)
+		if (err) {
+			fprintf(stderr, "tdxtop: %s\n", a->err);
 			return TDX_EXIT_FAIL;
+		}
 		{
 			__u64 t0 = top_mono_ns(), c0 = top_thread_cpu_ns();
 			bool bad = false;

@@ -48,6 +48,7 @@ struct top_app {
 	long iter;			/* samples taken */
 	bool ended;			/* replay/sim source exhausted */
 	bool paused;
+	char err[256];			/* why top_sample() failed */
 	__u64 last_mono_ns;		/* when the last sample was taken */
 	__u64 last_cpu_ns;		/* our CPU time then */
 };
@@ -55,7 +56,8 @@ struct top_app {
 extern volatile sig_atomic_t top_quit;
 
 /* tdxtop.c */
-int top_sample(struct top_app *a);		/* advance + snapshot + model */
+/* advance + snapshot + model; on failure a->err says why */
+int top_sample(struct top_app *a);
 int top_rebuild(struct top_app *a);		/* model again (toggle, sort) */
 int top_reset(struct top_app *a);		/* zero maps and windows */
 __u64 top_mono_ns(void);

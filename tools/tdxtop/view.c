@@ -633,14 +633,13 @@ int top_ui_run(struct top_app *a)
 
 		if (now >= next) {
 			if (!a->paused && !a->ended) {
-				__u64 t0;
+				__u64 t0, c0;
 
 				if (top_sample(a)) {
 					ret = TDX_EXIT_FAIL;
 					break;
 				}
-				__u64 c0 = top_thread_cpu_ns();
-
+				c0 = top_thread_cpu_ns();
 				t0 = top_mono_ns();
 				draw(u);
 				a->draw_us = (double)(top_mono_ns() - t0) / 1e3;
@@ -679,5 +678,7 @@ int top_ui_run(struct top_app *a)
 			draw(u);
 	}
 	restore_terminal();
+	if (ret != TDX_EXIT_OK)		/* after endwin: readable */
+		fprintf(stderr, "tdxtop: %s\n", a->err);
 	return ret;
 }
