@@ -838,7 +838,7 @@ static void test_record_limits(const char *spec, struct expect *e)
 	free(out);
 
 	snprintf(base, sizeof(base), "%s/int.tdxrec", tmpdir);
-	if (run(&out, "timeout --preserve-status -s INT 2 %s record -o %s --sim steady:1,duration=3600s --json",
+	if (run(&out, "timeout --preserve-status -s INT 5 %s record -o %s --sim steady:1,duration=3600s --json",
 		bin, base) == 0 && (o = json_line(out, "tdxtrace:record", "record, SIGINT"))) {
 		__u64 w = jget(o, "events");
 

@@ -262,7 +262,6 @@ int cli_run_report(struct cli *c, const struct cli_report *r)
 	rc = cli_open(c, &s);
 	if (rc)
 		return rc;
-	cli_install_signals();
 	if (c->interval_ns)
 		rc = run_intervals(c, r, s, &snap);
 	else

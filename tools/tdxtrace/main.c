@@ -99,5 +99,7 @@ int main(int argc, char **argv)
 		return TDX_EXIT_OK;
 	if (rc)
 		return rc;
+	/* before any loading: a Ctrl-C from now on stops cleanly */
+	cli_install_signals();
 	return cmd->report ? cli_run_report(&c, cmd->report) : cmd->run(&c);
 }

@@ -132,7 +132,6 @@ static int record_run(struct cli *c)
 		tdx_close(s);
 		return TDX_EXIT_FAIL;
 	}
-	cli_install_signals();
 	if (c->topts.source == TDX_SRC_LIVE && !c->json)
 		fprintf(stderr, "Recording TDX events to %s... Hit Ctrl-C to end.\n",
 			c->out_path);

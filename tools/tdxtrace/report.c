@@ -64,7 +64,6 @@ static int report_run(struct cli *c)
 		s = NULL;
 		goto out;
 	}
-	cli_install_signals();
 	rc = cli_collect(c, &cli_report_mix, s, &snap);
 	if (rc)
 		goto out;

@@ -237,7 +237,6 @@ static int sim_run(struct cli *c)
 			return TDX_EXIT_FAIL;
 		}
 	}
-	cli_install_signals();
 	while (!cli_stop && (!c->max_events || n < (__u64)c->max_events)) {
 		err = tdx_source_next(src, &ev);
 		if (err == 0)
