@@ -201,7 +201,22 @@ def trace_lines(text):
 
 
 def kv(rest):
-    return dict(re.findall(r'(\w+)=(\S+)', rest))
+    """Field values printed as `name=value` or `name value` (numeric value)."""
+    out = dict(re.findall(r'(\w+)=(\S+)', rest))
+    tok = rest.replace(',', ' ').split()
+    for a, b in zip(tok, tok[1:]):
+        if re.fullmatch(r'[a-z_]+', a) and num(b) is not None:
+            out.setdefault(a, b)
+    return out
+
+
+def arg_index(e, field):
+    """events.h argument a printed field stands for: the same name, or the
+    name with a unit/id suffix (duration_ns, vcpu_id, held_ns)."""
+    for i, a in enumerate(e['args']):
+        if field in (a, a + '_ns', a + '_id'):
+            return i
+    return None
 
 
 def num(v):
@@ -299,11 +314,12 @@ def check_trace_text(rows):
             break
         e = BYNAME[ev]
         for k, v in kv(rest).items():
-            if k in e['args']:
+            i = arg_index(e, k)
+            if i is not None:
                 x = num(v)
                 if x is None:
                     continue
-                want_v = row['args'][e['args'].index(k)]
+                want_v = row['args'][i]
                 compared += 1
                 if x != want_v and x != s64(want_v) and (x & 0xffffffff) != (want_v & 0xffffffff):
                     mism.append(f"{ev} {k}={v}, fired {want_v:#x}")
