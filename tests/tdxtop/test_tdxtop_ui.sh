@@ -149,27 +149,27 @@ keys Escape
 tm resize-window -t "$sess" -x 140 -y 40
 wait_for "^ +PID COMM +VCPU" 5; ok $? "survives a 20x4 terminal and redraws at 140x40"
 
-# leaf view of one TD, then back to all TDs
-keys Home
-wait_for "^ +[0-9]+ qemu" 5
-sel=$(grep -E "^ +[0-9]+ qemu" "$tmp/screen" | head -n 1 | awk '{ print $1 }')
+# leaf view of one TD (the selected one), then back to all TDs
+keys Home 'l'
+wait_for "interval [0-9.]+s  TD [0-9]+" 5
+sel=$(grep -oE "interval [0-9.]+s  TD [0-9]+" "$tmp/screen" | awk '{ print $4 }')
+[[ " ${PIDS[*]} " == *" $sel "* ]] && grep -q "CALLS/s" "$tmp/screen" &&
+	! grep -qE "^TDH\.[A-Z.]+ +[0-9.k]+ +[2-9] " "$tmp/screen"
+ok $? "'l': leaf view of the selected TD ($sel), one TD per leaf"
 keys 'l'
-wait_for "TD $sel" 5 && grep -q "CALLS/s" "$tmp/screen"
-ok $? "'l': leaf view of the selected TD ($sel)"
-keys 'l'
-sleep 0.5
+sleep 0.6
 cap
-grep -q "CALLS/s" "$tmp/screen" && ! grep -q "TD $sel" "$tmp/screen"
+grep -q "CALLS/s" "$tmp/screen" && ! grep -qE "interval [0-9.]+s  TD [0-9]+" "$tmp/screen" &&
+	grep -qE "^TDH\.[A-Z.]+ +[0-9.k]+ +[2-9] " "$tmp/screen"
 ok $? "'l' again: all TDs"
 keys '1'
 
-# selection: Home, Down, Enter drills into the second row
-keys Home
-sleep 0.4
-cap
-second=$(grep -E "^ +[0-9]+ qemu" "$tmp/screen" | sed -n 2p | awk '{ print $1 }')
-keys Down Enter
-wait_for "^TD $second \(" 5; ok $? "Down then Enter: drill-down of the second row ($second)"
+# selection: Home, Down, Enter drills into the second row (not the first)
+keys Home Down Enter
+wait_for "^TD [0-9]+ \(" 5
+second=$(grep -oE "^TD [0-9]+ \(" "$tmp/screen" | awk '{ print $2 }')
+[[ " ${PIDS[*]} " == *" $second "* && $second != "$sel" ]]
+ok $? "Home, Down, Enter: drill-down of the second row ($second, first $sel)"
 keys Escape
 
 # interval prompt
