@@ -903,6 +903,7 @@ int main(void)
 			{ "steady,duration=-1", "duration" },
 			{ "regress:TDH.NOPE:5", "unknown leaf" },
 			{ "regress:TDH.MEM.PAGE.AUG", "regress needs" },
+			{ "regress:TDH.MEM.PAGE.AUG:nan", "percentage" },
 			{ "steady,calib=/nonexistent/file", "/nonexistent/file" },
 		};
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -954,6 +955,7 @@ int main(void)
 			{ "[leaf TDH.MEM.PAGE.AUG]\nmedian_ns = 1\n", "lacks key" },
 			{ "[leaf TDH.FOO]\n", "unknown leaf" },
 			{ "x = 1\n", "outside a section" },
+			{ "[global]\nexit_rate_hz = nan\n", ":2: exit_rate_hz = nan" },
 		};
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 			char path[] = "/tmp/tdxsim-bad-XXXXXX";

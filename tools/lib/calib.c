@@ -188,8 +188,9 @@ int tdx_calib_parse(struct tdx_sim_calib *c, const char *text, const char *origi
 			tdx_set_error("%s:%d: \"%s\" is not a number", origin, lineno, val);
 			return -EINVAL;
 		}
-		if (v < 0) {
-			tdx_set_error("%s:%d: %s must not be negative", origin, lineno, key);
+		if (!(v >= 0 && v <= 1e15)) {	/* NaN, inf, negative */
+			tdx_set_error("%s:%d: %s = %s: want a number in [0, 1e15]", origin, lineno,
+				      key, val);
 			return -EINVAL;
 		}
 		if (section == -2) {

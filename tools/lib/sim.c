@@ -1099,7 +1099,7 @@ static int parse_spec(const char *spec, enum scenario *sc, struct sim_params *p)
 		errno = 0;
 		p->regress_pct = strtod(parts[2], &end);
 		if (errno || end == parts[2] || (*end && strcmp(end, "%")) ||
-		    p->regress_pct <= -100 || p->regress_pct > 100000) {
+		    !(p->regress_pct > -100 && p->regress_pct <= 100000)) {	/* NaN too */
 			tdx_set_error("simulator: regress: \"%s\" is not a percentage above -100",
 				      parts[2]);
 			return -EINVAL;
