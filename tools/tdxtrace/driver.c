@@ -145,8 +145,11 @@ int cli_collect(struct cli *c, const struct cli_report *r, struct tdx_session *s
 			ret = tdx_advance(s, SERIES_STEP_NS, 0);
 			if (ret < 0)
 				break;
-			if (tdx_snapshot(s, &cur))
+			if (tdx_snapshot(s, &cur)) {
+				if (have_prev)
+					tdx_snapshot_free(&prev);
 				return advance_err(c, -EIO);
+			}
 			if (have_prev && !tdx_snapshot_diff(&delta, &cur, &prev)) {
 				r->sample(c, &cur, &delta);
 				tdx_snapshot_free(&delta);
