@@ -900,6 +900,7 @@ int main(void)
 			{ "steady,tds=0", "tds" },
 			{ "steady,vcpus=100000", "vcpus" },
 			{ "steady,frobs=1", "unknown key" },
+			{ "steady,tds=256,mem=8192", "1 TiB" },
 			{ "steady,duration=-1", "duration" },
 			{ "regress:TDH.NOPE:5", "unknown leaf" },
 			{ "regress:TDH.MEM.PAGE.AUG", "regress needs" },

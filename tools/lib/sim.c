@@ -1334,6 +1334,12 @@ int tdx_sim_open(struct tdx_source *src, const char *spec)
 	s->mem_pages = (p.mem_mib ? p.mem_mib : (__u64)c->td_mem_mib) * 256;
 	s->host_cpus = p.cpus ? (__u32)p.cpus : 64;
 	s->all_leaves = p.all_leaves;
+	if ((__u64)s->ntd * (s->mem_pages / 256) > (1ULL << 20)) {
+		tdx_set_error("simulator: tds x mem = %llu MiB is above 1 TiB of simulated guest memory",
+			      (unsigned long long)s->ntd * (s->mem_pages / 256));
+		err = -EINVAL;
+		goto fail;
+	}
 	if ((__u64)s->ntd * s->nvcpu_per_td > 16384) {
 		tdx_set_error("simulator: tds x vcpus = %u is above 16384",
 			      s->ntd * s->nvcpu_per_td);
