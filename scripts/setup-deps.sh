@@ -20,7 +20,7 @@ PKGS=(
 	tmux bpftrace linux-perf python3 jq util-linux libcap2-bin
 	# kernel-check and vmtest
 	flex bison bc libssl-dev dwarves cpio busybox-static qemu-system-x86
-	xz-utils git patch rsync kmod
+	xz-utils git patch rsync kmod python3-ply
 )
 
 missing=()
