@@ -44,6 +44,7 @@ const volatile __u32 filter_npids = 0;
 const volatile __u64 filter_leaf_mask[TDX_LEAF_MAX / 64] = {};
 const volatile __u32 filter_leaves = 0;		/* leaf mask in use */
 const volatile __u64 filter_min_lat_ns = 0;
+const volatile __u64 filter_gfn_min_ns = 0;	/* slowest-GPA table threshold */
 const volatile __u32 stream_enabled = 0;
 const volatile __u32 stream_sample_every = 1;
 
@@ -251,7 +252,8 @@ static __noinline int agg_seamcall(__u32 pid, const __u64 *args)
 	cls = tdx_status_class(args[TDX_SEAMCALL_ARG_STATUS]);
 	if (cls < TDX_SC_MAX)
 		v->status[cls]++;
-	v->last_version = leaf >> TDX_LEAF_VERSION_SHIFT;
+	if ((leaf >> TDX_LEAF_VERSION_SHIFT) > v->last_version)
+		v->last_version = leaf >> TDX_LEAF_VERSION_SHIFT;
 	HIST_ADD(v->hist, dur);
 	return AGG_OK;
 }
@@ -311,6 +313,8 @@ static __noinline int agg_ept_violation(__u32 pid, const __u64 *args)
 		HIST_ADD(v->hist, dur);
 	}
 
+	if (filter_gfn_min_ns && dur < filter_gfn_min_ns)
+		return AGG_OK;
 	gkey.private = priv;
 	gkey.gfn = args[TDX_EPT_ARG_GPA] >> 12;
 	g = lookup_or_init(&tdx_ept_gfn, &gkey, &zero_gfn, TDX_MAP_EPT_GFN);

@@ -37,7 +37,7 @@ struct tdx_leaf_stats {
 	__u64 max_ns;
 	__u64 retries;		/* RND_NO_ENTROPY retries inside the kernel */
 	__u64 status[TDX_SC_MAX];
-	__u64 last_version;	/* version bits of the last call seen */
+	__u64 last_version;	/* highest leaf version seen (per-CPU merge: max) */
 	__u64 hist[TDX_HIST_SLOTS];
 };
 
@@ -63,7 +63,12 @@ struct tdx_ept_stats {
 	__u64 hist[TDX_HIST_SLOTS];	/* handling time */
 };
 
-/* Slowest GPAs: per TD x gfn (only violations >= the min-latency filter). */
+/*
+ * Slowest GPAs: per TD x gfn, only violations whose handling time is at least
+ * the gfn_min_ns filter (tools default to TDX_EPT_GFN_MIN_NS).
+ */
+#define TDX_EPT_GFN_MIN_NS	100000ULL	/* 100 us */
+#define TDX_GFN_TRACK_NONE	(~0ULL)
 struct tdx_ept_gfn_key {
 	__u32 pid;
 	__u32 private;

@@ -21,6 +21,7 @@ struct ref_filter {
 	int npids;
 	uint64_t leaf_mask[2];
 	uint64_t min_lat;
+	uint64_t gfn_min;
 };
 
 struct ref {
@@ -168,7 +169,8 @@ static inline void ref_apply(struct ref *r, const struct tdx_event *e)
 			l->v.sum_ns += d;
 			l->v.retries += (uint32_t)a[5];
 			l->v.status[ref_class(a[1])]++;
-			l->v.last_version = a[0] >> 16;
+			if ((a[0] >> 16) > l->v.last_version)
+				l->v.last_version = a[0] >> 16;
 			l->v.hist[ref_slot(d)]++;
 		}
 		break;
@@ -212,6 +214,8 @@ static inline void ref_apply(struct ref *r, const struct tdx_event *e)
 			v->v.level[a[4] <= 3 ? a[4] : 0]++;
 			v->v.hist[ref_slot(d)]++;
 		}
+		if (r->f.gfn_min && d < r->f.gfn_min)
+			break;
 		memset(&gk, 0, sizeof(gk));
 		gk.pid = pid;
 		gk.private = priv;

@@ -273,6 +273,7 @@ static void to_ref_filter(struct ref_filter *rf, const struct tdx_filter *f)
 	rf->leaf_mask[0] = f->leaf_mask[0];
 	rf->leaf_mask[1] = f->leaf_mask[1];
 	rf->min_lat = f->min_lat_ns;
+	rf->gfn_min = f->gfn_min_ns;
 }
 
 /* Feed evs to a fresh session and to the model; compare. */
@@ -339,6 +340,22 @@ static void test_filters(void)
 	run_case("min latency filter", evs, n, &f, 0);
 	ok(r.c.filtered > 1000, "min latency: the case filters events (%llu)",
 	   (unsigned long long)r.c.filtered);
+
+	{
+		size_t all_gfns;
+
+		run_case("no gfn threshold", evs, n, NULL, 0);
+		all_gfns = r.n_gfn;
+		memset(&f, 0, sizeof(f));
+		f.gfn_min_ns = 20000;
+		run_case("slowest-GPA threshold", evs, n, &f, 0);
+		ok(r.n_gfn > 0 && r.n_gfn < all_gfns && r.c.filtered == 0,
+		   "gfn threshold: fewer GFNs tracked (%zu of %zu), nothing filtered",
+		   r.n_gfn, all_gfns);
+		f.gfn_min_ns = TDX_GFN_TRACK_NONE;
+		run_case("slowest-GPA table off", evs, n, &f, 0);
+		ok(r.n_gfn == 0 && r.n_ept > 0, "gfn threshold ~0: no GFN tracked, EPT still counted");
+	}
 	free(evs);
 }
 

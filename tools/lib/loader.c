@@ -339,6 +339,7 @@ static void set_rodata(struct tdx_session *s)
 			ro->filter_leaves = 1;
 	}
 	ro->filter_min_lat_ns = f->min_lat_ns;
+	ro->filter_gfn_min_ns = f->gfn_min_ns;
 	ro->stream_enabled = s->opts.stream ? 1 : 0;
 	ro->stream_sample_every = s->opts.sample_every ? s->opts.sample_every : 1;
 }

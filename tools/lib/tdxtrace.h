@@ -65,6 +65,14 @@ struct tdx_filter {
 	int npids;
 	__u64 leaf_mask[TDX_LEAF_MAX / 64];	/* bit per leaf number; all 0 = all */
 	__u64 min_lat_ns;			/* SEAMCALL/EPT/MapGPA below: filtered */
+	/*
+	 * EPT violations shorter than this are counted everywhere but not
+	 * tracked per GFN (the "slowest GPAs" table, map tdx_ept_gfn); 0 =
+	 * track every violation, TDX_GFN_TRACK_NONE = keep the table empty.
+	 * Tools that show slowest GPAs use TDX_EPT_GFN_MIN_NS by default so a
+	 * busy TD does not fill the table with fast faults.
+	 */
+	__u64 gfn_min_ns;
 };
 
 struct tdx_opts {
