@@ -12,23 +12,24 @@
 #include "source.h"
 
 /*
- * Field names of each event's arguments, in TP_PROTO order: the lowercased
- * TDX_<EV>_ARG_<FIELD> names of include/tdxtrace/events.h.
+ * Names of each event's arguments, in TP_PROTO order (include/tdxtrace/
+ * events.h): the field names of the tracepoints' format files (kernel/
+ * patches), so `tdxtrace sim` reads like perf script or trace-cmd report.
  */
 static const char *const arg_names[TDX_EV_MAX][TDX_EV_MAX_ARGS] = {
 	[TDX_EV_SEAMCALL] = { "leaf", "status", "tdr", "gpa", "level", "retries",
-			      "duration" },
-	[TDX_EV_VP_ENTER] = { "vcpu", "status", "exit_reason", "duration" },
-	[TDX_EV_EPT_VIOLATION] = { "vcpu", "gpa", "exit_qual", "private", "level",
-				   "retries", "result", "duration" },
-	[TDX_EV_MAP_GPA] = { "vcpu", "gpa", "size", "to_shared" },
-	[TDX_EV_MAP_GPA_CHUNK] = { "vcpu", "gpa", "size", "to_shared", "hc_ret", "retry" },
-	[TDX_EV_MAP_GPA_DONE] = { "vcpu", "gpa", "size", "to_shared", "status", "chunks",
-				  "duration" },
-	[TDX_EV_FROZEN_RETRY] = { "vcpu", "gfn", "level", "mirror" },
-	[TDX_EV_SPTE_FROZEN] = { "gfn", "level", "mirror", "held", "result" },
-	[TDX_EV_HUGEPAGE_MIXED] = { "gfn", "level", "mixed" },
-	[TDX_EV_PRIVATE_MAP] = { "gfn", "level", "mapped" },
+			      "duration_ns" },
+	[TDX_EV_VP_ENTER] = { "vcpu_id", "status", "exit_reason", "duration_ns" },
+	[TDX_EV_EPT_VIOLATION] = { "vcpu_id", "gpa", "exit_qual", "private", "level",
+				   "retries", "result", "duration_ns" },
+	[TDX_EV_MAP_GPA] = { "vcpu_id", "gpa", "size", "to_shared" },
+	[TDX_EV_MAP_GPA_CHUNK] = { "vcpu_id", "gpa", "size", "to_shared", "hc_ret", "retry" },
+	[TDX_EV_MAP_GPA_DONE] = { "vcpu_id", "gpa", "size", "to_shared", "status", "chunks",
+				  "duration_ns" },
+	[TDX_EV_FROZEN_RETRY] = { "vcpu_id", "gfn", "level", "mirror" },
+	[TDX_EV_SPTE_FROZEN] = { "gfn", "level", "mirror", "held_ns", "result" },
+	[TDX_EV_HUGEPAGE_MIXED] = { "gfn", "level", "state" },
+	[TDX_EV_PRIVATE_MAP] = { "gfn", "level", "state" },
 };
 
 /* Signed (int, s64) arguments: carried sign-extended, printed signed. */
