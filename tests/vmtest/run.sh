@@ -12,6 +12,8 @@
 # Environment: O (tdxtrace build dir with bin/ and lib/, default build/),
 # VMTEST_TIMEOUT (s, whole VM run, default 900), VMTEST_MEM (default 2G),
 # VMTEST_SMP (default 2), plus build-kernel.sh's VMTEST_KERNEL/JOBS/UNPATCHED.
+# VMTEST_IMAGE=bzImage [VMTEST_INITRD=...] boots that kernel instead of
+# building one (to debug the harness; the initramfs must exec $tdx_init).
 # Outputs: $O/vmtest/{console.log,results/,vmtest.tap,build.log}.
 set -uo pipefail
 
@@ -31,12 +33,14 @@ tapf=$out/vmtest.tap
 : >"$tapf"
 n=0 pass=0 fail=0 skip=0
 tap() {	# tap ok|not ok|skip "text"
+	local line
 	n=$((n + 1))
 	case $1 in
-	ok) pass=$((pass + 1)); echo "ok $n - $2" ;;
-	skip) skip=$((skip + 1)); echo "ok $n - $2" ;;
-	*) fail=$((fail + 1)); echo "not ok $n - $2" ;;
-	esac | tee -a "$tapf"
+	ok) pass=$((pass + 1)); line="ok $n - $2" ;;
+	skip) skip=$((skip + 1)); line="ok $n - $2" ;;
+	*) fail=$((fail + 1)); line="not ok $n - $2" ;;
+	esac
+	echo "$line" | tee -a "$tapf"
 }
 finish() {
 	echo "1..$n" | tee -a "$tapf"
@@ -48,11 +52,21 @@ finish() {
 t0=$(date +%s)
 
 # ---------------------------------------------------------------- build
-if ! art=$("$SRC/tests/vmtest/build-kernel.sh" 2>"$out/build.log"); then
+if [[ -n ${VMTEST_IMAGE:-} ]]; then
+	# Debugging the harness itself: boot this kernel image (and
+	# VMTEST_INITRD) instead of building one; no test module, no BTF check.
+	bzimage=$VMTEST_IMAGE
+	ko=${VMTEST_KO:-}
+	tap skip "kernel build # SKIP VMTEST_IMAGE=$bzimage given"
+	boot_extra=" rdinit=/init tdx_init=$SRC/tests/vmtest/init.sh"
+elif ! art=$("$SRC/tests/vmtest/build-kernel.sh" 2>"$out/build.log"); then
 	sed 's/^/# /' "$out/build.log" | tail -n 30
 	tap "not ok" "build the vmtest kernel (log: $out/build.log)"
 	finish
 fi
+if [[ -z ${VMTEST_IMAGE:-} ]]; then
+bzimage=$art/bzImage
+boot_extra=
 sed 's/^/# /' "$out/build.log"
 tap ok "kernel $(sed -n 's/^version=//p' "$art/build-info") with $(grep -c '^patch=' "$art/build-info") patches: $art"
 if ! ko=$("$SRC/tests/vmtest/build-module.sh" "$art" 2>"$out/module.log"); then
@@ -74,6 +88,7 @@ else
 	sed 's/^/# /' "$out/btf.txt"
 	tap "not ok" "BTF: tracepoint prototypes differ from events.h (the test module would pass wrong values)"
 fi
+fi
 
 # ---------------------------------------------------------------- boot
 res=$out/results
@@ -82,11 +97,13 @@ mkdir -p "$res"
 timeout_s=${VMTEST_TIMEOUT:-900}
 cmdline="console=ttyS0 root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
 cmdline+=" init=$SRC/tests/vmtest/init.sh panic=-1 oops=panic loglevel=4 nokaslr"
-cmdline+=" tdx_src=$SRC tdx_o=$O tdx_ko=$ko tdx_shell=$shell"
+cmdline+=" tdx_src=$SRC tdx_o=$O tdx_ko=$ko tdx_shell=$shell$boot_extra"
 qemu=(qemu-system-x86_64 -machine pc -cpu max -accel tcg -m "${VMTEST_MEM:-2G}"
-	-smp "${VMTEST_SMP:-2}" -nographic -no-reboot -kernel "$art/bzImage" -append "$cmdline"
-	-virtfs "local,path=/,mount_tag=/dev/root,security_model=none,readonly=on,multidevs=remap"
-	-virtfs "local,path=$res,mount_tag=results,security_model=none,multidevs=remap")
+	-smp "${VMTEST_SMP:-2}" -nographic -no-reboot -kernel "$bzimage" ${VMTEST_INITRD:+-initrd "$VMTEST_INITRD"} -append "$cmdline"
+	-fsdev "local,id=rootfs,path=/,security_model=none,readonly=on,multidevs=remap"
+	-device "virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root"
+	-fsdev "local,id=results,path=$res,security_model=none,multidevs=remap"
+	-device "virtio-9p-pci,fsdev=results,mount_tag=results")
 echo "# ${qemu[*]}" >"$out/qemu.cmd"
 if ((shell)); then
 	exec "${qemu[@]}"

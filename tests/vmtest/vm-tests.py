@@ -556,7 +556,7 @@ def main():
     loaded = r is not None and r.returncode == 0
     tap(loaded, f"insmod {os.path.basename(KO) or '(no module)'}: every tracepoint found")
     if not loaded:
-        diag((r.stderr if r else 'tdx_ko not set') + run(['dmesg']).stdout[-1500:])
+        diag((r.stderr if r else 'tdx_ko not set') + '\n' + run(['dmesg']).stdout[-1500:])
     check_events_exist()
     check_formats()
     if not loaded:
