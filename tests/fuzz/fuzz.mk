@@ -23,7 +23,10 @@ $(O)/fuzz/fuzz_%: $(O)/fuzz/obj/tests/fuzz/fuzz_%.o $$(FUZZ_LIB_OBJS)
 	$(call msg,LD-FUZZ,$@)
 	$(Q)$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS) $(FUZZ_LDLIBS)
 
+# (the SAN=1 check skips the fuzzers: they are sanitizer builds already)
+ifneq ($(SAN),1)
 CHECK_DEPS += $(FUZZ_BINS)
+endif
 
 .PHONY: fuzz
 fuzz: $(FUZZ_BINS)
