@@ -68,6 +68,15 @@ while read -r p; do
 done <"$SERIES"
 ((${#patches[@]})) || die "kernel/series is empty"
 
+# One kernel-check at a time per cache (make check and make kernel-check share
+# the git copies and output directories).
+mkdir -p "$CACHE"
+exec 9>"$CACHE/kernel-check.lock"
+if ! flock -n 9; then
+	log "waiting for another kernel-check using $CACHE"
+	flock 9
+fi
+
 GIT=(git -c user.name="tdxtrace kernel-check" -c user.email=dev@tdxtrace.invalid
 	-c advice.detachedHead=false -c core.hooksPath=/dev/null)
 
