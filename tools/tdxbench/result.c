@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -187,17 +190,43 @@ int tb_result_write(const struct tb_result *r, const char *path)
 
 	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_SPACED |
 						 JSON_C_TO_STRING_NOSLASHESCAPE);
-	f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	/* A file is written to "<path>.tmp.XXXXXX" and renamed into place, so
+	 * a failed write (disk full, killed) never leaves a half-written result. */
+	char tmp[PATH_MAX];
+	int fd = -1;
+
+	if (!strcmp(path, "-")) {
+		f = stdout;
+	} else if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp)) {
+		f = NULL;
+		errno = ENAMETOOLONG;
+	} else if ((fd = mkstemp(tmp)) < 0 || fchmod(fd, 0644) < 0 ||
+		   !(f = fdopen(fd, "w"))) {
+		f = NULL;
+		if (fd >= 0) {
+			int e = errno;
+
+			close(fd);
+			unlink(tmp);
+			errno = e;
+		}
+	}
 	if (!f) {
 		err = -errno;
 		tdx_set_error("%s: cannot write: %s", path, strerror(errno));
 	} else {
+		errno = 0;
 		if (fputs(s, f) < 0 || fputc('\n', f) < 0)
-			err = -EIO;
-		if (f != stdout ? fclose(f) : fflush(f))
-			err = -EIO;
-		if (err)
-			tdx_set_error("%s: write failed", path);
+			err = errno ? -errno : -EIO;
+		if ((f != stdout ? fclose(f) : fflush(f)) && !err)
+			err = errno ? -errno : -EIO;
+		if (!err && f != stdout && rename(tmp, path) < 0)
+			err = -errno;
+		if (err) {
+			tdx_set_error("%s: write failed: %s", path, strerror(-err));
+			if (f != stdout)
+				unlink(tmp);
+		}
 	}
 	json_object_put(root);
 	return err;
