@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "tdxtrace.h"
@@ -32,11 +31,21 @@ static void check(const struct tb_result *r)
 	}
 }
 
+static char dir[] = "/tmp/fuzz_bench_json.XXXXXX";
+
+static void cleanup(void)
+{
+	char f[64];
+
+	snprintf(f, sizeof(f), "%s/r.json", dir);
+	unlink(f);
+	rmdir(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int fd = -1;
+	static char path[64];
 	struct tb_result r, r2;
-	char path[64];
 	int err;
 
 	memset(&r, 0, sizeof(r));
@@ -50,9 +59,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(&r);
 
 	/* Round trip through the writer (what `tdxbench run -o` produces). */
-	if (fd < 0 && (fd = memfd_create("fuzz_bench_json", MFD_CLOEXEC)) < 0)
-		abort();
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (!path[0]) {
+		if (!mkdtemp(dir))
+			abort();
+		atexit(cleanup);
+		snprintf(path, sizeof(path), "%s/r.json", dir);
+	}
 	if (tb_result_write(&r, path))
 		abort();
 	memset(&r2, 0, sizeof(r2));
