@@ -81,40 +81,45 @@ static enum fkind field_kind(const struct vdesc *d, size_t off)
 	return F_SUM;
 }
 
-/* Merge ncpu per-CPU copies (each d->size bytes, 8-aligned) into out. */
+/*
+ * Merge ncpu per-CPU copies (each d->size bytes, 8-aligned) into out: sum
+ * every word (a loop the compiler vectorises), then redo the few min/max
+ * words.  This runs for every entry of every snapshot, so it stays cheap.
+ */
 static void merge_percpu(const struct vdesc *d, void *out, const void *vals,
 			 int ncpu)
 {
 	__u64 *o = out;
 	size_t nw = d->size / 8;
 
-	memset(out, 0, d->size);
-	for (size_t w = 0; w < nw; w++) {
-		enum fkind k = field_kind(d, w * 8);
+	memcpy(out, vals, d->size);
+	for (int c = 1; c < ncpu; c++) {
+		const __u64 *v = (const __u64 *)((const char *)vals + (size_t)c * d->size);
+
+		for (size_t w = 0; w < nw; w++)
+			o[w] += v[w];
+	}
+	for (int i = 0; i < d->nspecial; i++) {
+		size_t w = d->special[i].off / 8;
 		bool seen = false;
 
+		if (d->special[i].kind != F_MIN && d->special[i].kind != F_MAX)
+			continue;
+		o[w] = d->special[i].kind == F_MIN ? ~0ULL : 0;
 		for (int c = 0; c < ncpu; c++) {
 			const __u64 *v = (const __u64 *)((const char *)vals + (size_t)c * d->size);
 
-			switch (k) {
-			case F_MIN:
-				if (!v[d->count_off / 8])
-					break;	/* this CPU saw nothing */
-				if (!seen || v[w] < o[w])
-					o[w] = v[w];
-				seen = true;
-				break;
-			case F_MAX:
+			if (d->special[i].kind == F_MAX) {
 				if (v[w] > o[w])
 					o[w] = v[w];
-				break;
-			default:
-				o[w] += v[w];
-				break;
+				continue;
 			}
+			if (!v[d->count_off / 8])
+				continue;	/* this CPU saw nothing */
+			if (!seen || v[w] < o[w])
+				o[w] = v[w];
+			seen = true;
 		}
-		if (k == F_MIN && !seen)
-			o[w] = ~0ULL;
 	}
 }
 
@@ -129,27 +134,102 @@ static void diff_value(const struct vdesc *d, void *out, const void *cur,
 		o[w] = field_kind(d, w * 8) == F_SUM ? c[w] - p[w] : c[w];
 }
 
-/*
- * Read every entry of a per-CPU hash: keys into *keys (ksz each), merged
- * values into *vals.  Returns the number of entries or -errno.
- */
-static long read_percpu_hash(int fd, int ncpu, size_t ksz, const struct vdesc *d,
-			     void **keys, void **vals)
+/* Grow the key/value arrays to hold at least want entries. */
+static int grow(char **k, char **v, size_t *cap, size_t want, size_t ksz,
+		size_t vsz)
 {
-	size_t cap = 64, n = 0;
-	char *k = NULL, *v = NULL, *buf = NULL;
-	char key[32], next[32];
-	void *prev = NULL;
+	char *nk, *nv;
+	size_t ncap = *cap;
+
+	if (want <= ncap)
+		return 0;
+	while (ncap < want)
+		ncap *= 2;
+	nk = realloc(*k, ncap * ksz);
+	if (!nk)
+		return -ENOMEM;
+	*k = nk;
+	nv = realloc(*v, ncap * vsz);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
+#define BATCH 256
+
+/*
+ * Batched read (BPF_MAP_LOOKUP_BATCH): a few syscalls for the whole map
+ * instead of two per entry.  Returns entries, or -EOPNOTSUPP/-EINVAL when
+ * the kernel has no batch ops for this map (caller falls back).
+ */
+static long read_batch(int fd, int ncpu, size_t ksz, const struct vdesc *d,
+		       char **k, char **v, size_t *cap)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u64 in_tok[8], out_tok[8];
+	size_t n = 0, chunk = BATCH, vbytes = d->size * (size_t)ncpu;
+	char *kb = NULL, *vb = NULL;
+	bool first = true;
 	long err = 0;
 
-	*keys = *vals = NULL;
-	buf = malloc(d->size * (size_t)ncpu);
-	k = malloc(cap * ksz);
-	v = malloc(cap * d->size);
-	if (!buf || !k || !v) {
-		err = -ENOMEM;
-		goto out;
+	for (;;) {
+		__u32 count = (__u32)chunk;
+		int r;
+
+		if (!kb) {
+			kb = malloc(chunk * ksz);
+			vb = malloc(chunk * vbytes);
+			if (!kb || !vb) {
+				err = -ENOMEM;
+				break;
+			}
+		}
+		r = bpf_map_lookup_batch(fd, first ? NULL : in_tok, out_tok, kb,
+					 vb, &count, &opts);
+		if (r && errno == ENOSPC && count == 0) {
+			/* one bucket holds more than chunk entries */
+			free(kb);
+			free(vb);
+			kb = vb = NULL;
+			chunk *= 4;
+			continue;
+		}
+		if (r && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		if (grow(k, v, cap, n + count, ksz, d->size)) {
+			err = -ENOMEM;
+			break;
+		}
+		for (__u32 i = 0; i < count; i++, n++) {
+			memcpy(*k + n * ksz, kb + (size_t)i * ksz, ksz);
+			merge_percpu(d, *v + n * d->size, vb + (size_t)i * vbytes, ncpu);
+		}
+		if (r)		/* ENOENT: that was the last batch */
+			break;
+		memcpy(in_tok, out_tok, sizeof(in_tok));
+		first = false;
 	}
+	free(kb);
+	free(vb);
+	return err ? err : (long)n;
+}
+
+/* One entry at a time: kernels without batch lookups. */
+static long read_iter(int fd, int ncpu, size_t ksz, const struct vdesc *d,
+		      char **k, char **v, size_t *cap)
+{
+	char key[32], next[32], *buf;
+	void *prev = NULL;
+	size_t n = 0;
+	long err = 0;
+
+	buf = malloc(d->size * (size_t)ncpu);
+	if (!buf)
+		return -ENOMEM;
 	while (bpf_map_get_next_key(fd, prev, next) == 0) {
 		memcpy(key, next, ksz);
 		prev = key;
@@ -157,37 +237,48 @@ static long read_percpu_hash(int fd, int ncpu, size_t ksz, const struct vdesc *d
 			if (errno == ENOENT)
 				continue;	/* deleted meanwhile */
 			err = -errno;
-			goto out;
+			break;
 		}
-		if (n == cap) {
-			char *nk, *nv;
-
-			cap *= 2;
-			nk = realloc(k, cap * ksz);
-			if (nk)
-				k = nk;
-			nv = realloc(v, cap * d->size);
-			if (nv)
-				v = nv;
-			if (!nk || !nv) {
-				err = -ENOMEM;
-				goto out;
-			}
+		if (grow(k, v, cap, n + 1, ksz, d->size)) {
+			err = -ENOMEM;
+			break;
 		}
-		memcpy(k + n * ksz, key, ksz);
-		merge_percpu(d, v + n * d->size, buf, ncpu);
+		memcpy(*k + n * ksz, key, ksz);
+		merge_percpu(d, *v + n * d->size, buf, ncpu);
 		n++;
 	}
-out:
 	free(buf);
-	if (err) {
+	return err ? err : (long)n;
+}
+
+/*
+ * Read every entry of a per-CPU hash: keys into *keys (ksz each), merged
+ * values into *vals.  Returns the number of entries or -errno.
+ */
+static long read_percpu_hash(int fd, int ncpu, size_t ksz, const struct vdesc *d,
+			     void **keys, void **vals)
+{
+	size_t cap = 64;
+	char *k = malloc(cap * ksz), *v = malloc(cap * d->size);
+	long n;
+
+	*keys = *vals = NULL;
+	if (!k || !v) {
 		free(k);
 		free(v);
-		return err;
+		return -ENOMEM;
+	}
+	n = read_batch(fd, ncpu, ksz, d, &k, &v, &cap);
+	if (n == -EINVAL || n == -EOPNOTSUPP || n == -524 /* ENOTSUPP */)
+		n = read_iter(fd, ncpu, ksz, d, &k, &v, &cap);
+	if (n < 0) {
+		free(k);
+		free(v);
+		return n;
 	}
 	*keys = k;
 	*vals = v;
-	return (long)n;
+	return n;
 }
 
 /* ---------------------------------------------------------------- sorting */

@@ -90,6 +90,8 @@ struct cli {
 	__u64 unit_div;			/* 1, 1000 (-u, default), 1000000 (-m) */
 	const char *unit_name;		/* "nsecs", "usecs", "msecs" */
 	int top;			/* -n: rows in top-N tables */
+	__u64 gfn_min_ns;		/* ept --gpa-min: slowest-GPA threshold */
+	bool gfn_min_set;
 	__u64 start_ns;			/* source start (offline), for rates/times */
 	__u64 span_ns;			/* time the current report covers (rates) */
 

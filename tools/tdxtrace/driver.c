@@ -80,6 +80,16 @@ int cli_open(struct cli *c, struct tdx_session **out)
 	int err;
 
 	tdx_set_verbose(c->verbose);
+	/*
+	 * Only reports that list the slowest GPAs track violations per GFN, and
+	 * only the slow ones by default: fast faults would fill the table.
+	 */
+	if (c->gfn_min_set)
+		c->topts.filter.gfn_min_ns = c->gfn_min_ns;
+	else if (!strcmp(c->cmd, "ept") || !strcmp(c->cmd, "report"))
+		c->topts.filter.gfn_min_ns = TDX_EPT_GFN_MIN_NS;
+	else
+		c->topts.filter.gfn_min_ns = TDX_GFN_TRACK_NONE;
 	err = tdx_open(out, &c->topts);
 	if (err) {
 		fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());

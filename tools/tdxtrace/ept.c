@@ -99,7 +99,14 @@ static void ept_text(FILE *f, const struct cli *c, const struct tdx_snapshot *s)
 		fprintf(f, "no EPT violation\n");
 	top = slowest(c, s, &n_top);
 	if (n_top) {
-		fprintf(f, "slowest GPAs:\n%8s %-10s %-7s %18s %8s %10s %10s %8s\n", "TD", "COMM",
+		__u64 thr = c->topts.filter.gfn_min_ns;
+
+		if (thr && thr != TDX_GFN_TRACK_NONE)
+			fprintf(f, "slowest GPAs (violations of at least %llu us):\n",
+				(unsigned long long)(thr / 1000));
+		else
+			fprintf(f, "slowest GPAs:\n");
+		fprintf(f, "%8s %-10s %-7s %18s %8s %10s %10s %8s\n", "TD", "COMM",
 			"KIND", "GPA", "COUNT", "AVG", "MAX", "RETRIES");
 		for (size_t i = 0; i < n_top; i++) {
 			const struct tdx_snap_gfn *g = top[i];
@@ -190,6 +197,9 @@ const struct cli_report cli_report_ept = {
 static const struct argp_option ept_options[] = {
 	{ "top", 'n', "N", 0, "Show the N slowest GPAs (default 10)", 0 },
 	{ "milliseconds", 'm', NULL, 0, "Histograms in milliseconds", 0 },
+	{ "gpa-min", 'g', "USECS", 0,
+	  "Track GPAs for the slowest-GPA table only when handling took at least "
+	  "USECS (default 100; 0 = every violation)", 0 },
 	{},
 };
 
@@ -204,6 +214,15 @@ static error_t ept_parse(int key, char *arg, struct argp_state *state)
 		if (*end || c->top < 0 || c->top > 100000)
 			return cli_usage_error(state, "invalid -n '%s'", arg);
 		break;
+	case 'g': {
+		unsigned long long us = strtoull(arg, &end, 10);
+
+		if (*end || !*arg || us > 3600ULL * 1000000)
+			return cli_usage_error(state, "invalid --gpa-min '%s'", arg);
+		c->gfn_min_ns = us * 1000;
+		c->gfn_min_set = true;
+		break;
+	}
 	case 'm':
 		c->unit_div = 1000000;
 		c->unit_name = "msecs";
