@@ -13,7 +13,8 @@
 # VMTEST_TIMEOUT (s, whole VM run, default 900), VMTEST_MEM (default 2G),
 # VMTEST_SMP (default 2), plus build-kernel.sh's VMTEST_KERNEL/JOBS/UNPATCHED.
 # VMTEST_IMAGE=bzImage [VMTEST_INITRD=...] boots that kernel instead of
-# building one (to debug the harness; the initramfs must exec $tdx_init).
+# building one (to debug the harness; the initramfs must exec $tdx_init);
+# VMTEST_KO=module to test with it, VMTEST_PRELOAD=a.ko,b.ko loaded before.
 # Outputs: $O/vmtest/{console.log,results/,vmtest.tap,build.log}.
 set -uo pipefail
 
@@ -98,6 +99,7 @@ timeout_s=${VMTEST_TIMEOUT:-900}
 cmdline="console=ttyS0 root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro"
 cmdline+=" init=$SRC/tests/vmtest/init.sh panic=-1 oops=panic loglevel=4 nokaslr"
 cmdline+=" tdx_src=$SRC tdx_o=$O tdx_ko=$ko tdx_shell=$shell$boot_extra"
+[[ -n ${VMTEST_PRELOAD:-} ]] && cmdline+=" tdx_preload=$VMTEST_PRELOAD"
 qemu=(qemu-system-x86_64 -machine pc -cpu max -accel tcg -m "${VMTEST_MEM:-2G}"
 	-smp "${VMTEST_SMP:-2}" -nographic -no-reboot -kernel "$bzimage" ${VMTEST_INITRD:+-initrd "$VMTEST_INITRD"} -append "$cmdline"
 	-fsdev "local,id=rootfs,path=/,security_model=none,readonly=on,multidevs=remap"

@@ -135,7 +135,7 @@ static unsigned int class_of(__u64 s)
 		return TDX_SC_SUCCESS;
 	if (!(s >> 63))
 		return TDX_SC_WARNING;
-	if (((s >> 40) & 0xffff) == 0x80ff)
+	if ((s & 0x8000FF0000000000ULL) == 0x8000FF0000000000ULL)
 		return TDX_SC_SW_ERROR;
 	if (hi == 0x80000200 || hi == 0x80000201 || hi == 0x80000202)
 		return TDX_SC_BUSY;
@@ -359,14 +359,20 @@ static int lookup_percpu(int fd, const void *key, __u64 *out, size_t words, int 
 	for (int c = 0; c < ncpus; c++) {
 		const __u64 *p = (const __u64 *)((const char *)v + (size_t)c * stride);
 
+		/* a CPU that never updated the entry holds zeroes: its min
+		 * fields mean nothing (word 0 is always a count) */
+		int seen = p[0] != 0;
+
 		for (size_t w = 0; w < words; w++) {
 			int mm = 0;
 
 			for (int m = 0; m < nmm; m++)
 				if (minmax_word[m][0] == (int)w)
 					mm = minmax_word[m][1];
-			if (mm < 0)
-				out[w] = p[w] < out[w] ? p[w] : out[w];
+			if (mm < 0) {
+				if (seen)
+					out[w] = p[w] < out[w] ? p[w] : out[w];
+			}
 			else if (mm > 0)
 				out[w] = p[w] > out[w] ? p[w] : out[w];
 			else

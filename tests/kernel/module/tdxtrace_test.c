@@ -9,7 +9,8 @@
  * a ground truth it did not produce.
  *
  * The tracepoints are looked up by name among the kernel's tracepoints
- * (for_each_kernel_tracepoint()) and fired through their iterator, i.e. the
+ * (for_each_kernel_tracepoint()) and those of loaded modules (KVM built as
+ * modules), and fired through their iterator, i.e. the
  * same call trace_<name>() makes: every registered probe (ftrace, perf,
  * raw_tp/tp_btf BPF) runs with the given arguments.  This needs no export of
  * the tracepoint symbols, so kvm:* and kvmmmu:* events (static to KVM) are
@@ -46,6 +47,7 @@ struct tt_event {
 	const char *name;
 	int nargs;
 	struct tracepoint *tp;
+	struct module *owner;	/* module the tracepoint lives in, or NULL */
 	atomic64_t fired;
 };
 
@@ -156,11 +158,14 @@ typedef int (*it_private_map_t)(void *, u64, int, bool);
 static void call_probes(const struct tt_row *r, void *it)
 {
 	const u64 *a = r->args;
+#ifdef TT_HAVE_SRCU_FAST
+	struct srcu_ctr __percpu *scp;
 
-	/* What __do_trace_<name>() holds around the iterator, plus preemption
-	 * off for probes written for the older rcu-sched protected call. */
-	guard(srcu_fast_notrace)(&tracepoint_srcu);
-	guard(preempt_notrace)();
+	/* What __do_trace_<name>() holds around the iterator (7.x) ... */
+	scp = srcu_read_lock_fast_notrace(&tracepoint_srcu);
+#endif
+	/* ... and preemption off, as older kernels call probes. */
+	preempt_disable_notrace();
 	switch (r->kind) {
 	case TDX_EV_SEAMCALL:
 		((it_seamcall_t)it)(NULL, a[0], a[1], a[2], a[3], (int)a[4], (u32)a[5], a[6]);
@@ -194,6 +199,10 @@ static void call_probes(const struct tt_row *r, void *it)
 		((it_private_map_t)it)(NULL, a[0], (int)a[1], !!a[2]);
 		break;
 	}
+	preempt_enable_notrace();
+#ifdef TT_HAVE_SRCU_FAST
+	srcu_read_unlock_fast_notrace(&tracepoint_srcu, scp);
+#endif
 }
 
 static void fire_row(const struct tt_row *r)
@@ -300,9 +309,46 @@ static void find_tp(struct tracepoint *tp, void *priv)
 {
 	int k;
 
-	for (k = 1; k < TDX_EV_MAX; k++)
-		if (!events[k].tp && !strcmp(tp->name, events[k].name))
+	for (k = 1; k < TDX_EV_MAX; k++) {
+		if (!events[k].tp && !strcmp(tp->name, events[k].name)) {
 			events[k].tp = tp;
+			events[k].owner = priv;
+		}
+	}
+}
+
+/*
+ * Tracepoints of modules (kvm.ko and kvm-intel.ko when KVM is modular):
+ * registering a tracepoint module notifier replays MODULE_STATE_COMING for
+ * every module already loaded.  The owning module is pinned while we may
+ * call its tracepoints.
+ */
+static int tp_module_cb(struct notifier_block *nb, unsigned long val, void *data)
+{
+	struct tp_module *tp_mod = data;
+	struct module *mod = tp_mod->mod;
+	unsigned int i;
+
+	if (val != MODULE_STATE_COMING)
+		return NOTIFY_OK;
+	for (i = 0; i < mod->num_tracepoints; i++)
+		find_tp(tracepoint_ptr_deref(&mod->tracepoints_ptrs[i]), mod);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block tp_module_nb = {
+	.notifier_call = tp_module_cb,
+};
+
+static void put_owners(void)
+{
+	int k;
+
+	for (k = 1; k < TDX_EV_MAX; k++) {
+		if (events[k].owner)
+			module_put(events[k].owner);
+		events[k].owner = NULL;
+	}
 }
 
 static struct dentry *dir;
@@ -313,19 +359,29 @@ static int __init tt_init(void)
 	int k, missing = 0;
 
 	for_each_kernel_tracepoint(find_tp, NULL);
+	if (!register_tracepoint_module_notifier(&tp_module_nb))
+		unregister_tracepoint_module_notifier(&tp_module_nb);
 	for (k = 1; k < TDX_EV_MAX; k++) {
+		if (events[k].owner && !try_module_get(events[k].owner)) {
+			events[k].owner = NULL;
+			events[k].tp = NULL;
+		}
 		if (!events[k].tp) {
 			pr_err("tracepoint %s:%s not found in this kernel\n",
 			       events[k].system, events[k].name);
 			missing++;
 		}
 	}
-	if (missing)
+	if (missing) {
+		put_owners();
 		return -ENOENT;
+	}
 
 	dir = debugfs_create_dir("tdxtrace_test", NULL);
-	if (IS_ERR(dir))
+	if (IS_ERR(dir)) {
+		put_owners();
 		return PTR_ERR(dir);
+	}
 	debugfs_create_file("fire", 0200, dir, NULL, &fire_fops);
 	debugfs_create_file("table", 0444, dir, NULL, &table_fops);
 	debugfs_create_file("counts", 0644, dir, NULL, &counts_fops);
@@ -345,6 +401,7 @@ static int __init tt_init(void)
 static void __exit tt_exit(void)
 {
 	debugfs_remove_recursive(dir);
+	put_owners();
 }
 
 module_init(tt_init);
