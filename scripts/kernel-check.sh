@@ -151,13 +151,29 @@ is_trace_header() {
 	[[ $1 =~ (^|/)include/trace/ || $1 =~ /asm/trace/ || $1 =~ (^|/)[^/]*trace[^/]*\.h$ ]]
 }
 
+# Is file $2 covered by an F: directory pattern of $1/MAINTAINERS?
+covered() {
+	local pat
+	while read -r pat; do
+		[[ $pat == */ && $2 == "$pat"* ]] && return 0
+		[[ $pat == "$2" ]] && return 0
+	done < <(sed -n 's/^F:[[:space:]]*//p' "$1/MAINTAINERS")
+	return 1
+}
+
 # checkpatch one patch; print offending findings; return 1 if any.
 run_checkpatch() {
 	local repo=$1 patch=$2 out rc=0
 	# /usr/bin first: checkpatch runs spdxcheck.py with python3, which
 	# needs the distribution's python3-ply, not a pyenv/venv python.
 	out=$(cd "$repo" && PATH=/usr/bin:$PATH perl scripts/checkpatch.pl \
-		--strict --show-types --no-summary "$patch" 2>"$wdir/kernel-check/checkpatch.err")
+		--strict --show-types "$patch" 2>"$wdir/kernel-check/checkpatch.err")
+	# A checkpatch that did not run (or died) must not look like a clean one.
+	if ! grep -qE '^total: [0-9]+ errors, [0-9]+ warnings' <<<"$out"; then
+		echo "checkpatch.pl did not complete on $patch:"
+		cat "$wdir/kernel-check/checkpatch.err"
+		return 1
+	fi
 	# Files the patch adds (for FILE_PATH_CHANGES): covered by MAINTAINERS?
 	local added
 	added=$(grep -E '^\+\+\+ b/' "$patch" | sed 's|^+++ b/||' | while read -r f; do
@@ -170,11 +186,12 @@ run_checkpatch() {
 		if [[ -n $file ]] && is_trace_header "$file" && [[ " $TRACE_IDIOM_TYPES " == *" $type "* ]]; then
 			continue
 		fi
-		if [[ $type == FILE_PATH_CHANGES ]]; then
-			local f ok=1 d
+		# "added file(s), does MAINTAINERS need updating?": no, when every
+		# added file is under a directory some MAINTAINERS entry covers.
+		if [[ $type == FILE_PATH_CHANGES && -n $added ]]; then
+			local f ok=1
 			for f in $added; do
-				d=$(dirname "$f")
-				grep -qE "^F:[[:space:]]+($d/|$f\$)" "$repo/MAINTAINERS" || ok=0
+				covered "$repo" "$f" || ok=0
 			done
 			((ok)) && continue
 		fi
