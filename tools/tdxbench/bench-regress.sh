@@ -11,7 +11,8 @@
 #     the user-space rounds equal the `tdxbench run` rounds for one seed.
 #
 # Environment: O, SRC, TDXBENCH_AA, TDXBENCH_AB, TDXBENCH_ROUNDS,
-# TDXBENCH_DURATION, TDXBENCH_REAL (real-path comparisons of each kind).
+# TDXBENCH_DURATION, TDXBENCH_REAL (real-path comparisons of each kind),
+# TDXBENCH_SEED.
 set -uo pipefail
 SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 O=${O:-$SRC/build}
@@ -20,6 +21,8 @@ AB=${TDXBENCH_AB:-200}
 ROUNDS=${TDXBENCH_ROUNDS:-10}
 DUR=${TDXBENCH_DURATION:-0.5}
 REAL=${TDXBENCH_REAL:-3}
+# not the seed (1) the verdict rule was tuned on: a held-out check
+SEED=${TDXBENCH_SEED:-20261125}
 LEAF=TDH.MEM.PAGE.AUG
 PCT=5
 TB=$O/bin/tdxbench
@@ -31,7 +34,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 echo "== tdxbench: A/A false alarms and A/B power ($AA + $AB comparisons, $ROUNDS rounds x ${DUR}s)"
 "$VAL" --aa "$AA" --ab "$AB" --rounds "$ROUNDS" --duration "$DUR" --leaf "$LEAF" \
-	--pct "$PCT" --jobs 2 -o "$tmp/val.json" | tee "$tmp/val.txt" || exit 1
+	--pct "$PCT" --jobs 2 --seed "$SEED" -o "$tmp/val.json" | tee "$tmp/val.txt" || exit 1
 
 real_json='{"ran": false, "why": "needs root (BPF)"}'
 if [[ $(id -u) -eq 0 ]]; then
@@ -46,9 +49,9 @@ if [[ $(id -u) -eq 0 ]]; then
 		"$TB" run "sim:regress:$LEAF:$PCT" -o "$tmp/ab$i.json" --rounds "$ROUNDS" \
 			--duration "$DUR" --seed $((b + 2)) || fails=$((fails + 1))
 		"$TB" compare "$tmp/base$i.json" "$tmp/aa$i.json" >"$tmp/aa$i.txt"
-		rc=$?
-		((rc == 1)) && fa=$((fa + 1))
-		((rc > 1)) && fails=$((fails + 1))
+		aarc=$?
+		((aarc == 1)) && fa=$((fa + 1))
+		((aarc > 1)) && fails=$((fails + 1))
 		"$TB" compare "$tmp/base$i.json" "$tmp/ab$i.json" --json >"$tmp/ab$i.cmp"
 		rc=$?
 		((rc > 1)) && fails=$((fails + 1))
@@ -56,14 +59,13 @@ if [[ $(id -u) -eq 0 ]]; then
 			"$tmp/ab$i.cmp" >/dev/null; then
 			det=$((det + 1))
 		fi
-		printf '  pair %d: A/A exit %s, A/B %s slower: %s\n' "$i" \
-			"$(grep -c . "$tmp/aa$i.txt" >/dev/null; grep -q '^REGRESSION' "$tmp/aa$i.txt" && echo 1 || echo 0)" \
+		printf '  pair %d: A/A exit %d; A/B exit %d, %s p50,p90,p99,mean: %s\n' "$i" "$aarc" "$rc" \
 			"$LEAF" "$(jq -r --arg l "$LEAF" '[.rows[] | select(.name == $l) | .verdict] | join(",")' "$tmp/ab$i.cmp")"
 	done
 	# equivalence: user-space rounds == BPF rounds for the same seed
 	"$VAL" --emit steady --seed 1003 --rounds "$ROUNDS" --duration "$DUR" -o "$tmp/emit.json"
 	q='[.rows[] | {name, h: [.rounds[] | .hist]}] | sort_by(.name)'
-	if [[ -s $tmp/base1.json ]] && [[ $(jq -c "$q" "$tmp/emit.json") == $(jq -c "$q" "$tmp/base1.json") ]]; then
+	if [[ -s $tmp/base1.json ]] && [[ "$(jq -c "$q" "$tmp/emit.json")" == "$(jq -c "$q" "$tmp/base1.json")" ]]; then
 		eq=true
 	else
 		eq=false

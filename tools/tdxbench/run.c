@@ -237,6 +237,7 @@ static int run_script(const struct tb_run_opts *o, struct tb_result *res)
 {
 	struct tdx_opts to = TDX_OPTS_INIT;
 	struct tdx_session *s;
+	json_object *warnings = NULL;
 	struct stat st;
 	int err;
 
@@ -295,7 +296,24 @@ static int run_script(const struct tb_run_opts *o, struct tb_result *res)
 		}
 		err = tdx_snapshot(s, &snap);
 		if (!err) {
+			__u64 dropped = 0;
+
 			err = tb_round_from_snapshot(res, k, &snap);
+			for (int m = 0; m < TDX_MAP_ID_MAX; m++)
+				dropped += snap.counters.dropped[m];
+			if (dropped) {
+				/* the histograms miss events: say so, keep the round */
+				char w[128];
+
+				snprintf(w, sizeof(w), "round %u: %llu map updates dropped "
+					 "(aggregation map full)", k, (unsigned long long)dropped);
+				fprintf(stderr, "tdxbench: warning: %s\n", w);
+				if (!warnings) {
+					warnings = json_object_new_array();
+					json_object_object_add(res->meta, "warnings", warnings);
+				}
+				json_object_array_add(warnings, json_object_new_string(w));
+			}
 			tdx_snapshot_free(&snap);
 		}
 		if (err) {
