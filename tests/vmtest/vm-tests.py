@@ -229,12 +229,26 @@ def arg_index(e, field):
     return None
 
 
-def num(v):
+def num(v, base=0):
     v = v.rstrip(',')
     try:
+        if base == 16 and not v.lower().startswith('0x'):
+            return int(v, 16)
         return int(v, 0)
     except ValueError:
         return None
+
+
+def print_bases(e):
+    """{printed name: 16 or 10} from the event's `print fmt` ("gfn %llx" is
+    hex without a 0x prefix, "level %d" decimal)."""
+    try:
+        fmt = [ln for ln in rd(ev_dir(e) + '/format').splitlines() if ln.startswith('print fmt:')][0]
+    except (OSError, IndexError):
+        return {}
+    fmt = fmt.split('"')[1] if '"' in fmt else fmt
+    return {m.group(1): 16 if m.group(3) in 'xX' else 10
+            for m in re.finditer(r'(\w+)[ =](?:0x)?%[-#0-9.]*(?:ll|l|hh|h|z)?()([duxXsc])', fmt)}
 
 
 # ---------------------------------------------------------------- checks
@@ -318,6 +332,7 @@ def check_trace_text(rows):
     for row in rows:
         seq += [row] * row['repeat']
     mism, compared = [], 0
+    bases = {e['name']: print_bases(e) for e in EVENTS}
     for (ev, rest), row in zip(lines, seq):
         if ev != row['name']:
             mism.append(f"order: {ev} where {row['name']} was fired")
@@ -326,7 +341,7 @@ def check_trace_text(rows):
         for k, v in kv(rest).items():
             i = arg_index(e, k)
             if i is not None:
-                x = num(v)
+                x = num(v, bases[ev].get(k, 0))
                 if x is None:
                     continue
                 want_v = row['args'][i]

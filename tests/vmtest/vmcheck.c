@@ -725,7 +725,7 @@ static void run_fentry(const char *bpf_obj)
 			}
 			links[nlinks++] = l;
 		}
-		tap(nlinks == nprogs, "fentry: all %d fallback programs attach (%d attached)", nprogs, nlinks);
+		tap(nlinks == nprogs && nprogs > 0, "fentry: all %d fallback programs attach (%d attached)", nprogs, nlinks);
 	}
 	while (nlinks)
 		bpf_link__destroy(links[--nlinks]);
