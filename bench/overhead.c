@@ -62,6 +62,7 @@ static const char *const arm_desc[ARM_MAX] = {
 
 struct arm_state {
 	struct aggbench_bpf *skel;
+	struct bpf_link *link;		/* ours: destroyed before the object */
 	pid_t child;
 	char tmpdir[64];
 	int ctl_fd, ack_fd;
@@ -136,13 +137,13 @@ static int setup_bpf(struct arm_state *st, enum arm a)
 			strerror(-err));
 		goto fail;
 	}
-	if (!bpf_program__attach(keep)) {
+	st->link = bpf_program__attach(keep);
+	if (!st->link) {
 		err = -errno;
 		fprintf(stderr, "overhead: attaching %s: %s\n", bpf_program__name(keep),
 			strerror(-err));
 		goto fail;
 	}
-	/* the link is owned by the skeleton's object: freed on destroy */
 	return 0;
 fail:
 	aggbench_bpf__destroy(st->skel);
@@ -277,19 +278,31 @@ static void teardown(struct arm_state *st)
 {
 	char p[160];
 
+	if (st->link)
+		bpf_link__destroy(st->link);
 	if (st->skel)
 		aggbench_bpf__destroy(st->skel);
 	if (st->child > 0) {
+		double t0 = now_s();
+		int sig = SIGINT;
+
 		kill(st->child, SIGINT);
-		/* bpftrace prints its maps at exit: drain so it cannot block */
-		if (st->ctl_fd >= 0 && !st->tmpdir[0]) {
+		/*
+		 * bpftrace prints its maps at exit: drain its pipe (non-blocking)
+		 * so it cannot block; escalate if it does not go away.
+		 */
+		while (waitpid(st->child, NULL, WNOHANG) == 0) {
 			char buf[4096];
 
-			fcntl(st->ctl_fd, F_SETFL, 0);
-			while (read(st->ctl_fd, buf, sizeof(buf)) > 0)
-				;
+			if (st->ctl_fd >= 0 && !st->tmpdir[0])
+				while (read(st->ctl_fd, buf, sizeof(buf)) > 0)
+					;
+			if (now_s() - t0 > 5 && sig != SIGKILL) {
+				sig = now_s() - t0 > 10 ? SIGKILL : SIGTERM;
+				kill(st->child, sig);
+			}
+			usleep(20000);
 		}
-		waitpid(st->child, NULL, 0);
 	}
 	if (st->ctl_fd >= 0)
 		close(st->ctl_fd);
