@@ -259,7 +259,9 @@ void tb_cmp_print(FILE *f, const struct tb_cmp *c, const struct tb_cmp_opts *o,
 		const struct tb_cmp_row *r = &c->rows[i];
 		char b[24], n[24], ch[16], lo[16], hi[16], ci[40], pv[16], nn[16];
 
-		if (!all && r->verdict == TB_SAME && r->metric != TB_M_P50)
+		/* same and untested rows: one line (p50) unless --all */
+		if (!all && r->metric != TB_M_P50 &&
+		    (r->verdict == TB_SAME || isnan(r->p)))
 			continue;
 		fmt_ns(b, sizeof(b), r->base);
 		fmt_ns(n, sizeof(n), r->new);
@@ -290,7 +292,7 @@ void tb_cmp_print(FILE *f, const struct tb_cmp *c, const struct tb_cmp_opts *o,
 		c->counts[TB_UNKNOWN], tb_correction_name(o->corr), c->tested, o->alpha,
 		o->threshold * 100, o->level * 100, (unsigned long long)o->min_events);
 	if (!all)
-		fprintf(f, "(rows whose verdict is \"same\" are shown for p50 only; --all shows every row)\n");
+		fprintf(f, "(rows that are \"same\" or untested show p50 only; --all shows every row)\n");
 	if (c->counts[TB_SLOWER])
 		fprintf(f, "REGRESSION: %zu row(s) significantly slower\n", c->counts[TB_SLOWER]);
 }
