@@ -334,6 +334,7 @@ int tb_run(const struct tb_run_opts *o)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	tb_result_init(&res, o->rounds);
 	tb_meta_host(&res);
 	meta_str(&res, "workload", o->workload);
