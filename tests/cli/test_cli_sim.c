@@ -896,7 +896,8 @@ static void test_record_report(const char *spec, struct expect *e)
 		ok(0, "stat --replay runs");
 	}
 	free(out);
-	if (run(&out, "%s sim '%s' -o %s 2>/dev/null", bin, spec, rec2) == 0 &&
+	out = NULL;
+	if (run(NULL, "%s sim '%s' -o %s 2>/dev/null", bin, spec, rec2) == 0 &&
 	    run(NULL, "%s stat --replay %s --json > %s/s.json", bin, rec2, tmpdir) == 0 &&
 	    run(&out, "cat %s/s.json", tmpdir) == 0 &&
 	    (o = json_line(out, "tdxtrace:stat", "stat --replay of sim -o"))) {
