@@ -20,6 +20,10 @@ SRC=${SRC:-$(cd "$(dirname "$0")/.." && pwd)}
 O=${O:-$SRC/build}
 export SRC O
 TEST_TIMEOUT=${TEST_TIMEOUT:-900}
+# ASan/LSan (make check SAN=1): leaks inside third-party libraries are listed,
+# with the reason, in tests/lsan.supp; anything else fails the test.
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$SRC/tests/lsan.supp:print_suppressions=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 logdir=$O/test-logs
 mkdir -p "$logdir"
 

@@ -12,6 +12,8 @@ if [[ ${SAN:-0} == 1 ]]; then
 	exit 0
 fi
 n=0 total=0
+# Leaks inside third-party libraries (documented in tests/lsan.supp).
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$SRC/tests/lsan.supp:print_suppressions=0}
 results=$O/fuzz/results.txt
 mkdir -p "$O/fuzz"
 : >"$results"
