@@ -38,7 +38,7 @@ static const char usage_text[] =
 "  --seed N       base seed for sim: rounds (default: the SEED in the spec, or 1)\n"
 "\n"
 "compare: per leaf/event and statistic, the change new/base with a bootstrap\n"
-"  95%% CI, a Mann-Whitney U test across rounds, a correction over all rows,\n"
+"  95 % CI, a Mann-Whitney U test across rounds, a correction over all rows,\n"
 "  and a verdict: slower / faster / same / unknown (run more rounds).\n"
 "  --threshold PCT  practical threshold in percent (default 2)\n"
 "  --alpha A        significance level after correction (default 0.05)\n"
