@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <json-c/json.h>
+#include <linux/types.h>
 
 #define JS_MAX_SCHEMAS 32
 
@@ -265,6 +266,33 @@ static int js_check(struct js_set *set, struct json_object *v, struct json_objec
 		}
 	}
 	return 0;
+}
+
+/* Path lookups in a parsed JSON document, shared by the CLI tests. */
+/* "a.0.b": member a, element 0, member b; NULL if absent. */
+__attribute__((unused))
+static struct json_object *jpath(struct json_object *o, const char *path)
+{
+	char buf[256], *save = NULL;
+	struct json_object *cur = o;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *t = strtok_r(buf, ".", &save); t && cur; t = strtok_r(NULL, ".", &save)) {
+		if (json_object_get_type(cur) == json_type_array)
+			cur = json_object_array_get_idx(cur, (size_t)atoi(t));
+		else if (json_object_get_type(cur) != json_type_object ||
+			 !json_object_object_get_ex(cur, t, &cur))
+			cur = NULL;
+	}
+	return cur;
+}
+
+__attribute__((unused))
+static __u64 jget(struct json_object *o, const char *path)
+{
+	struct json_object *v = jpath(o, path);
+
+	return v ? json_object_get_uint64(v) : ~0ULL;
 }
 
 #endif /* TDXTRACE_TEST_JSCHEMA_H */
