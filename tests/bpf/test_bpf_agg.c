@@ -533,6 +533,84 @@ out:
 	free(evs);
 }
 
+/* Two snapshots hold the same data, byte for byte (capacities aside). */
+static int snap_same(const struct tdx_snapshot *a, const struct tdx_snapshot *b)
+{
+#define SAME(arr, cnt) (a->cnt == b->cnt && \
+	(!a->cnt || !memcmp(a->arr, b->arr, a->cnt * sizeof(*a->arr))))
+	return a->ts_ns == b->ts_ns && a->source_lost == b->source_lost &&
+	       !memcmp(&a->counters, &b->counters, sizeof(a->counters)) &&
+	       SAME(leaf, n_leaf) && SAME(vp, n_vp) && SAME(ept, n_ept) &&
+	       SAME(gfn, n_gfn) && SAME(map, n_map) && SAME(frozen, n_frozen) &&
+	       SAME(mix, n_mix) && SAME(td, n_td);
+#undef SAME
+}
+
+/*
+ * The reusing calls tdxtop makes every interval: tdx_snapshot_refresh() into
+ * a filled snapshot equals a fresh tdx_snapshot(), and the in-place
+ * tdx_snapshot_subtract() equals tdx_snapshot_diff(), both when the newer
+ * snapshot has keys sorted between the older ones' (backward merge) and when
+ * the older one has keys the newer lacks (after a reset).
+ */
+static void test_subtract(void)
+{
+	static const uint32_t pids1[] = { 400, 500 }, pids2[] = { 400, 450, 500, 600 };
+	struct tdx_event *e1 = gen_events(3000, pids1, 2), *e2 = gen_events(3000, pids2, 4);
+	struct tdx_snapshot a = { 0 }, b = { 0 }, inplace = { 0 }, fresh, d;
+	struct tdx_session *s = open_feed(NULL, 0);
+	size_t cap;
+
+	if (!ok(s != NULL && e1 && e2, "subtract: session"))
+		goto out;
+	tdx_feed(s, e1, 3000);
+	ok(!tdx_snapshot_refresh(s, &a) && !tdx_snapshot_refresh(s, &inplace),
+	   "subtract: two snapshots of the first half");
+	tdx_feed(s, e2, 3000);
+	/* refresh into a snapshot that already holds the first half */
+	ok(!tdx_snapshot_refresh(s, &b) && !tdx_snapshot_refresh(s, &b), "subtract: refresh twice");
+	cap = b.cap_[0];
+	ok(!tdx_snapshot(s, &fresh) && snap_same(&b, &fresh),
+	   "subtract: a refreshed snapshot equals a fresh one");
+	is_u64(b.cap_[0], cap, "subtract: refreshing again does not grow the arrays");
+	ok(b.n_leaf > a.n_leaf && b.n_vp == 4 && a.n_vp == 2,
+	   "subtract: the second half adds TDs between and after the first ones");
+	if (ok(!tdx_snapshot_diff(&d, &b, &a), "subtract: diff") &&
+	    ok(!tdx_snapshot_subtract(&inplace, &b), "subtract: in place"))
+		ok(snap_same(&d, &inplace), "subtract: in place == diff (new keys interleaved)");
+	tdx_snapshot_free(&d);
+	tdx_snapshot_free(&fresh);
+
+	/* a reset deletes keys: the older snapshot has keys the newer lacks */
+	tdx_reset(s);
+	tdx_feed(s, e1, 1000);			/* TDs 400 and 500 only, some leaves */
+	ok(!tdx_snapshot_refresh(s, &a), "subtract: snapshot after reset");
+	tdx_snapshot_free(&inplace);
+	ok(!tdx_snapshot_refresh(s, &inplace) && !tdx_snapshot_refresh(s, &inplace) &&
+	   snap_same(&a, &inplace), "subtract: a second copy after reset");
+	tdx_snapshot_free(&inplace);
+	{
+		/* prev = the full second-half snapshot b, cur = a (fewer keys) */
+		struct tdx_snapshot p = { 0 }, zero = { 0 };
+
+		ok(!tdx_snapshot_diff(&d, &a, &b), "subtract: diff with vanished keys");
+		/* p: a copy of b, through diff(b, nothing) */
+		ok(!tdx_snapshot_diff(&p, &b, &zero), "subtract: copy of the older snapshot");
+		p.ts_ns = b.ts_ns;
+		ok(!tdx_snapshot_subtract(&p, &a), "subtract: in place, vanished keys");
+		ok(snap_same(&d, &p), "subtract: in place == diff (vanished keys)");
+		tdx_snapshot_free(&p);
+		tdx_snapshot_free(&d);
+	}
+out:
+	tdx_snapshot_free(&a);
+	tdx_snapshot_free(&b);
+	tdx_snapshot_free(&inplace);
+	tdx_close(s);
+	free(e1);
+	free(e2);
+}
+
 struct stream_ctx {
 	size_t got;
 	int bad;
@@ -867,6 +945,7 @@ int main(void)
 	test_mixing();
 	test_bad_input();
 	test_diff();
+	test_subtract();
 	test_stream();
 	test_replay_file();
 	test_raw_tp();

@@ -34,6 +34,10 @@ struct tdx_session {
 	bool have_pending, src_done;
 	__u64 now;				/* replay/sim: source time fed up to */
 	struct tdx_event *batch;
+
+	/* snapshot.c: per-CPU batch buffers, kept between snapshots */
+	void *snap_kbuf, *snap_vbuf;
+	size_t snap_kcap, snap_vcap;		/* bytes */
 };
 
 /* Map fds by enum tdx_map_id, and the counters' fd. */

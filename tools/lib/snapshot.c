@@ -123,7 +123,10 @@ static void merge_percpu(const struct vdesc *d, void *out, const void *vals,
 	}
 }
 
-/* cur - prev field by field; gauges, min and max from cur. */
+/*
+ * cur - prev field by field; gauges, min and max from cur.  out may be prev
+ * (each word is read before it is written).
+ */
 static void diff_value(const struct vdesc *d, void *out, const void *cur,
 		       const void *prev)
 {
@@ -131,154 +134,146 @@ static void diff_value(const struct vdesc *d, void *out, const void *cur,
 	__u64 *o = out;
 
 	for (size_t w = 0; w < d->size / 8; w++)
-		o[w] = field_kind(d, w * 8) == F_SUM ? c[w] - p[w] : c[w];
+		o[w] = c[w] - p[w];
+	for (int i = 0; i < d->nspecial; i++)
+		o[d->special[i].off / 8] = c[d->special[i].off / 8];
 }
 
-/* Grow the key/value arrays to hold at least want entries. */
-static int grow(char **k, char **v, size_t *cap, size_t want, size_t ksz,
-		size_t vsz)
+/* Grow *arr (entries of entsz bytes) to hold at least want entries. */
+static int grow(void **arr, size_t *cap, size_t want, size_t entsz)
 {
-	char *nk, *nv;
-	size_t ncap = *cap;
+	size_t ncap = *cap ? *cap : 16;
+	void *n;
 
-	if (want <= ncap)
+	if (want <= *cap && *arr)
 		return 0;
 	while (ncap < want)
 		ncap *= 2;
-	nk = realloc(*k, ncap * ksz);
-	if (!nk)
+	n = realloc(*arr, ncap * entsz);
+	if (!n)
 		return -ENOMEM;
-	*k = nk;
-	nv = realloc(*v, ncap * vsz);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
+	*arr = n;
 	*cap = ncap;
 	return 0;
 }
 
-#define BATCH 256
+/* The session's batch buffers, at least kbytes and vbytes. */
+static int scratch(struct tdx_session *s, size_t kbytes, size_t vbytes)
+{
+	void *n;
+
+	if (kbytes > s->snap_kcap) {
+		n = realloc(s->snap_kbuf, kbytes);
+		if (!n)
+			return -ENOMEM;
+		s->snap_kbuf = n;
+		s->snap_kcap = kbytes;
+	}
+	if (vbytes > s->snap_vcap) {
+		n = realloc(s->snap_vbuf, vbytes);
+		if (!n)
+			return -ENOMEM;
+		s->snap_vbuf = n;
+		s->snap_vcap = vbytes;
+	}
+	return 0;
+}
+
+/* Where the entries of one map go: { key; pad; value } of entsz bytes. */
+struct sink {
+	void **arr;
+	size_t *cap;
+	size_t ksz, entsz, voff;
+};
+
+static int put(const struct sink *k, size_t n, const struct vdesc *d,
+	       const void *key, const void *percpu, int ncpu)
+{
+	char *e;
+
+	if (grow(k->arr, k->cap, n + 1, k->entsz))
+		return -ENOMEM;
+	e = (char *)*k->arr + n * k->entsz;
+	memset(e, 0, k->voff);			/* key and its padding */
+	memcpy(e, key, k->ksz);
+	merge_percpu(d, e + k->voff, percpu, ncpu);
+	return 0;
+}
+
+/*
+ * Entries per BPF_MAP_LOOKUP_BATCH call: about 256 KiB of per-CPU values,
+ * so the buffer stays small on hosts with hundreds of CPUs.
+ */
+static size_t batch_entries(size_t vbytes)
+{
+	size_t n = (256u << 10) / vbytes;
+
+	return n < 4 ? 4 : n > 256 ? 256 : n;
+}
 
 /*
  * Batched read (BPF_MAP_LOOKUP_BATCH): a few syscalls for the whole map
- * instead of two per entry.  Returns entries, or -EOPNOTSUPP/-EINVAL when
- * the kernel has no batch ops for this map (caller falls back).
+ * instead of two per entry, merged straight into the sink.  Returns entries,
+ * or -EOPNOTSUPP/-EINVAL when the kernel has no batch ops for this map (the
+ * caller falls back).
  */
-static long read_batch(int fd, int ncpu, size_t ksz, const struct vdesc *d,
-		       char **k, char **v, size_t *cap)
+static long read_batch(struct tdx_session *s, int fd, const struct vdesc *d,
+		       const struct sink *k)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	size_t vbytes = d->size * (size_t)s->ncpus, chunk = batch_entries(vbytes);
 	__u64 in_tok[8], out_tok[8];
-	size_t n = 0, chunk = BATCH, vbytes = d->size * (size_t)ncpu;
-	char *kb = NULL, *vb = NULL;
 	bool first = true;
-	long err = 0;
+	size_t n = 0;
 
 	for (;;) {
 		__u32 count = (__u32)chunk;
 		int r;
 
-		if (!kb) {
-			kb = malloc(chunk * ksz);
-			vb = malloc(chunk * vbytes);
-			if (!kb || !vb) {
-				err = -ENOMEM;
-				break;
-			}
-		}
-		r = bpf_map_lookup_batch(fd, first ? NULL : in_tok, out_tok, kb,
-					 vb, &count, &opts);
+		if (scratch(s, chunk * k->ksz, chunk * vbytes))
+			return -ENOMEM;
+		r = bpf_map_lookup_batch(fd, first ? NULL : in_tok, out_tok,
+					 s->snap_kbuf, s->snap_vbuf, &count, &opts);
 		if (r && errno == ENOSPC && count == 0) {
-			/* one bucket holds more than chunk entries */
-			free(kb);
-			free(vb);
-			kb = vb = NULL;
-			chunk *= 4;
+			chunk *= 4;	/* one bucket holds more than chunk entries */
 			continue;
 		}
-		if (r && errno != ENOENT) {
-			err = -errno;
-			break;
-		}
-		if (grow(k, v, cap, n + count, ksz, d->size)) {
-			err = -ENOMEM;
-			break;
-		}
-		for (__u32 i = 0; i < count; i++, n++) {
-			memcpy(*k + n * ksz, kb + (size_t)i * ksz, ksz);
-			merge_percpu(d, *v + n * d->size, vb + (size_t)i * vbytes, ncpu);
-		}
+		if (r && errno != ENOENT)
+			return -errno;
+		for (__u32 i = 0; i < count; i++, n++)
+			if (put(k, n, d, (char *)s->snap_kbuf + (size_t)i * k->ksz,
+				(char *)s->snap_vbuf + (size_t)i * vbytes, s->ncpus))
+				return -ENOMEM;
 		if (r)		/* ENOENT: that was the last batch */
-			break;
+			return (long)n;
 		memcpy(in_tok, out_tok, sizeof(in_tok));
 		first = false;
 	}
-	free(kb);
-	free(vb);
-	return err ? err : (long)n;
 }
 
 /* One entry at a time: kernels without batch lookups. */
-static long read_iter(int fd, int ncpu, size_t ksz, const struct vdesc *d,
-		      char **k, char **v, size_t *cap)
+static long read_iter(struct tdx_session *s, int fd, const struct vdesc *d,
+		      const struct sink *k)
 {
-	char key[32], next[32], *buf;
+	char key[32], next[32];
 	void *prev = NULL;
 	size_t n = 0;
-	long err = 0;
 
-	buf = malloc(d->size * (size_t)ncpu);
-	if (!buf)
+	if (scratch(s, 0, d->size * (size_t)s->ncpus))
 		return -ENOMEM;
 	while (bpf_map_get_next_key(fd, prev, next) == 0) {
-		memcpy(key, next, ksz);
+		memcpy(key, next, k->ksz);
 		prev = key;
-		if (bpf_map_lookup_elem(fd, key, buf)) {
+		if (bpf_map_lookup_elem(fd, key, s->snap_vbuf)) {
 			if (errno == ENOENT)
 				continue;	/* deleted meanwhile */
-			err = -errno;
-			break;
+			return -errno;
 		}
-		if (grow(k, v, cap, n + 1, ksz, d->size)) {
-			err = -ENOMEM;
-			break;
-		}
-		memcpy(*k + n * ksz, key, ksz);
-		merge_percpu(d, *v + n * d->size, buf, ncpu);
+		if (put(k, n, d, key, s->snap_vbuf, s->ncpus))
+			return -ENOMEM;
 		n++;
 	}
-	free(buf);
-	return err ? err : (long)n;
-}
-
-/*
- * Read every entry of a per-CPU hash: keys into *keys (ksz each), merged
- * values into *vals.  Returns the number of entries or -errno.
- */
-static long read_percpu_hash(int fd, int ncpu, size_t ksz, const struct vdesc *d,
-			     void **keys, void **vals)
-{
-	size_t cap = 64;
-	char *k = malloc(cap * ksz), *v = malloc(cap * d->size);
-	long n;
-
-	*keys = *vals = NULL;
-	if (!k || !v) {
-		free(k);
-		free(v);
-		return -ENOMEM;
-	}
-	n = read_batch(fd, ncpu, ksz, d, &k, &v, &cap);
-	if (n == -EINVAL || n == -EOPNOTSUPP || n == -524 /* ENOTSUPP */)
-		n = read_iter(fd, ncpu, ksz, d, &k, &v, &cap);
-	if (n < 0) {
-		free(k);
-		free(v);
-		return n;
-	}
-	*keys = k;
-	*vals = v;
-	return n;
+	return (long)n;
 }
 
 /* ---------------------------------------------------------------- sorting */
@@ -323,46 +318,35 @@ static int cmp_frozen(const void *a, const void *b)
 
 /*
  * Fill an array of snapshot entries { KEY key; VALUE v; } (key padded to the
- * value's 8-byte alignment) from one map.
+ * value's 8-byte alignment) from one map, reusing the array's memory.
  */
 static long fill_entries(struct tdx_session *s, enum tdx_map_id id, size_t ksz,
-			 size_t entsz, size_t voff, void **out,
+			 size_t entsz, size_t voff, void **arr, size_t *cap,
 			 int (*cmp)(const void *, const void *))
 {
-	void *keys, *vals;
-	char *e;
-	long n = read_percpu_hash(tdx__map_fd(s, id), s->ncpus, ksz, &vd[id],
-				  &keys, &vals);
+	struct sink k = { arr, cap, ksz, entsz, voff };
+	int fd = tdx__map_fd(s, id);
+	long n;
 
-	*out = NULL;
+	n = read_batch(s, fd, &vd[id], &k);
+	if (n == -EINVAL || n == -EOPNOTSUPP || n == -524 /* ENOTSUPP */)
+		n = read_iter(s, fd, &vd[id], &k);
 	if (n < 0)
 		return n;
-	e = calloc((size_t)n + 1, entsz);
-	if (!e) {
-		free(keys);
-		free(vals);
+	if (grow(arr, cap, (size_t)n + 1, entsz))	/* never NULL */
 		return -ENOMEM;
-	}
-	for (long i = 0; i < n; i++) {
-		memcpy(e + (size_t)i * entsz, (char *)keys + (size_t)i * ksz, ksz);
-		memcpy(e + (size_t)i * entsz + voff, (char *)vals + (size_t)i * vd[id].size,
-		       vd[id].size);
-	}
-	free(keys);
-	free(vals);
-	qsort(e, (size_t)n, entsz, cmp);
-	*out = e;
+	qsort(*arr, (size_t)n, entsz, cmp);
 	return n;
 }
 
-#define FILL(s, id, T, keyfield, cmp, arr, cnt) ({			\
-	void *__p;							\
+/* Array index in tdx_snapshot.cap_[] */
+enum { C_LEAF, C_VP, C_EPT, C_GFN, C_MAP, C_FROZEN, C_MIX, C_TD };
+
+#define FILL(s, o, id, T, keyfield, cmp, arr, cnt, ci) ({		\
 	long __n = fill_entries(s, id, sizeof(((T *)0)->keyfield),	\
-				sizeof(T), offsetof(T, v), &__p, cmp);	\
-	if (__n >= 0) {							\
-		(arr) = __p;						\
-		(cnt) = (size_t)__n;					\
-	}								\
+				sizeof(T), offsetof(T, v),		\
+				(void **)&(o)->arr, &(o)->cap_[ci], cmp); \
+	(o)->cnt = __n >= 0 ? (size_t)__n : 0;				\
 	__n; })
 
 /* ------------------------------------------------------------- TD labels */
@@ -441,11 +425,12 @@ static int collect_tds(struct tdx_session *s, struct tdx_snapshot *o)
 	for (size_t i = 0; i < o->n_frozen; i++) pids[n++] = o->frozen[i].key.pid;
 	for (size_t i = 0; i < o->n_mix; i++) pids[n++] = o->mix[i].pid;
 	qsort(pids, n, sizeof(*pids), cmp_pid);
-	o->td = calloc(n + 1, sizeof(*o->td));
-	if (!o->td) {
+	o->n_td = 0;
+	if (grow((void **)&o->td, &o->cap_[C_TD], n + 1, sizeof(*o->td))) {
 		free(pids);
 		return -ENOMEM;
 	}
+	memset(o->td, 0, (n + 1) * sizeof(*o->td));
 	for (size_t i = 0; i < n; i++) {
 		if (i && pids[i] == pids[i - 1])
 			continue;
@@ -477,29 +462,33 @@ static int read_counters(struct tdx_session *s, struct tdx_counters *out)
 	return err;
 }
 
-int tdx_snapshot(struct tdx_session *s, struct tdx_snapshot *o)
+int tdx_snapshot_refresh(struct tdx_session *s, struct tdx_snapshot *o)
 {
 	long r;
 
-	memset(o, 0, sizeof(*o));
 	o->ts_ns = tdx_now(s);
 	o->mode = s->mode;
 	o->source_lost = tdx__source_info(s) ? tdx__source_info(s)->lost : 0;
 	r = read_counters(s, &o->counters);
-	r = r ?: FILL(s, TDX_MAP_LEAF, struct tdx_snap_leaf, key, cmp_leaf, o->leaf, o->n_leaf);
+	r = r ?: FILL(s, o, TDX_MAP_LEAF, struct tdx_snap_leaf, key, cmp_leaf,
+		      leaf, n_leaf, C_LEAF);
 	if (r >= 0)
-		r = FILL(s, TDX_MAP_VP, struct tdx_snap_vp, pid, cmp_pid, o->vp, o->n_vp);
+		r = FILL(s, o, TDX_MAP_VP, struct tdx_snap_vp, pid, cmp_pid, vp, n_vp, C_VP);
 	if (r >= 0)
-		r = FILL(s, TDX_MAP_EPT, struct tdx_snap_ept, pid, cmp_pid, o->ept, o->n_ept);
+		r = FILL(s, o, TDX_MAP_EPT, struct tdx_snap_ept, pid, cmp_pid, ept, n_ept,
+			 C_EPT);
 	if (r >= 0)
-		r = FILL(s, TDX_MAP_EPT_GFN, struct tdx_snap_gfn, key, cmp_gfn, o->gfn, o->n_gfn);
+		r = FILL(s, o, TDX_MAP_EPT_GFN, struct tdx_snap_gfn, key, cmp_gfn, gfn,
+			 n_gfn, C_GFN);
 	if (r >= 0)
-		r = FILL(s, TDX_MAP_MAPGPA, struct tdx_snap_map, pid, cmp_pid, o->map, o->n_map);
+		r = FILL(s, o, TDX_MAP_MAPGPA, struct tdx_snap_map, pid, cmp_pid, map,
+			 n_map, C_MAP);
 	if (r >= 0)
-		r = FILL(s, TDX_MAP_FROZEN, struct tdx_snap_frozen, key, cmp_frozen,
-			 o->frozen, o->n_frozen);
+		r = FILL(s, o, TDX_MAP_FROZEN, struct tdx_snap_frozen, key, cmp_frozen,
+			 frozen, n_frozen, C_FROZEN);
 	if (r >= 0)
-		r = FILL(s, TDX_MAP_MIX, struct tdx_snap_mix, pid, cmp_pid, o->mix, o->n_mix);
+		r = FILL(s, o, TDX_MAP_MIX, struct tdx_snap_mix, pid, cmp_pid, mix, n_mix,
+			 C_MIX);
 	if (r >= 0)
 		r = collect_tds(s, o);
 	if (r < 0) {
@@ -508,6 +497,12 @@ int tdx_snapshot(struct tdx_session *s, struct tdx_snapshot *o)
 		return (int)r;
 	}
 	return 0;
+}
+
+int tdx_snapshot(struct tdx_session *s, struct tdx_snapshot *o)
+{
+	memset(o, 0, sizeof(*o));
+	return tdx_snapshot_refresh(s, o);
 }
 
 void tdx_snapshot_free(struct tdx_snapshot *o)
@@ -525,73 +520,163 @@ void tdx_snapshot_free(struct tdx_snapshot *o)
 	memset(o, 0, sizeof(*o));
 }
 
+/* One array's description for the diffs. */
+struct darr {
+	size_t entsz, voff;
+	const struct vdesc *d;
+	int (*cmp)(const void *, const void *);
+};
+
+#define ENT(p, i, a) ((char *)(p) + (size_t)(i) * (a)->entsz)
+
 /*
- * Diff one array of entries: for each cur entry, subtract the prev entry of
- * the same key (both sorted by key; entries new in cur are kept as they are).
+ * out[] = cur[] - prev[] into a separate array: for each cur entry, subtract
+ * the prev entry of the same key (both sorted by key; entries new in cur are
+ * kept as they are).
  */
-static int diff_array(void **out, const void *cur, size_t ncur, const void *prev,
-		      size_t nprev, size_t entsz, size_t voff, const struct vdesc *d,
-		      int (*cmp)(const void *, const void *))
+static int diff_array(void **out, size_t *cap, const void *cur, size_t ncur,
+		      const void *prev, size_t nprev, const struct darr *a)
 {
-	char *o = calloc(ncur + 1, entsz);
 	size_t j = 0;
 
-	if (!o)
+	if (grow(out, cap, ncur + 1, a->entsz))
 		return -ENOMEM;
 	for (size_t i = 0; i < ncur; i++) {
-		const char *c = (const char *)cur + i * entsz;
-		char *e = o + i * entsz;
+		const char *c = ENT(cur, i, a);
+		char *e = ENT(*out, i, a);
 
-		memcpy(e, c, entsz);
-		while (j < nprev && cmp((const char *)prev + j * entsz, c) < 0)
+		memcpy(e, c, a->entsz);
+		while (j < nprev && a->cmp(ENT(prev, j, a), c) < 0)
 			j++;
-		if (j < nprev && !cmp((const char *)prev + j * entsz, c))
-			diff_value(d, e + voff, c + voff,
-				   (const char *)prev + j * entsz + voff);
+		if (j < nprev && !a->cmp(ENT(prev, j, a), c))
+			diff_value(a->d, e + a->voff, c + a->voff, ENT(prev, j, a) + a->voff);
 	}
-	*out = o;
 	return 0;
 }
 
-#define DIFF(o, c, p, arr, cnt, T, id, cmp) ({				\
-	void *__p = NULL;						\
-	int __r = diff_array(&__p, (c)->arr, (c)->cnt, (p)->arr, (p)->cnt, \
-			     sizeof(T), offsetof(T, v), &vd[id], cmp);	\
-	if (!__r) {							\
-		(o)->arr = __p;						\
+/*
+ * prev[] = cur[] - prev[] in place.  Maps only gain keys between two
+ * snapshots (unless reset), so prev's keys are a subset of cur's, both sorted:
+ * merging from the end, output slot i >= the prev slot j still to be read, so
+ * nothing unread is overwritten.  A prev with a key cur lacks goes through a
+ * separate array instead.
+ */
+static int subtract_array(void **prev, size_t *cap, size_t *nprev, const void *cur,
+			  size_t ncur, const struct darr *a)
+{
+	size_t matched = 0, j = 0;
+
+	for (size_t i = 0; i < ncur && j < *nprev; i++) {
+		while (j < *nprev && a->cmp(ENT(*prev, j, a), ENT(cur, i, a)) < 0)
+			j++;
+		if (j < *nprev && !a->cmp(ENT(*prev, j, a), ENT(cur, i, a)))
+			matched++;
+	}
+	if (matched != *nprev) {
+		void *out = NULL;
+		size_t ocap = 0;
+
+		if (diff_array(&out, &ocap, cur, ncur, *prev, *nprev, a))
+			return -ENOMEM;
+		free(*prev);
+		*prev = out;
+		*cap = ocap;
+		*nprev = ncur;
+		return 0;
+	}
+	if (grow(prev, cap, ncur + 1, a->entsz))
+		return -ENOMEM;
+	j = *nprev;
+	for (size_t i = ncur; i-- > 0;) {
+		const char *c = ENT(cur, i, a);
+		char *o = ENT(*prev, i, a);
+
+		if (j > 0 && !a->cmp(ENT(*prev, j - 1, a), c)) {
+			j--;
+			diff_value(a->d, o + a->voff, c + a->voff,
+				   ENT(*prev, j, a) + a->voff);
+			memcpy(o, c, a->voff);		/* the key */
+		} else {
+			memcpy(o, c, a->entsz);		/* new since prev */
+		}
+	}
+	*nprev = ncur;
+	return 0;
+}
+
+#define DA(T, id, cmp) (&(const struct darr){ sizeof(T), offsetof(T, v), &vd[id], cmp })
+#define A_LEAF   DA(struct tdx_snap_leaf, TDX_MAP_LEAF, cmp_leaf)
+#define A_VP     DA(struct tdx_snap_vp, TDX_MAP_VP, cmp_pid)
+#define A_EPT    DA(struct tdx_snap_ept, TDX_MAP_EPT, cmp_pid)
+#define A_GFN    DA(struct tdx_snap_gfn, TDX_MAP_EPT_GFN, cmp_gfn)
+#define A_MAP    DA(struct tdx_snap_map, TDX_MAP_MAPGPA, cmp_pid)
+#define A_FROZEN DA(struct tdx_snap_frozen, TDX_MAP_FROZEN, cmp_frozen)
+#define A_MIX    DA(struct tdx_snap_mix, TDX_MAP_MIX, cmp_pid)
+
+static const struct vdesc counters_vd = { sizeof(struct tdx_counters), 0, NULL, 0 };
+
+/* The window's header and TD labels (from cur). */
+static int diff_head(struct tdx_snapshot *o, const struct tdx_snapshot *cur,
+		     const struct tdx_snapshot *prev)
+{
+	o->ts_ns = cur->ts_ns;
+	o->mode = cur->mode;
+	o->source_lost = cur->source_lost - prev->source_lost;
+	diff_value(&counters_vd, &o->counters, &cur->counters, &prev->counters);
+	if (grow((void **)&o->td, &o->cap_[C_TD], cur->n_td + 1, sizeof(*o->td)))
+		return -ENOMEM;
+	memset(o->td, 0, (cur->n_td + 1) * sizeof(*o->td));
+	if (cur->n_td)
+		memcpy(o->td, cur->td, cur->n_td * sizeof(*o->td));
+	o->n_td = cur->n_td;
+	return 0;
+}
+
+#define DIFF(o, c, p, arr, cnt, ci, A) ({				\
+	int __r = diff_array((void **)&(o)->arr, &(o)->cap_[ci], (c)->arr, \
+			     (c)->cnt, (p)->arr, (p)->cnt, A);		\
+	if (!__r)							\
 		(o)->cnt = (c)->cnt;					\
-	}								\
 	__r; })
 
 int tdx_snapshot_diff(struct tdx_snapshot *o, const struct tdx_snapshot *cur,
 		      const struct tdx_snapshot *prev)
 {
-	static const struct vdesc cd = { sizeof(struct tdx_counters), 0, NULL, 0 };
 	int r;
 
 	memset(o, 0, sizeof(*o));
-	o->ts_ns = cur->ts_ns;
-	o->mode = cur->mode;
-	o->source_lost = cur->source_lost - prev->source_lost;
-	diff_value(&cd, &o->counters, &cur->counters, &prev->counters);
-	r = DIFF(o, cur, prev, leaf, n_leaf, struct tdx_snap_leaf, TDX_MAP_LEAF, cmp_leaf);
-	r = r ?: DIFF(o, cur, prev, vp, n_vp, struct tdx_snap_vp, TDX_MAP_VP, cmp_pid);
-	r = r ?: DIFF(o, cur, prev, ept, n_ept, struct tdx_snap_ept, TDX_MAP_EPT, cmp_pid);
-	r = r ?: DIFF(o, cur, prev, gfn, n_gfn, struct tdx_snap_gfn, TDX_MAP_EPT_GFN, cmp_gfn);
-	r = r ?: DIFF(o, cur, prev, map, n_map, struct tdx_snap_map, TDX_MAP_MAPGPA, cmp_pid);
-	r = r ?: DIFF(o, cur, prev, frozen, n_frozen, struct tdx_snap_frozen,
-		      TDX_MAP_FROZEN, cmp_frozen);
-	r = r ?: DIFF(o, cur, prev, mix, n_mix, struct tdx_snap_mix, TDX_MAP_MIX, cmp_pid);
-	if (!r) {
-		o->td = calloc(cur->n_td + 1, sizeof(*o->td));
-		if (!o->td)
-			r = -ENOMEM;
-		else if (cur->n_td)
-			memcpy(o->td, cur->td, cur->n_td * sizeof(*o->td));
-		o->n_td = cur->n_td;
-	}
+	r = DIFF(o, cur, prev, leaf, n_leaf, C_LEAF, A_LEAF);
+	r = r ?: DIFF(o, cur, prev, vp, n_vp, C_VP, A_VP);
+	r = r ?: DIFF(o, cur, prev, ept, n_ept, C_EPT, A_EPT);
+	r = r ?: DIFF(o, cur, prev, gfn, n_gfn, C_GFN, A_GFN);
+	r = r ?: DIFF(o, cur, prev, map, n_map, C_MAP, A_MAP);
+	r = r ?: DIFF(o, cur, prev, frozen, n_frozen, C_FROZEN, A_FROZEN);
+	r = r ?: DIFF(o, cur, prev, mix, n_mix, C_MIX, A_MIX);
+	r = r ?: diff_head(o, cur, prev);
 	if (r) {
 		tdx_snapshot_free(o);
+		tdx_set_error("out of memory");
+	}
+	return r;
+}
+
+#define SUB(p, c, arr, cnt, ci, A) \
+	subtract_array((void **)&(p)->arr, &(p)->cap_[ci], &(p)->cnt, (c)->arr, (c)->cnt, A)
+
+int tdx_snapshot_subtract(struct tdx_snapshot *p, const struct tdx_snapshot *cur)
+{
+	int r;
+
+	r = SUB(p, cur, leaf, n_leaf, C_LEAF, A_LEAF);
+	r = r ?: SUB(p, cur, vp, n_vp, C_VP, A_VP);
+	r = r ?: SUB(p, cur, ept, n_ept, C_EPT, A_EPT);
+	r = r ?: SUB(p, cur, gfn, n_gfn, C_GFN, A_GFN);
+	r = r ?: SUB(p, cur, map, n_map, C_MAP, A_MAP);
+	r = r ?: SUB(p, cur, frozen, n_frozen, C_FROZEN, A_FROZEN);
+	r = r ?: SUB(p, cur, mix, n_mix, C_MIX, A_MIX);
+	r = r ?: diff_head(p, cur, p);
+	if (r) {
+		tdx_snapshot_free(p);
 		tdx_set_error("out of memory");
 	}
 	return r;

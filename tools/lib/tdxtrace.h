@@ -158,14 +158,23 @@ struct tdx_snapshot {
 	struct tdx_snap_frozen *frozen;
 	struct tdx_snap_mix *mix;
 	struct tdx_td_info *td;			/* every pid seen in any map */
+	size_t cap_[8];				/* private: array capacities (reuse) */
 };
 
 /* Fill *out (allocates; free with tdx_snapshot_free).  */
 int tdx_snapshot(struct tdx_session *s, struct tdx_snapshot *out);
+/*
+ * The same into a snapshot that is zeroed or was filled before: its arrays
+ * are reused (grown when needed), so a monitor refreshing every second does
+ * not allocate, fault in and free megabytes each time.
+ */
+int tdx_snapshot_refresh(struct tdx_session *s, struct tdx_snapshot *snap);
 void tdx_snapshot_free(struct tdx_snapshot *snap);
 /* out = cur - prev, entry by entry (gauges and min/max are taken from cur). */
 int tdx_snapshot_diff(struct tdx_snapshot *out, const struct tdx_snapshot *cur,
 		      const struct tdx_snapshot *prev);
+/* prev = cur - prev in place (prev's memory becomes the window). */
+int tdx_snapshot_subtract(struct tdx_snapshot *prev, const struct tdx_snapshot *cur);
 
 /* ---------------------------------------------------------------- helpers */
 

@@ -103,6 +103,7 @@ int top_rebuild(struct top_app *a)
 int top_sample(struct top_app *a)
 {
 	__u64 t0, t1, t2, now, cpu, c0, c1, c2, c3;
+	struct tdx_snapshot next;
 	int ret;
 
 	t0 = top_mono_ns();
@@ -120,33 +121,36 @@ int top_sample(struct top_app *a)
 	t1 = top_mono_ns();
 	c1 = top_thread_cpu_ns();
 
-	if (a->have_prev)
-		tdx_snapshot_free(&a->prev);
-	a->prev = a->cur;		/* the base of this window */
-	a->have_prev = a->have_cur;
-	memset(&a->cur, 0, sizeof(a->cur));
-	a->have_cur = false;
-	ret = tdx_snapshot(a->s, &a->cur);
+	/*
+	 * Two snapshots' worth of memory, reused every interval: the new
+	 * snapshot goes into the old window's arrays, then the previous
+	 * snapshot becomes the window in place (cur - prev).
+	 */
+	if (a->have_win)
+		next = a->win;
+	else
+		memset(&next, 0, sizeof(next));
+	memset(&a->win, 0, sizeof(a->win));
+	a->have_win = false;
+	ret = tdx_snapshot_refresh(a->s, &next);
 	if (ret) {
 		snprintf(a->err, sizeof(a->err), "snapshot: %s", tdx_last_error());
 		return ret;
 	}
-	a->have_cur = true;
-	if (a->have_win)
-		tdx_snapshot_free(&a->win);
-	a->have_win = false;
-	if (a->have_prev) {
-		ret = tdx_snapshot_diff(&a->win, &a->cur, &a->prev);
+	if (a->have_cur) {
+		ret = tdx_snapshot_subtract(&a->cur, &next);
 		if (ret) {
+			a->have_cur = false;
+			tdx_snapshot_free(&next);
 			snprintf(a->err, sizeof(a->err), "snapshot diff: %s",
 				 tdx_last_error());
 			return ret;
 		}
+		a->win = a->cur;
 		a->have_win = true;
-		/* only cur is needed for the next diff: give the memory back */
-		tdx_snapshot_free(&a->prev);
-		a->have_prev = false;
 	}
+	a->cur = next;
+	a->have_cur = true;
 
 	/*
 	 * Window length: live, the real time between two snapshots; a
@@ -197,11 +201,9 @@ int top_reset(struct top_app *a)
 
 	if (err)
 		return err;
-	if (a->have_prev)
-		tdx_snapshot_free(&a->prev);
 	if (a->have_win)
 		tdx_snapshot_free(&a->win);
-	a->have_prev = a->have_win = false;
+	a->have_win = false;
 	a->cum_dt = 0;
 	/* the zeroed maps are the new baseline */
 	if (a->have_cur)
@@ -593,8 +595,6 @@ int main(int argc, char **argv)
 		top_model_free(&a->model);
 	if (a->have_win)
 		tdx_snapshot_free(&a->win);
-	if (a->have_prev)
-		tdx_snapshot_free(&a->prev);
 	if (a->have_cur)
 		tdx_snapshot_free(&a->cur);
 	tdx_close(a->s);

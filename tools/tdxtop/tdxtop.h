@@ -30,8 +30,8 @@ struct top_app {
 	const char *missing;		/* what the attach mode cannot see */
 
 	/* samples */
-	struct tdx_snapshot prev, cur, win;
-	bool have_prev, have_cur, have_win;
+	struct tdx_snapshot cur, win;	/* win = cur - the previous cur */
+	bool have_cur, have_win;
 	struct top_model model;
 	bool have_model;
 	double dt;			/* window length (s) of the last sample */
