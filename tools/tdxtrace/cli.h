@@ -115,20 +115,41 @@ struct cli {
 	bool help_shown;		/* -h/--usage printed: exit 0 */
 };
 
+/*
+ * A subcommand.  Its argp is put together by cli_parse(): the command's own
+ * options (NULL: none) parsed by parser (NULL: cli_opt_parse), args_doc and
+ * doc (--help), and the common options of children.  A report command takes
+ * the source, time and output options and [INTERVAL [COUNT]] (args_doc and
+ * children are not used); the driver runs it.  The others give run.
+ */
 struct cli_cmd {
 	const char *name;
 	const char *summary;
-	const struct argp *argp;
+	const struct argp_option *options;
+	argp_parser_t parser;
+	const char *args_doc;
+	const char *doc;
+	const struct argp_child *children;	/* cli_children_source/_output */
 	const struct cli_report *report;	/* report commands: the driver runs it */
 	int (*run)(struct cli *c);		/* the others */
 };
 
 /* ---- opts.c: common options and parsing */
-extern const struct argp cli_common_argp;	/* source, output, time */
-extern const struct argp cli_time_argp;		/* -i -T -d [INTERVAL [COUNT]] */
-/* argp children: source+time+output (reports), source+output, output only */
-extern const struct argp_child cli_children_report[], cli_children_source[],
-	cli_children_output[];
+/* argp children of the other commands: source+output, output only */
+extern const struct argp_child cli_children_source[], cli_children_output[];
+/*
+ * Options several commands take, each with the command's own help text:
+ * cli_opt_parse() parses them.  A command that gives one of these keys
+ * another meaning (lat: -n, nanoseconds) handles that key itself.
+ */
+#define CLI_OPT_TOP(doc)	{ "top", 'n', "N", 0, doc, 0 }
+#define CLI_OPT_MSECS		{ "milliseconds", 'm', NULL, 0, "Histograms in milliseconds", 0 }
+#define CLI_OPT_PER_TD(doc)	{ "per-td", 'P', NULL, 0, doc, 0 }
+#define CLI_OPT_OUTPUT(doc)	{ "output", 'o', "FILE", 0, doc, 0 }
+#define CLI_OPT_DURATION(doc)	{ "duration", 'd', "DURATION", 0, doc, 0 }
+/* The parser of those (a command's parser ends with it): -n -m -P -o -d. */
+error_t cli_opt_parse(int key, char *arg, struct argp_state *state);
+
 void cli_init(struct cli *c, const char *cmd);
 /*
  * Parse argv (argv[0] is the subcommand name) with the command's argp.

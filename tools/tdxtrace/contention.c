@@ -121,8 +121,9 @@ const struct cli_report cli_report_contention = {
 	.json = contention_json,
 };
 
-static const struct argp contention_argp = {
-	.args_doc = "[INTERVAL [COUNT]]",
+const struct cli_cmd cli_cmd_contention = {
+	.name = "contention",
+	.summary = "FROZEN_SPTE retries and hold times by level and root; BUSY SEAMCALLs",
 	.doc = "Report FROZEN_SPTE contention (retries and hold times by level and "
 	       "root) and SEAMCALLs the TDX module refused as BUSY."
 	       "\v"
@@ -130,12 +131,5 @@ static const struct argp contention_argp = {
 	       "  tdxtrace contention               # until Ctrl-C\n"
 	       "  tdxtrace contention -p 4242 5 2\n"
 	       "  tdxtrace contention --sim contention --json",
-	.children = cli_children_report,
-};
-
-const struct cli_cmd cli_cmd_contention = {
-	.name = "contention",
-	.summary = "FROZEN_SPTE retries and hold times by level and root; BUSY SEAMCALLs",
-	.argp = &contention_argp,
 	.report = &cli_report_contention,
 };

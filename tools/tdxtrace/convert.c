@@ -165,31 +165,14 @@ const struct cli_report cli_report_convert = {
 };
 
 static const struct argp_option convert_options[] = {
-	{ "top", 'n', "N", 0, "Show the N TDs converting the most bytes (default 10)", 0 },
+	CLI_OPT_TOP("Show the N TDs converting the most bytes (default 10)"),
 	{},
 };
 
-static error_t convert_parse(int key, char *arg, struct argp_state *state)
-{
-	struct cli *c = state->input;
-	char *end;
-
-	switch (key) {
-	case 'n':
-		c->top = (int)strtol(arg, &end, 10);
-		if (*end || c->top < 0 || c->top > 100000)
-			return cli_usage_error(state, "invalid -n '%s'", arg);
-		break;
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
-	return 0;
-}
-
-static const struct argp convert_argp = {
+const struct cli_cmd cli_cmd_convert = {
+	.name = "convert",
+	.summary = "MapGPA conversions: requests, bytes, chunks, round trip, top TDs",
 	.options = convert_options,
-	.parser = convert_parse,
-	.args_doc = "[INTERVAL [COUNT]]",
 	.doc = "Report private<->shared conversions (TDG.VP.VMCALL<MapGPA>) per TD: "
 	       "requests and bytes per direction, completions, chunks, RETRYs, "
 	       "round trip, and the TDs converting the most."
@@ -198,12 +181,5 @@ static const struct argp convert_argp = {
 	       "  tdxtrace convert                  # until Ctrl-C\n"
 	       "  tdxtrace convert -T 1             # every second\n"
 	       "  tdxtrace convert --sim boot --json",
-	.children = cli_children_report,
-};
-
-const struct cli_cmd cli_cmd_convert = {
-	.name = "convert",
-	.summary = "MapGPA conversions: requests, bytes, chunks, round trip, top TDs",
-	.argp = &convert_argp,
 	.report = &cli_report_convert,
 };

@@ -195,8 +195,8 @@ const struct cli_report cli_report_ept = {
 };
 
 static const struct argp_option ept_options[] = {
-	{ "top", 'n', "N", 0, "Show the N slowest GPAs (default 10)", 0 },
-	{ "milliseconds", 'm', NULL, 0, "Histograms in milliseconds", 0 },
+	CLI_OPT_TOP("Show the N slowest GPAs (default 10)"),
+	CLI_OPT_MSECS,
 	{ "gpa-min", 'g', "USECS", 0,
 	  "Track GPAs for the slowest-GPA table only when handling took at least "
 	  "USECS (default 100; 0 = every violation)", 0 },
@@ -206,37 +206,24 @@ static const struct argp_option ept_options[] = {
 static error_t ept_parse(int key, char *arg, struct argp_state *state)
 {
 	struct cli *c = state->input;
+	unsigned long long us;
 	char *end;
 
-	switch (key) {
-	case 'n':
-		c->top = (int)strtol(arg, &end, 10);
-		if (*end || c->top < 0 || c->top > 100000)
-			return cli_usage_error(state, "invalid -n '%s'", arg);
-		break;
-	case 'g': {
-		unsigned long long us = strtoull(arg, &end, 10);
-
-		if (*end || !*arg || us > 3600ULL * 1000000)
-			return cli_usage_error(state, "invalid --gpa-min '%s'", arg);
-		c->gfn_min_ns = us * 1000;
-		c->gfn_min_set = true;
-		break;
-	}
-	case 'm':
-		c->unit_div = 1000000;
-		c->unit_name = "msecs";
-		break;
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
+	if (key != 'g')
+		return cli_opt_parse(key, arg, state);
+	us = strtoull(arg, &end, 10);
+	if (*end || !*arg || us > 3600ULL * 1000000)
+		return cli_usage_error(state, "invalid --gpa-min '%s'", arg);
+	c->gfn_min_ns = us * 1000;
+	c->gfn_min_set = true;
 	return 0;
 }
 
-static const struct argp ept_argp = {
+const struct cli_cmd cli_cmd_ept = {
+	.name = "ept",
+	.summary = "EPT violations: private/shared rates, retries, results, slowest GPAs",
 	.options = ept_options,
 	.parser = ept_parse,
-	.args_doc = "[INTERVAL [COUNT]]",
 	.doc = "Report EPT violations per TD: private/shared rates, handling time, "
 	       "local retries, results, mapping levels and the slowest GPAs."
 	       "\v"
@@ -244,12 +231,5 @@ static const struct argp ept_argp = {
 	       "  tdxtrace ept                      # until Ctrl-C\n"
 	       "  tdxtrace ept -n 20 -p 4242 10 1   # one 10 s report, 20 slowest GPAs\n"
 	       "  tdxtrace ept --sim boot --json",
-	.children = cli_children_report,
-};
-
-const struct cli_cmd cli_cmd_ept = {
-	.name = "ept",
-	.summary = "EPT violations: private/shared rates, retries, results, slowest GPAs",
-	.argp = &ept_argp,
 	.report = &cli_report_ept,
 };

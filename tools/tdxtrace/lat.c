@@ -253,10 +253,10 @@ const struct cli_report cli_report_lat = {
 /* ------------------------------------------------------------ command */
 
 static const struct argp_option lat_options[] = {
-	{ "per-td", 'P', NULL, 0, "One histogram per TD and leaf", 0 },
+	CLI_OPT_PER_TD("One histogram per TD and leaf"),
 	{ "leaf", 'L', "LEAF[,LEAF]", 0, "Only these leaves: TDH.MEM.PAGE.AUG, "
 	  "MEM.PAGE.AUG, TDH_MEM_PAGE_AUG or a number", 0 },
-	{ "milliseconds", 'm', NULL, 0, "Histograms in milliseconds", 0 },
+	CLI_OPT_MSECS,
 	{ "microseconds", 'u', NULL, 0, "Histograms in microseconds (default)", 0 },
 	{ "nanoseconds", 'n', NULL, 0, "Histograms in nanoseconds", 0 },
 	{},
@@ -268,37 +268,31 @@ static error_t lat_parse(int key, char *arg, struct argp_state *state)
 	char bad[64];
 
 	switch (key) {
-	case 'P':
-		c->per_td = true;
-		break;
 	case 'L':
 		if (cli_parse_leaves(&c->topts.filter, arg, bad, sizeof(bad)))
 			return cli_usage_error(state, "unknown SEAMCALL leaf '%s' (a name "
 					       "like TDH.MEM.PAGE.AUG or MEM.PAGE.AUG, or "
 					       "a leaf number)", bad);
 		break;
-	case 'm':
-		c->unit_div = 1000000;
-		c->unit_name = "msecs";
-		break;
 	case 'u':
 		c->unit_div = 1000;
 		c->unit_name = "usecs";
 		break;
-	case 'n':
+	case 'n':		/* not -n N (top) here */
 		c->unit_div = 1;
 		c->unit_name = "nsecs";
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli_opt_parse(key, arg, state);
 	}
 	return 0;
 }
 
-static const struct argp lat_argp = {
+const struct cli_cmd cli_cmd_lat = {
+	.name = "lat",
+	.summary = "SEAMCALL latency histograms per leaf (and per TD)",
 	.options = lat_options,
 	.parser = lat_parse,
-	.args_doc = "[INTERVAL [COUNT]]",
 	.doc = "Summarize SEAMCALL latency per leaf as log2 histograms, with the "
 	       "status classes (success, busy, ...) under each.  TD entry time "
 	       "(TDH.VP.ENTER) is shown too."
@@ -313,12 +307,5 @@ static const struct argp lat_argp = {
 	       "  tdxtrace lat -L MEM.PAGE.AUG,MEM.SEPT.ADD -T 1\n"
 	       "  tdxtrace lat --sim steady:42 --json\n"
 	       "  tdxtrace lat --replay boot.tdxrec --plot lat.svg",
-	.children = cli_children_report,
-};
-
-const struct cli_cmd cli_cmd_lat = {
-	.name = "lat",
-	.summary = "SEAMCALL latency histograms per leaf (and per TD)",
-	.argp = &lat_argp,
 	.report = &cli_report_lat,
 };

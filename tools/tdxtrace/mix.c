@@ -400,10 +400,11 @@ static error_t mix_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp mix_argp = {
+const struct cli_cmd cli_cmd_mix = {
+	.name = "mix",
+	.summary = "hugepage mixing per TD: mixed 2M/1G ranges, mapped levels, could-be-huge",
 	.options = mix_options,
 	.parser = mix_parse,
-	.args_doc = "[INTERVAL [COUNT]]",
 	.doc = "Report hugepage mixing per TD: 2M/1G ranges that are mixed "
 	       "private/shared (so cannot be mapped huge), how many became mixed or "
 	       "unmixed, the levels private pages are mapped at, and the fraction of "
@@ -415,12 +416,5 @@ static const struct argp mix_argp = {
 	       "  tdxtrace mix --splits -d 60       # which conversions split ranges\n"
 	       "  tdxtrace mix --sim boot --plot mix.svg\n"
 	       "  tdxtrace mix --replay run.tdxrec -i 100ms --json",
-	.children = cli_children_report,
-};
-
-const struct cli_cmd cli_cmd_mix = {
-	.name = "mix",
-	.summary = "hugepage mixing per TD: mixed 2M/1G ranges, mapped levels, could-be-huge",
-	.argp = &mix_argp,
 	.report = &cli_report_mix,
 };

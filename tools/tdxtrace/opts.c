@@ -6,6 +6,10 @@
  *   output:  -j/--json, --plot FILE, -v, -h/--help, --usage
  *   time:    -i INTERVAL, -d DURATION, -T, [INTERVAL [COUNT]]
  *
+ * and the options several subcommands have in their own tables (CLI_OPT_*:
+ * -n N, -m, -P, -o FILE, -d DURATION), parsed by cli_opt_parse().  cli_parse()
+ * puts each subcommand's argp together from its struct cli_cmd.
+ *
  * Parsing never exits: cli_parse() returns 0, 1 (help printed) or
  * TDX_EXIT_USAGE after one message and the usage line on stderr.
  */
@@ -169,6 +173,47 @@ int cli_parse_leaves(struct tdx_filter *f, const char *s, char *bad, size_t badl
 	return ret;
 }
 
+/* A duration option or argument (default unit: seconds) into *ns, > 0. */
+static error_t parse_ns(struct argp_state *state, const char *arg, const char *what,
+			__u64 *ns)
+{
+	long long v = cli_parse_duration(arg, "s");
+
+	if (v <= 0)
+		return cli_usage_error(state, "invalid %s '%s'", what, arg);
+	*ns = (__u64)v;
+	return 0;
+}
+
+error_t cli_opt_parse(int key, char *arg, struct argp_state *state)
+{
+	struct cli *c = cur;
+	char *end;
+
+	switch (key) {
+	case 'n':
+		c->top = (int)strtol(arg, &end, 10);
+		if (*end || c->top < 0 || c->top > 100000)
+			return cli_usage_error(state, "invalid -n '%s'", arg);
+		break;
+	case 'm':
+		c->unit_div = 1000000;
+		c->unit_name = "msecs";
+		break;
+	case 'P':
+		c->per_td = true;
+		break;
+	case 'o':
+		c->out_path = arg;
+		break;
+	case 'd':
+		return parse_ns(state, arg, "duration", &c->duration_ns);
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------ source */
 
 static const struct argp_option source_options[] = {
@@ -228,7 +273,7 @@ static error_t source_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-const struct argp cli_common_argp = {
+static const struct argp source_argp = {
 	.options = source_options,
 	.parser = source_parse,
 };
@@ -304,31 +349,22 @@ static const struct argp_option time_options[] = {
 static error_t time_parse(int key, char *arg, struct argp_state *state)
 {
 	struct cli *c = cur;
-	long long v;
 
 	switch (key) {
 	case 'i':
-		v = cli_parse_duration(arg, "s");
-		if (v <= 0)
-			return cli_usage_error(state, "invalid interval '%s'", arg);
-		c->interval_ns = (__u64)v;
-		break;
+		return parse_ns(state, arg, "interval", &c->interval_ns);
 	case 'd':
-		v = cli_parse_duration(arg, "s");
-		if (v <= 0)
-			return cli_usage_error(state, "invalid duration '%s'", arg);
-		c->duration_ns = (__u64)v;
-		break;
+		return parse_ns(state, arg, "duration", &c->duration_ns);
 	case 'T':
 		c->timestamps = true;
 		break;
 	case ARGP_KEY_ARG:
 		/* [INTERVAL [COUNT]] like runqlat; with -i only COUNT */
 		if (!c->interval_ns && c->npos == 0) {
-			v = cli_parse_duration(arg, "s");
-			if (v <= 0)
-				return cli_usage_error(state, "invalid interval '%s'", arg);
-			c->interval_ns = (__u64)v;
+			error_t err = parse_ns(state, arg, "interval", &c->interval_ns);
+
+			if (err)
+				return err;
 		} else if (!c->count) {
 			char *end;
 
@@ -351,15 +387,41 @@ static error_t time_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-const struct argp cli_time_argp = {
+static const struct argp time_argp = {
 	.options = time_options,
 	.parser = time_parse,
 };
 
 /* ------------------------------------------------------------ parse */
 
+/* Children for the subcommands: which common groups each one takes. */
+static const struct argp_child children_report[] = {
+	{ &source_argp, 0, NULL, 0 },
+	{ &time_argp, 0, NULL, 0 },
+	{ &output_argp, 0, NULL, 0 },
+	{},
+};
+
+const struct argp_child cli_children_source[] = {
+	{ &source_argp, 0, NULL, 0 },
+	{ &output_argp, 0, NULL, 0 },
+	{},
+};
+
+const struct argp_child cli_children_output[] = {
+	{ &output_argp, 0, NULL, 0 },
+	{},
+};
+
 int cli_parse(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv)
 {
+	const struct argp argp = {
+		.options = cmd->options,
+		.parser = cmd->parser ? cmd->parser : cli_opt_parse,
+		.args_doc = cmd->report ? "[INTERVAL [COUNT]]" : cmd->args_doc,
+		.doc = cmd->doc,
+		.children = cmd->report ? children_report : cmd->children,
+	};
 	char *name = (char *)c->prog;
 	char **av = calloc((size_t)argc + 1, sizeof(*av));
 	error_t err;
@@ -371,7 +433,7 @@ int cli_parse(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv)
 		av[i] = argv[i];
 	cur = c;
 	usage_printed = false;
-	err = argp_parse(cmd->argp, argc, av, ARGP_NO_EXIT | ARGP_NO_HELP, NULL, c);
+	err = argp_parse(&argp, argc, av, ARGP_NO_EXIT | ARGP_NO_HELP, NULL, c);
 	free(av);
 	cur = NULL;
 	if (err) {
@@ -381,22 +443,3 @@ int cli_parse(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv)
 	}
 	return c->help_shown ? 1 : 0;
 }
-
-/* Children for the subcommands: which common groups each one takes. */
-const struct argp_child cli_children_report[] = {
-	{ &cli_common_argp, 0, NULL, 0 },
-	{ &cli_time_argp, 0, NULL, 0 },
-	{ &output_argp, 0, NULL, 0 },
-	{},
-};
-
-const struct argp_child cli_children_source[] = {
-	{ &cli_common_argp, 0, NULL, 0 },
-	{ &output_argp, 0, NULL, 0 },
-	{},
-};
-
-const struct argp_child cli_children_output[] = {
-	{ &output_argp, 0, NULL, 0 },
-	{},
-};

@@ -206,11 +206,11 @@ static int record_run(struct cli *c)
 }
 
 static const struct argp_option record_options[] = {
-	{ "output", 'o', "FILE", 0, "Record file to write (required)", 0 },
+	CLI_OPT_OUTPUT("Record file to write (required)"),
 	{ "size", 's', "SIZE", 0, "Start a new file when one reaches SIZE (e.g. 100M): "
 	  "FILE, FILE.1, FILE.2, ...", 0 },
 	{ "rotate", 'R', "N", 0, "With -s: keep only the newest N files", 0 },
-	{ "duration", 'd', "DURATION", 0, "Live: stop after DURATION (default: Ctrl-C)", 0 },
+	CLI_OPT_DURATION("Live: stop after DURATION (default: Ctrl-C)"),
 	{ "sample", 'S', "N", 0, "Record one event in N (default: all)", 0 },
 	{ "buffer", 'b', "SIZE", 0, "BPF ring buffer size (default 4M; a power of two "
 	  "is used): larger loses fewer events in bursts", 0 },
@@ -224,9 +224,6 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 	char *end;
 
 	switch (key) {
-	case 'o':
-		c->out_path = arg;
-		break;
 	case 's':
 		v = cli_parse_size(arg);
 		if (v < 4096)
@@ -237,12 +234,6 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 		c->rotate = (int)strtol(arg, &end, 10);
 		if (*end || c->rotate <= 0)
 			return cli_usage_error(state, "invalid file count '%s'", arg);
-		break;
-	case 'd':
-		v = cli_parse_duration(arg, "s");
-		if (v <= 0)
-			return cli_usage_error(state, "invalid duration '%s'", arg);
-		c->duration_ns = (__u64)v;
 		break;
 	case 'S':
 		v = strtol(arg, &end, 10);
@@ -267,12 +258,14 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 			return cli_usage_error(state, "-R needs -s SIZE");
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli_opt_parse(key, arg, state);
 	}
 	return 0;
 }
 
-static const struct argp record_argp = {
+const struct cli_cmd cli_cmd_record = {
+	.name = "record",
+	.summary = "record events to a file (size limit, rotation, lost counts)",
 	.options = record_options,
 	.parser = record_parse,
 	.doc = "Record TDX events into a tdxtrace record file (docs/sources.md), "
@@ -285,11 +278,5 @@ static const struct argp record_argp = {
 	       "  tdxtrace record -o ring.tdxrec -s 100M -R 5 # keep the newest 500 MiB\n"
 	       "  tdxtrace record -o steady.tdxrec --sim steady:7",
 	.children = cli_children_source,
-};
-
-const struct cli_cmd cli_cmd_record = {
-	.name = "record",
-	.summary = "record events to a file (size limit, rotation, lost counts)",
-	.argp = &record_argp,
 	.run = record_run,
 };

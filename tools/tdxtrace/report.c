@@ -101,30 +101,17 @@ out:
 }
 
 static const struct argp_option report_options[] = {
-	{ "per-td", 'P', NULL, 0, "Latency histograms per TD and leaf", 0 },
-	{ "milliseconds", 'm', NULL, 0, "Histograms in milliseconds", 0 },
-	{ "top", 'n', "N", 0, "Rows of the top-N tables (default 10)", 0 },
+	CLI_OPT_PER_TD("Latency histograms per TD and leaf"),
+	CLI_OPT_MSECS,
+	CLI_OPT_TOP("Rows of the top-N tables (default 10)"),
 	{},
 };
 
 static error_t report_parse(int key, char *arg, struct argp_state *state)
 {
 	struct cli *c = state->input;
-	char *end;
 
 	switch (key) {
-	case 'P':
-		c->per_td = true;
-		break;
-	case 'm':
-		c->unit_div = 1000000;
-		c->unit_name = "msecs";
-		break;
-	case 'n':
-		c->top = (int)strtol(arg, &end, 10);
-		if (*end || c->top < 0 || c->top > 100000)
-			return cli_usage_error(state, "invalid -n '%s'", arg);
-		break;
 	case ARGP_KEY_ARG:
 		if (c->replay_path || c->sim_spec)
 			return cli_usage_error(state, "one FILE only");
@@ -137,12 +124,14 @@ static error_t report_parse(int key, char *arg, struct argp_state *state)
 			return cli_usage_error(state, "missing FILE");
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli_opt_parse(key, arg, state);
 	}
 	return 0;
 }
 
-static const struct argp report_argp = {
+const struct cli_cmd cli_cmd_report = {
+	.name = "report",
+	.summary = "every report from a record file or trace.dat",
 	.options = report_options,
 	.parser = report_parse,
 	.args_doc = "FILE",
@@ -154,11 +143,5 @@ static const struct argp report_argp = {
 	       "  tdxtrace report trace.dat --json | jq '.reports.lat.leaves[].name'\n"
 	       "  tdxtrace report -P -p 4242 run.tdxrec",
 	.children = cli_children_source,
-};
-
-const struct cli_cmd cli_cmd_report = {
-	.name = "report",
-	.summary = "every report from a record file or trace.dat",
-	.argp = &report_argp,
 	.run = report_run,
 };

@@ -147,9 +147,9 @@ struct json_object *cli_json_event(const struct tdx_event *ev)
 enum { OPT_LIST = 0x200 };
 
 static const struct argp_option sim_options[] = {
-	{ "output", 'o', "FILE", 0, "Write a tdxtrace record file instead of printing", 0 },
+	CLI_OPT_OUTPUT("Write a tdxtrace record file instead of printing"),
 	{ "events", 'N', "N", 0, "Stop after N events", 0 },
-	{ "duration", 'd', "DURATION", 0, "Stop after DURATION of simulated time", 0 },
+	CLI_OPT_DURATION("Stop after DURATION of simulated time"),
 	{ "list", OPT_LIST, NULL, 0, "List the scenarios", 0 },
 	{},
 };
@@ -159,23 +159,13 @@ static bool list_only;
 static error_t sim_parse(int key, char *arg, struct argp_state *state)
 {
 	struct cli *c = state->input;
-	long long v;
 	char *end;
 
 	switch (key) {
-	case 'o':
-		c->out_path = arg;
-		break;
 	case 'N':
 		c->max_events = strtol(arg, &end, 10);
 		if (*end || c->max_events <= 0)
 			return cli_usage_error(state, "invalid event count '%s'", arg);
-		break;
-	case 'd':
-		v = cli_parse_duration(arg, "s");
-		if (v <= 0)
-			return cli_usage_error(state, "invalid duration '%s'", arg);
-		c->duration_ns = (__u64)v;
 		break;
 	case OPT_LIST:
 		list_only = true;
@@ -190,27 +180,10 @@ static error_t sim_parse(int key, char *arg, struct argp_state *state)
 			return cli_usage_error(state, "missing SCENARIO");
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return cli_opt_parse(key, arg, state);
 	}
 	return 0;
 }
-
-static const struct argp sim_argp = {
-	.options = sim_options,
-	.parser = sim_parse,
-	.args_doc = "SCENARIO[:SEED][,key=val...]",
-	.doc = "Run the calibrated simulator (no BPF, no privileges): print its "
-	       "events decoded, or write them to a record file that every command "
-	       "reads with --replay.  Its figures are assumptions unless calibrated "
-	       "(docs/sources.md)."
-	       "\v"
-	       "EXAMPLES:\n"
-	       "  tdxtrace sim --list\n"
-	       "  tdxtrace sim steady:42 -N 20       # the first 20 events\n"
-	       "  tdxtrace sim boot -o boot.tdxrec   # then: tdxtrace report boot.tdxrec\n"
-	       "  tdxtrace sim contention -d 1s --json | jq .event",
-	.children = cli_children_output,
-};
 
 static int sim_run(struct cli *c)
 {
@@ -287,6 +260,19 @@ static int sim_run(struct cli *c)
 const struct cli_cmd cli_cmd_sim = {
 	.name = "sim",
 	.summary = "print the simulator's events, or write them to a record file",
-	.argp = &sim_argp,
+	.options = sim_options,
+	.parser = sim_parse,
+	.args_doc = "SCENARIO[:SEED][,key=val...]",
+	.doc = "Run the calibrated simulator (no BPF, no privileges): print its "
+	       "events decoded, or write them to a record file that every command "
+	       "reads with --replay.  Its figures are assumptions unless calibrated "
+	       "(docs/sources.md)."
+	       "\v"
+	       "EXAMPLES:\n"
+	       "  tdxtrace sim --list\n"
+	       "  tdxtrace sim steady:42 -N 20       # the first 20 events\n"
+	       "  tdxtrace sim boot -o boot.tdxrec   # then: tdxtrace report boot.tdxrec\n"
+	       "  tdxtrace sim contention -d 1s --json | jq .event",
+	.children = cli_children_output,
 	.run = sim_run,
 };

@@ -263,8 +263,9 @@ const struct cli_report cli_report_stat = {
 	.json = stat_json,
 };
 
-static const struct argp stat_argp = {
-	.args_doc = "[INTERVAL [COUNT]]",
+const struct cli_cmd cli_cmd_stat = {
+	.name = "stat",
+	.summary = "count every TDX event for a while, decoded and per TD",
 	.doc = "Count every TDX event, decoded (status classes, directions, "
 	       "results) and per TD: perf stat for the tdxtrace tracepoints."
 	       "\v"
@@ -272,12 +273,5 @@ static const struct argp stat_argp = {
 	       "  tdxtrace stat -d 10               # count for 10 s\n"
 	       "  tdxtrace stat -p 4242 1 5         # 5 one-second reports for one TD\n"
 	       "  tdxtrace stat --replay trace.dat --json",
-	.children = cli_children_report,
-};
-
-const struct cli_cmd cli_cmd_stat = {
-	.name = "stat",
-	.summary = "count every TDX event for a while, decoded and per TD",
-	.argp = &stat_argp,
 	.report = &cli_report_stat,
 };
