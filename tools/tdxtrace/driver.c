@@ -55,17 +55,34 @@ static __u64 mono_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
+/* Open the offline source (--replay/FILE or --sim) by itself, without BPF. */
+static int open_offline(const struct cli *c, struct tdx_source **src)
+{
+	return c->topts.source == TDX_SRC_SIM ? tdx_source_open_sim(src, c->sim_spec) :
+	       tdx_source_open_file(src, c->replay_path);
+}
+
+int cli_source_info(const struct cli *c, struct tdx_source_info *info)
+{
+	struct tdx_source *src;
+
+	if (open_offline(c, &src)) {
+		fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());
+		return TDX_EXIT_FAIL;
+	}
+	*info = *tdx_source_info(src);
+	tdx_source_close(src);
+	return 0;
+}
+
 /* Start time of an offline source: its header, else its first event. */
 static __u64 source_start(const struct cli *c)
 {
 	struct tdx_source *src;
 	struct tdx_event ev;
 	__u64 t = 0;
-	int err;
 
-	err = c->topts.source == TDX_SRC_SIM ? tdx_source_open_sim(&src, c->sim_spec) :
-	      tdx_source_open_file(&src, c->replay_path);
-	if (err)
+	if (open_offline(c, &src))
 		return 0;
 	t = tdx_source_info(src)->start_ns;
 	if (!t && tdx_source_next(src, &ev) == 1)

@@ -102,18 +102,11 @@ static int record_run(struct cli *c)
 		return TDX_EXIT_FAIL;
 	/* header: the offline source's own info, or this host's */
 	if (c->topts.source != TDX_SRC_LIVE) {
-		struct tdx_source *src;
-		int err = c->topts.source == TDX_SRC_SIM ?
-			  tdx_source_open_sim(&src, c->sim_spec) :
-			  tdx_source_open_file(&src, c->replay_path);
-
-		if (err) {
-			fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());
+		rc = cli_source_info(c, info);
+		if (rc) {
 			free(info);
-			return TDX_EXIT_FAIL;
+			return rc;
 		}
-		*info = *tdx_source_info(src);
-		tdx_source_close(src);
 	} else {
 		tdx_rec_host_info(info);
 	}

@@ -43,20 +43,15 @@ static int report_run(struct cli *c)
 	struct tdx_source_info *info = calloc(1, sizeof(*info));
 	struct tdx_snapshot snap = { 0 };
 	struct tdx_session *s = NULL;
-	struct tdx_source *src;
-	int err, rc;
+	int rc;
 
 	if (!info)
 		return TDX_EXIT_FAIL;
-	err = c->topts.source == TDX_SRC_SIM ? tdx_source_open_sim(&src, c->sim_spec) :
-	      tdx_source_open_file(&src, c->replay_path);
-	if (err) {
-		fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());
+	rc = cli_source_info(c, info);
+	if (rc) {
 		free(info);
-		return TDX_EXIT_FAIL;
+		return rc;
 	}
-	*info = *tdx_source_info(src);
-	tdx_source_close(src);
 
 	cli_report_mix.prepare(c);	/* split attribution through the stream */
 	rc = cli_open(c, &s);
