@@ -116,6 +116,30 @@ static int parse_metrics(const char *s, unsigned *mask)
 	return *mask ? 0 : -1;
 }
 
+/*
+ * The options both commands take: --seed N (into *seed), -h/--help (the
+ * usage on stdout) and what getopt rejected.  GO_ON, or the exit code.
+ */
+#define GO_ON (-1)
+static int common_opt(int opt, const char *arg, uint64_t *seed)
+{
+	unsigned long long u;
+
+	switch (opt) {
+	case 's':
+		if (parse_u64(arg, ~0ULL, &u))
+			return usage_error("--seed '%s': want an unsigned integer", arg);
+		*seed = u;
+		return GO_ON;
+	case 'h':
+		fputs(usage_text, stdout);
+		return 0;
+	default:
+		fprintf(stderr, "Try 'tdxbench --help'.\n");
+		return TDX_EXIT_USAGE;
+	}
+}
+
 static int cmd_compare(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -169,11 +193,6 @@ static int cmd_compare(int argc, char **argv)
 				return usage_error("--bootstrap '%s': want 100..1000000", optarg);
 			o.boot_iters = (unsigned)u;
 			break;
-		case 's':
-			if (parse_u64(optarg, ~0ULL, &u))
-				return usage_error("--seed '%s': want an unsigned integer", optarg);
-			o.seed = u;
-			break;
 		case 'e':
 			if (parse_u64(optarg, ~0ULL, &u))
 				return usage_error("--min-events '%s': want an unsigned integer", optarg);
@@ -194,12 +213,10 @@ static int cmd_compare(int argc, char **argv)
 		case 'A':
 			all = true;
 			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
 		default:
-			fprintf(stderr, "Try 'tdxbench --help'.\n");
-			return TDX_EXIT_USAGE;
+			rc = common_opt(opt, optarg, &o.seed);
+			if (rc != GO_ON)
+				return rc;
 		}
 	}
 	if (argc - optind != 2)
@@ -256,10 +273,10 @@ static int cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	/* seed 0 (no --seed, or --seed 0): the spec's SEED, else 1 */
 	struct tb_run_opts o = { .rounds = 10, .duration_s = 1 };
 	unsigned long long u;
-	bool seed_set = false;
-	int opt;
+	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "o:r:d:s:vh", lo, NULL)) != -1) {
 		switch (opt) {
@@ -275,21 +292,13 @@ static int cmd_run(int argc, char **argv)
 			if (parse_double(optarg, 0.001, 86400, &o.duration_s))
 				return usage_error("--duration '%s': want seconds, 0.001..86400", optarg);
 			break;
-		case 's':
-			if (parse_u64(optarg, ~0ULL, &u))
-				return usage_error("--seed '%s': want an unsigned integer", optarg);
-			o.seed = u;
-			seed_set = true;
-			break;
 		case 'v':
 			o.verbose++;
 			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
 		default:
-			fprintf(stderr, "Try 'tdxbench --help'.\n");
-			return TDX_EXIT_USAGE;
+			rc = common_opt(opt, optarg, &o.seed);
+			if (rc != GO_ON)
+				return rc;
 		}
 	}
 	if (argc - optind != 1)
@@ -297,8 +306,6 @@ static int cmd_run(int argc, char **argv)
 	if (!o.out)
 		return usage_error("run needs -o RESULT.json%s", "");
 	o.workload = argv[optind];
-	if (!seed_set)
-		o.seed = 0;	/* tb_run: take the spec's seed, else 1 */
 	return tb_run(&o);
 }
 
