@@ -46,49 +46,48 @@ static bool col_shown(enum top_view v, size_t i, int skip)
 	return (int)i < k || (int)i >= k + skip;
 }
 
-int top_fmt_header(char *buf, size_t size, enum top_view v, int sort_col,
-		   bool desc, int skip)
+/*
+ * One line of a table: the cells of the shown columns, strings and leaf
+ * names left aligned (and cut to the column), numbers right aligned; with
+ * row NULL the header, the sort column marked v (descending) or ^.
+ */
+static int fmt_line(char *buf, size_t size, enum top_view v, const void *row,
+		    int sort_col, bool desc, int skip)
 {
 	size_t n, len = 0;
 	const struct top_col *c = top_cols(v, &n);
 
 	buf[0] = 0;
 	for (size_t i = 0; i < n && len < size; i++) {
-		char name[24];
+		bool left = c[i].kind == TOP_C_STR || c[i].kind == TOP_C_LEAF;
+		char cell[64];
 
 		if (!col_shown(v, i, skip))
 			continue;
-		snprintf(name, sizeof(name), "%s%s", c[i].name,
-			 (int)i == sort_col ? (desc ? "v" : "^") : "");
-		len += (size_t)snprintf(buf + len, size - len,
-					c[i].kind == TOP_C_STR || c[i].kind == TOP_C_LEAF ?
-					"%s%-*s" : "%s%*s", i ? " " : "",
-					c[i].width, name);
+		if (!row) {
+			snprintf(cell, sizeof(cell), "%s%s", c[i].name,
+				 (int)i == sort_col ? (desc ? "v" : "^") : "");
+		} else {
+			top_col_fmt(&c[i], row, cell, sizeof(cell));
+			if (left)
+				cell[c[i].width] = 0;
+		}
+		len += (size_t)snprintf(buf + len, size - len, left ? "%s%-*s" : "%s%*s",
+					i ? " " : "", c[i].width, cell);
 	}
 	return (int)(len < size ? len : size - 1);
+}
+
+int top_fmt_header(char *buf, size_t size, enum top_view v, int sort_col,
+		   bool desc, int skip)
+{
+	return fmt_line(buf, size, v, NULL, sort_col, desc, skip);
 }
 
 int top_fmt_row(char *buf, size_t size, enum top_view v, const void *row,
 		int skip)
 {
-	size_t n, len = 0;
-	const struct top_col *c = top_cols(v, &n);
-
-	buf[0] = 0;
-	for (size_t i = 0; i < n && len < size; i++) {
-		char val[64];
-
-		if (!col_shown(v, i, skip))
-			continue;
-		top_col_fmt(&c[i], row, val, sizeof(val));
-		if (c[i].kind == TOP_C_STR || c[i].kind == TOP_C_LEAF)
-			val[c[i].width] = 0;	/* truncate names to the column */
-		len += (size_t)snprintf(buf + len, size - len,
-					c[i].kind == TOP_C_STR || c[i].kind == TOP_C_LEAF ?
-					"%s%-*s" : "%s%*s", i ? " " : "",
-					c[i].width, val);
-	}
-	return (int)(len < size ? len : size - 1);
+	return fmt_line(buf, size, v, row, -1, false, skip);
 }
 
 static void print_table(FILE *f, struct top_app *a, enum top_view v)
