@@ -14,7 +14,7 @@ PKGS=(
 	clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config make gcc
 	libclang-rt-14-dev
 	# tools
-	libncurses-dev libjson-c-dev libtracecmd-dev libtraceevent-dev libtracefs-dev
+	libncurses-dev libjson-c-dev libtracecmd-dev libtraceevent-dev libtracefs-dev libzstd-dev
 	trace-cmd gnuplot-nox
 	# tests and benchmarks
 	tmux bpftrace linux-perf python3 jq util-linux libcap2-bin

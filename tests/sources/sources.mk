@@ -4,7 +4,9 @@
 # trace.dat import uses libtracecmd/libtraceevent; the simulator uses libm.
 TRACECMD_CFLAGS := $(shell pkg-config --cflags libtracecmd libtraceevent 2>/dev/null)
 TRACECMD_LIBS := $(shell pkg-config --libs libtracecmd libtraceevent 2>/dev/null || echo -ltracecmd -ltraceevent)
-PKG_LIBS += $(TRACECMD_LIBS) -lm
+# The trace.dat checker decompresses sections as libtracecmd would (zstd, zlib).
+ZSTD_LIBS := $(shell pkg-config --libs libzstd 2>/dev/null || echo -lzstd)
+PKG_LIBS += $(TRACECMD_LIBS) $(ZSTD_LIBS) -lm
 
 $(O)/obj/tools/lib/tracedat.o: override CFLAGS += $(TRACECMD_CFLAGS)
 

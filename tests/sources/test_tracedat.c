@@ -395,6 +395,158 @@ static struct tdx_event *expected(const struct tdx_event *ev, size_t n, bool wit
 	return x;
 }
 
+
+/* ----------------------------------------------------- structure checker */
+
+int tdx__tracedat_check(const void *buf, size_t len, char *why, size_t whylen);
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	unsigned char *b = NULL;
+	FILE *f = fopen(path, "rb");
+	long n;
+
+	if (f && !fseek(f, 0, SEEK_END) && (n = ftell(f)) > 0 && !fseek(f, 0, SEEK_SET)) {
+		b = malloc((size_t)n);
+		if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+			free(b);
+			b = NULL;
+		}
+		*len = (size_t)n;
+	}
+	if (f)
+		fclose(f);
+	return b;
+}
+
+static void spit(const char *path, const void *b, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f || fwrite(b, 1, len, f) != len)
+		diag("cannot write %s", path);
+	if (f)
+		fclose(f);
+}
+
+/* Events read from a file, or -1 when it does not open. */
+static long count_events(const char *path)
+{
+	struct tdx_source *s;
+	struct tdx_event e;
+	long n = 0;
+	int r;
+
+	if (tdx_source_open_file(&s, path))
+		return -1;
+	while ((r = tdx_source_next(s, &e)) == 1)
+		n++;
+	tdx_source_close(s);
+	return r < 0 ? -1 : n;
+}
+
+/*
+ * tracedat_check.c bounds the file before libtracecmd reads it: real files
+ * of every layout trace-cmd writes pass (v7, v6, zstd-compressed v7) and
+ * import the same events; every truncation is refused; corrupting any 4
+ * bytes of the metadata either is refused or still opens safely; the fuzz
+ * reproducer of a 3.3 GB allocation is refused with its offset.
+ */
+static void test_checker(const char *dir, const struct tdx_event *ev, size_t n)
+{
+	char sub[300], v7[400], v6[400], zst[400], cmd[1400], why[256], corrupt[400];
+	unsigned char *b;
+	size_t len = 0, bad_cut = 0, refused = 0, accepted = 0, opened = 0;
+	long want;
+	int r;
+
+	snprintf(sub, sizeof(sub), "%s/chk", dir);
+	mkdirs(sub);
+	if (!ok(make_tracedat(sub, ev, n, true, false) > 0, "checker: a trace.dat to check"))
+		return;
+	snprintf(v7, sizeof(v7), "%s/trace.dat", sub);
+	snprintf(v6, sizeof(v6), "%s/v6.dat", sub);
+	snprintf(zst, sizeof(zst), "%s/zstd.dat", sub);
+	b = slurp(v7, &len);
+	if (!ok(b != NULL, "checker: read %s", v7))
+		return;
+	r = tdx__tracedat_check(b, len, why, sizeof(why));
+	ok(!r, "checker: trace-cmd's v7 file passes%s%s", r ? ": " : "", why);
+	for (size_t l = 0; l < len; l++)
+		bad_cut += !tdx__tracedat_check(b, l, why, sizeof(why));
+	ok(!bad_cut, "checker: all %zu truncations of the %zu-byte file are refused (%zu accepted)",
+	   len, len, bad_cut);
+	want = count_events(v7);
+	ok(want > 0, "checker: the v7 file imports %ld records", want);
+
+	snprintf(cmd, sizeof(cmd), "trace-cmd convert --file-version 6 -i '%s' -o '%s' >/dev/null 2>&1",
+		 v7, v6);
+	if (!run(cmd)) {
+		unsigned char *b6;
+		size_t l6 = 0;
+
+		b6 = slurp(v6, &l6);
+		r = b6 ? tdx__tracedat_check(b6, l6, why, sizeof(why)) : -1;
+		ok(b6 && b6[10] == '6' && !r, "checker: the v6 conversion passes%s%s",
+		   r ? ": " : "", why);
+		is_u64((__u64)count_events(v6), (__u64)want, "checker: v6 imports the same records");
+		free(b6);
+	} else {
+		skip("trace-cmd convert --file-version 6 failed");
+	}
+	snprintf(cmd, sizeof(cmd), "trace-cmd convert --compression zstd -i '%s' -o '%s' >/dev/null 2>&1",
+		 v7, zst);
+	if (!system("trace-cmd list -c 2>/dev/null | grep -q zstd") && !run(cmd)) {
+		unsigned char *bz;
+		size_t lz = 0;
+
+		bz = slurp(zst, &lz);
+		r = bz ? tdx__tracedat_check(bz, lz, why, sizeof(why)) : -1;
+		ok(!r, "checker: the zstd-compressed conversion passes%s%s", r ? ": " : "", why);
+		is_u64((__u64)count_events(zst), (__u64)want,
+		       "checker: the compressed file imports the same records");
+		free(bz);
+	} else {
+		skip("this trace-cmd has no zstd compression");
+	}
+
+	/*
+	 * 0xff x 4 over each offset of the first 16 KiB (the metadata): the
+	 * checker refuses what reaches outside; a sample of what it accepts
+	 * (the text of event formats, mostly) goes through libtracecmd, which
+	 * must then fail cleanly or import (ASan watches, SAN=1).
+	 */
+	snprintf(corrupt, sizeof(corrupt), "%s/corrupt.dat", sub);
+	for (size_t off = 10; off + 4 <= len && off < 16384; off++) {
+		unsigned char save[4];
+
+		memcpy(save, b + off, 4);
+		memset(b + off, 0xff, 4);
+		if (tdx__tracedat_check(b, len, why, sizeof(why))) {
+			refused++;
+		} else if (accepted++ % 61 == 0) {
+			spit(corrupt, b, len);
+			count_events(corrupt);
+			opened++;
+		}
+		memcpy(b + off, save, 4);
+	}
+	ok(refused > 100 && accepted > 0,
+	   "checker: 4-byte corruptions of the metadata: %zu refused, %zu accepted, %zu of those opened without harm",
+	   refused, accepted, opened);
+	free(b);
+
+	snprintf(cmd, sizeof(cmd), "%s/tests/fuzz/regress/recfile/tracedat-huge-alloc",
+		 getenv("SRC") ? getenv("SRC") : ".");
+	b = slurp(cmd, &len);
+	if (ok(b != NULL, "checker: the fuzz reproducer of a 3.3 GB allocation")) {
+		r = tdx__tracedat_check(b, len, why, sizeof(why));
+
+		ok(r == -EIO && strstr(why, "offset"), "checker: refused: %s", why);
+		free(b);
+	}
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/tdxdat-test-XXXXXX", sub[256], path[300];
@@ -536,6 +688,27 @@ int main(void)
 			ok(r < 0 || got < 2000, "truncated trace.dat: %s", r < 0 ? tdx_last_error() : "short read");
 		}
 	}
+	test_checker(dir, ev, 2000);
+	/*
+	 * TDX_TRACEDAT_SEEDS=DIR: also write small trace.dat files (60 events;
+	 * v7, v6, zstd) to DIR, the seeds of tests/fuzz/corpus/recfile/.
+	 */
+	if (getenv("TDX_TRACEDAT_SEEDS")) {
+		const char *o = getenv("TDX_TRACEDAT_SEEDS");
+		char cmd[2000];
+
+		snprintf(sub, sizeof(sub), "%s/seeds", dir);
+		mkdirs(sub);
+		if (make_tracedat(sub, ev, 60, true, false) > 0) {
+			snprintf(cmd, sizeof(cmd),
+				 "cd '%s' && cp trace.dat '%s/tracedat-v7.dat' && "
+				 "trace-cmd convert --file-version 6 -i trace.dat -o '%s/tracedat-v6.dat' && "
+				 "trace-cmd convert --compression zstd -i trace.dat -o '%s/tracedat-zstd.dat'",
+				 sub, o, o, o);
+			ok(!run(cmd), "seeds written to %s", o);
+		}
+	}
+
 	/* header errors name the offset */
 	{
 		static const unsigned char v99[] = { 0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g',

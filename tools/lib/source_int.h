@@ -27,6 +27,12 @@ struct tdx_source *tdx_source_alloc(const struct tdx_source_ops *ops, void *priv
 int tdx_sim_open(struct tdx_source *src, const char *spec);
 int tdx_recfile_open(struct tdx_source *src, const char *path, int fd);
 int tdx_tracedat_open(struct tdx_source *src, const char *path);
+/*
+ * Structure of a trace.dat in memory (tracedat_check.c): 0 when every size,
+ * count, offset and string stays inside the file and its bounds, else
+ * -EIO (-EPROTO: a version other than 6 or 7) with the reason and offset in why.
+ */
+int tdx__tracedat_check(const void *buf, size_t len, char *why, size_t whylen);
 
 /* [global] keys of data/calibration.conf: X(name) */
 #define TDX_CALIB_GLOBALS(X)						\

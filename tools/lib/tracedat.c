@@ -20,8 +20,12 @@
  * TDR stay on their own (common_pid).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <trace-cmd.h>
 #include <event-parse.h>
@@ -35,7 +39,6 @@
  */
 unsigned long tracecmd_get_in_file_version(struct tracecmd_input *handle);
 const char *tracecmd_get_uname(struct tracecmd_input *handle);
-bool tracecmd_is_version_supported(unsigned int version);
 
 /* Field names of each event's arguments, in TP_PROTO order; '|' separates aliases. */
 static const char *const field_names[TDX_EV_MAX][TDX_EV_MAX_ARGS] = {
@@ -376,50 +379,32 @@ int tdx_tracedat_open(struct tdx_source *src, const char *path)
 	src->ops = &tracedat_ops;
 	src->priv = s;
 	/*
-	 * The fixed start: 3 magic bytes, "tracing", a NUL-terminated version
-	 * string (offset 10), endianness, long size and page size.  Check it
-	 * here so those errors can name their offset; libtracecmd does the rest.
+	 * libtracecmd trusts the sizes in the file; tracedat_check.c bounds
+	 * them all first (the file is mapped, not read, so a large capture
+	 * costs only the pages of its metadata).
 	 */
 	{
-		unsigned char head[32];
-		char *end;
-		long ver;
-		size_t n;
-		FILE *f = fopen(path, "rb");
+		char why[256];
+		struct stat st;
+		void *m = MAP_FAILED;
+		int fd = open(path, O_RDONLY | O_CLOEXEC), r = -1;
 
-		n = f ? fread(head, 1, sizeof(head), f) : 0;
-		if (f)
-			fclose(f);
-		head[sizeof(head) - 1] = 0;
-		ver = strtol((char *)head + 10, &end, 10);
-		if (n < 20 || end == (char *)head + 10 || (size_t)(end - (char *)head) + 6 > n) {
-			tdx_set_error("%s: truncated trace.dat header (%zu bytes; the fixed header needs about 20, version at offset 10)",
-				      path, n);
+		if (fd < 0) {
+			tdx_set_error("%s: %s", path, strerror(errno));
+			return -errno;
+		}
+		if (fstat(fd, &st) == 0 && st.st_size > 0)
+			m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		close(fd);
+		if (m == MAP_FAILED) {
+			tdx_set_error("%s: empty or unreadable trace.dat", path);
 			return -EIO;
 		}
-		if (*end || ver < 0 || ver > 1000) {
-			tdx_set_error("%s: bad trace.dat version string at offset 10", path);
-			return -EIO;
-		}
-		if (!tracecmd_is_version_supported((unsigned int)ver)) {
-			tdx_set_error("%s: trace.dat version %ld at offset 10 is not one this libtracecmd reads",
-				      path, ver);
-			return -EPROTO;
-		}
-		{
-			size_t o = (size_t)(end - (char *)head) + 1;	/* endian byte */
-			__u32 psz;
-
-			memcpy(&psz, head + o + 2, 4);
-			if (head[o] > 1 || (head[o + 1] != 4 && head[o + 1] != 8)) {
-				tdx_set_error("%s: bad trace.dat header at offset %zu (endianness %u, long size %u)",
-					      path, o, head[o], head[o + 1]);
-				return -EIO;
-			}
-			if (head[o] == 0 && (psz < 4096 || psz > (1u << 24) || (psz & (psz - 1)))) {
-				tdx_set_error("%s: bad trace.dat page size %u at offset %zu", path, psz, o + 2);
-				return -EIO;
-			}
+		r = tdx__tracedat_check(m, (size_t)st.st_size, why, sizeof(why));
+		munmap(m, (size_t)st.st_size);
+		if (r) {
+			tdx_set_error("%s: %s%s", path, r == -EPROTO ? "" : "corrupt trace.dat: ", why);
+			return r;
 		}
 	}
 	tracecmd_set_loglevel(TEP_LOG_NONE);
