@@ -47,8 +47,8 @@ static const char *const fnames[TDX_EV_MAX][TDX_EV_MAX_ARGS] = {
 	[TDX_EV_MAP_GPA_DONE] = { "vcpu", "gpa", "size", "to_shared", "status", "chunks", "duration" },
 	[TDX_EV_FROZEN_RETRY] = { "vcpu", "gfn", "level", "mirror" },
 	[TDX_EV_SPTE_FROZEN] = { "gfn", "level", "mirror", "held", "result" },
-	[TDX_EV_HUGEPAGE_MIXED] = { "gfn", "level", "mixed" },
-	[TDX_EV_PRIVATE_MAP] = { "gfn", "level", "mapped" },
+	[TDX_EV_HUGEPAGE_MIXED] = { "gfn", "level", "state" },
+	[TDX_EV_PRIVATE_MAP] = { "gfn", "level", "state" },
 };
 static const char *const ctype[] = { "u64", "s64", "u32", "int", "bool" };
 static const int fsize_of[] = { 8, 8, 4, 4, 1 };

@@ -56,6 +56,8 @@ expect 2 "--replay $tmp/garbage" -b --replay "$tmp/garbage"
 expect 2 "exclusive" -b --sim steady --replay "$tmp/garbage"
 expect 2 "unknown SEAMCALL leaf 'TDH.NOPE'" -b -l TDH.NOPE --sim steady
 expect 2 "invalid pid 'x1'" -b -p x1 --sim steady
+expect 2 "invalid pid '-5'" -b -p -5 --sim steady
+expect 2 "invalid pid '-18446744073709550000'" -b -p -18446744073709550000 --sim steady
 expect 2 "unknown sort column 'NOPE'" -b -s NOPE --sim steady
 expect 2 "unknown view 'nope'" -b -V nope --sim steady
 expect 2 "unexpected argument 'extra'" -b --sim steady extra

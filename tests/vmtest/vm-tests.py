@@ -265,6 +265,7 @@ def check_formats():
             tap(False, f"{e['name']}: format (event missing)")
             continue
         have = [f[0] for f in format_fields(e)]
+        open(f"{RES}/format-{e['name']}.txt", 'w').write(rd(ev_dir(e) + '/format'))
         if doc is None:
             tap(True, f"{e['name']}: format fields", skip="docs/tracepoints.md does not exist")
             continue
@@ -467,6 +468,8 @@ def check_recipes():
         tap(ok, f"docs/perf.md recipe '{name}' runs" + ('' if ok else f" (exit {rc})"))
         if not ok:
             diag(out[-1500:])
+            # a hist trigger or filter the kernel refused says why here
+            diag('error_log: ' + rd('/sys/kernel/tracing/error_log')[-800:])
 
 
 # ------------------------------------------------------- tdxtrace tools

@@ -54,8 +54,8 @@ static const char *const field_names[TDX_EV_MAX][TDX_EV_MAX_ARGS] = {
 				  "duration|duration_ns" },
 	[TDX_EV_FROZEN_RETRY] = { "vcpu|vcpu_id", "gfn", "level", "mirror|is_mirror" },
 	[TDX_EV_SPTE_FROZEN] = { "gfn", "level", "mirror|is_mirror", "held|held_ns", "result|ret" },
-	[TDX_EV_HUGEPAGE_MIXED] = { "gfn", "level", "mixed" },
-	[TDX_EV_PRIVATE_MAP] = { "gfn", "level", "mapped" },
+	[TDX_EV_HUGEPAGE_MIXED] = { "gfn", "level", "state|mixed" },
+	[TDX_EV_PRIVATE_MAP] = { "gfn", "level", "state|mapped" },
 };
 
 struct evmap {

@@ -12,6 +12,7 @@
  * source, take a snapshot, diff it with the previous one, build the model).
  * The curses UI is in view.c, batch output in batch.c, the model in model.c.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -368,7 +369,8 @@ static int parse_args(struct top_app *a, int argc, char **argv)
 
 			errno = 0;
 			pid = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || !pid || pid > INT_MAX)
+			if (errno || !isdigit((unsigned char)*optarg) || *end || !pid ||
+			    pid > INT_MAX)	/* isdigit: strtoul takes "-5" as 2^64 - 5 */
 				return usage_error("invalid pid '%s'", optarg);
 			if (a->opts.filter.npids >= TDX_FILTER_MAX_PIDS)
 				return usage_error("too many -p (at most %s)", "16");

@@ -4,6 +4,7 @@
  * rates, handling time, local-retry distribution (the zero-step mitigation
  * loop), results (RET_PF_*), mapping levels, and the slowest GPAs.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -212,7 +213,7 @@ static error_t ept_parse(int key, char *arg, struct argp_state *state)
 	if (key != 'g')
 		return cli_opt_parse(key, arg, state);
 	us = strtoull(arg, &end, 10);
-	if (*end || !*arg || us > 3600ULL * 1000000)
+	if (*end || !isdigit((unsigned char)*arg) || us > 3600ULL * 1000000)
 		return cli_usage_error(state, "invalid --gpa-min '%s'", arg);
 	c->gfn_min_ns = us * 1000;
 	c->gfn_min_set = true;
