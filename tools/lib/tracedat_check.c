@@ -59,6 +59,8 @@ struct chk {
 	bool failed;
 	unsigned char *zbuf;		/* trace data chunks decompress here */
 	size_t zcap;
+	size_t page_size;		/* ring-buffer page (file header) */
+	size_t commit_size;		/* of the page header's commit word (4 or 8) */
 };
 
 /*
@@ -186,12 +188,58 @@ static int in_file(struct chk *c, const struct win *w, __u64 off, __u64 size, si
 
 /* ------------------------------------------------------ metadata sections */
 
+/*
+ * The size of the commit word from the header_page format text
+ * ("field: local_t commit; offset:8; size:8; ...").
+ */
+static void commit_size(struct chk *c, const unsigned char *t, size_t n)
+{
+	const unsigned char *k = memmem(t, n, "commit;", 7), *z;
+	size_t left;
+
+	if (!k)
+		return;
+	left = n - (size_t)(k - t);
+	z = memmem(k, left, "size:", 5);
+	if (z && (size_t)(z - k) + 6 <= left && (z[5] == '4' || z[5] == '8'))
+		c->commit_size = z[5] - '0';
+}
+
 static int header_info(struct chk *c, struct win *w)
 {
-	return lit(c, w, "header_page", 12, "\"header_page\"") ?:
-	       blob(c, w, 8, "header_page") ?:
-	       lit(c, w, "header_event", 13, "\"header_event\"") ?:
+	size_t start;
+
+	if (lit(c, w, "header_page", 12, "\"header_page\""))
+		return -1;
+	start = w->pos + 8;
+	if (blob(c, w, 8, "header_page"))
+		return -1;
+	commit_size(c, w->b + start, w->pos - start);
+	return lit(c, w, "header_event", 13, "\"header_event\"") ?:
 	       blob(c, w, 8, "header_event");
+}
+
+/*
+ * Ring-buffer pages: each starts with a u64 timestamp and a commit word
+ * whose low 27 bits are the bytes of events that follow (kbuffer's
+ * COMMIT_MASK; the high bits are flags).  A commit larger than the page
+ * makes libtracecmd fail to load the page, and on the first page that
+ * failure crashes in tracecmd_close() (libtracecmd 1.3.1).
+ */
+static int pages(struct chk *c, const unsigned char *b, size_t n, size_t at, bool z)
+{
+	size_t hdr = 8 + c->commit_size;
+
+	for (size_t p = 0; p + hdr <= n; p += c->page_size) {
+		size_t room = n - p < c->page_size ? n - p : c->page_size;
+		__u64 commit = get(c, b + p + 8, c->commit_size) & ((1u << 27) - 1);
+
+		if (commit > room - hdr)
+			return bad(c, "trace data page at %s%zu: commit %llu, the page holds %zu",
+				   z ? "decompressed offset " : "offset ", at + p,
+				   (unsigned long long)commit, room - hdr);
+	}
+	return 0;
 }
 
 static int ftrace_events(struct chk *c, struct win *w)
@@ -362,11 +410,11 @@ static int chunk(struct chk *c, const unsigned char *src, size_t n, size_t usz, 
 	case Z_ZSTD:
 		r = ZSTD_decompress(c->zbuf, usz, src, n);
 		if (!ZSTD_isError(r) && r == usz)
-			return 0;
+			return pages(c, c->zbuf, usz, 0, true);
 		break;
 	case Z_ZLIB:
 		if (uncompress(c->zbuf, &zl, src, n) == Z_OK && zl == usz)
-			return 0;
+			return pages(c, c->zbuf, usz, 0, true);
 		break;
 	default:
 		return bad(c, "trace data compressed with \"%s\", which tdxtrace cannot check",
@@ -385,7 +433,7 @@ static int cpu_data(struct chk *c, const struct win *o, __u64 off, __u64 size, s
 	if (in_file(c, o, off, size, pos, "CPU trace data"))
 		return -1;
 	if (c->alg == Z_NONE || !size)
-		return 0;
+		return pages(c, c->p + off, (size_t)size, (size_t)off, false);
 	/*
 	 * The chunk table: a count, then per chunk both sizes and the data.
 	 * trace-cmd's declared size leaves out the count, and libtracecmd
@@ -589,7 +637,8 @@ static int check_v6(struct chk *c, struct win *w)
 			size_t at = w->pos;
 
 			if (num(c, w, 8, &off, "CPU data offset") || num(c, w, 8, &size, "CPU data size") ||
-			    in_file(c, w, off, size, at, "CPU trace data"))
+			    in_file(c, w, off, size, at, "CPU trace data") ||
+			    pages(c, c->p + off, (size_t)size, (size_t)off, false))
 				return -1;
 		}
 		return 0;
@@ -661,6 +710,8 @@ int tdx__tracedat_check(const void *buf, size_t len, char *why, size_t whylen)
 	if (psz < 1024 || psz > MAX_PAGE || (psz & (psz - 1)))
 		return bad(&c, "bad page size %llu at offset %zu", (unsigned long long)psz,
 			   w.pos - 4), -EIO;
+	c.page_size = (size_t)psz;
+	c.commit_size = 8;
 	v = c.version < 7 ? check_v6(&c, &w) : check_v7(&c, &w);
 	free(c.zbuf);
 	return v ? -EIO : 0;
