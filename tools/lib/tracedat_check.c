@@ -60,6 +60,7 @@ struct chk {
 	unsigned char *zbuf;		/* trace data chunks decompress here */
 	size_t zcap;
 	size_t page_size;		/* ring-buffer page (file header) */
+	bool flyrecord;			/* per-CPU event data of the top instance */
 	size_t commit_size;		/* of the page header's commit word (4 or 8) */
 };
 
@@ -461,8 +462,10 @@ static int opt_buffer(struct chk *c, struct win *w, unsigned int id)
 	__u64 off, psz, n, cpu, doff, dsz;
 	size_t at = w->pos;
 
+	const char *name;
+
 	if (num(c, w, 8, &off, "buffer offset") ||
-	    str(c, w, MAX_NAME, "buffer name", NULL) ||
+	    str(c, w, MAX_NAME, "buffer name", &name) ||
 	    in_file(c, w, off, 0, at, "buffer data"))
 		return -1;
 	if (c->version < 7)
@@ -478,6 +481,8 @@ static int opt_buffer(struct chk *c, struct win *w, unsigned int id)
 	if (psz && (psz > MAX_PAGE || (psz & (psz - 1))))
 		return bad(c, "buffer option at %s: page size %llu", AT(w, at),
 			   (unsigned long long)psz);
+	if (!*name && n)
+		c->flyrecord = true;
 	for (__u64 i = 0; i < n; i++) {
 		at = w->pos;
 		if (num(c, w, 4, &cpu, "buffer CPU id") || num(c, w, 8, &doff, "CPU data offset") ||
@@ -630,9 +635,10 @@ static int check_v6(struct chk *c, struct win *w)
 			continue;
 		}
 		if (!strncmp(label, "latency", 7))
-			return 0;
+			return 0;	/* text, no per-CPU records: refused below */
 		if (strncmp(label, "flyrecord", 9))
 			break;
+		c->flyrecord = ncpu > 0;
 		for (__u64 i = 0; i < ncpu; i++) {
 			size_t at = w->pos;
 
@@ -714,5 +720,7 @@ int tdx__tracedat_check(const void *buf, size_t len, char *why, size_t whylen)
 	c.commit_size = 8;
 	v = c.version < 7 ? check_v6(&c, &w) : check_v7(&c, &w);
 	free(c.zbuf);
+	if (!v && !c.flyrecord)	/* libtracecmd 1.3.1 crashes reading records then */
+		v = bad(&c, "no per-CPU event data (a latency-tracer capture, or no CPUs): tdxtrace imports `trace-cmd record -e ...` captures");
 	return v ? -EIO : 0;
 }
