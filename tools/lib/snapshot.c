@@ -157,26 +157,26 @@ static int grow(void **arr, size_t *cap, size_t want, size_t entsz)
 	return 0;
 }
 
-/* The session's batch buffers, at least kbytes and vbytes. */
-static int scratch(struct tdx_session *s, size_t kbytes, size_t vbytes)
+/* Grow a byte buffer to at least want bytes. */
+static int reserve(void **buf, size_t *cap, size_t want)
 {
 	void *n;
 
-	if (kbytes > s->snap_kcap) {
-		n = realloc(s->snap_kbuf, kbytes);
-		if (!n)
-			return -ENOMEM;
-		s->snap_kbuf = n;
-		s->snap_kcap = kbytes;
-	}
-	if (vbytes > s->snap_vcap) {
-		n = realloc(s->snap_vbuf, vbytes);
-		if (!n)
-			return -ENOMEM;
-		s->snap_vbuf = n;
-		s->snap_vcap = vbytes;
-	}
+	if (want <= *cap)
+		return 0;
+	n = realloc(*buf, want);
+	if (!n)
+		return -ENOMEM;
+	*buf = n;
+	*cap = want;
 	return 0;
+}
+
+/* The session's batch buffers, at least kbytes and vbytes. */
+static int scratch(struct tdx_session *s, size_t kbytes, size_t vbytes)
+{
+	return reserve(&s->snap_kbuf, &s->snap_kcap, kbytes) ?:
+	       reserve(&s->snap_vbuf, &s->snap_vcap, vbytes);
 }
 
 /* Where the entries of one map go: { key; pad; value } of entsz bytes. */
