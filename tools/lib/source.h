@@ -123,6 +123,8 @@ struct tdx_tracedat_stats {
 					   it did not store the count) */
 	__u64 tds;			/* TDs found by grouping threads by TDR
 					   (captures without a tgid field) */
+	__u64 backwards;		/* records whose timestamp stepped back
+					   (corrupt data): given the last one */
 };
 int tdx_source_tracedat_stats(const struct tdx_source *src,
 			      struct tdx_tracedat_stats *out);

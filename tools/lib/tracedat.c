@@ -326,7 +326,15 @@ static int td_next(struct tdx_source *src, struct tdx_event *ev)
 			continue;
 		}
 		memset(ev, 0, sizeof(*ev));
-		ev->ts_ns = rec->ts;
+		/*
+		 * Each CPU's records are in time order, so the merge is too;
+		 * a corrupt time delta can still step back: clamp, and count.
+		 */
+		if (rec->ts < s->last_ts)
+			s->st.backwards++;
+		else
+			s->last_ts = rec->ts;
+		ev->ts_ns = s->last_ts;
 		ev->tid = (__u32)tep_data_pid(s->tep, rec);
 		ev->pid = m->tgid ? (__u32)field_value(m->tgid, rec) :
 			  s->grouped ? tm_pid(&s->tm, ev->tid) : ev->tid;
