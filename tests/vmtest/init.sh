@@ -2,8 +2,8 @@
 # init.sh - PID 1 of the vmtest VM (tests/vmtest/run.sh boots it with init=).
 #
 # The root is the host's, read-only over virtio-9p.  This script mounts the
-# kernel file systems and writable tmpfs scratch space (none of them over the
-# path this script lives in), mounts the results share (9p tag "results"),
+# kernel file systems and writable tmpfs scratch space (host paths under /tmp
+# that the tests need are bound back), mounts the results share (9p tag "results"),
 # then runs the in-VM tests, or a shell when booted with tdx_shell=1, and
 # powers the VM off.  Settings come from the kernel command line as
 # environment variables (tdx_src, tdx_o, tdx_ko, tdx_shell).
@@ -16,8 +16,20 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mkdir -p /dev/pts /dev/shm 2>/dev/null
 mount -t devpts devpts /dev/pts 2>/dev/null
 mount -t tmpfs tmpfs /dev/shm
-mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs tmpfs /run
+# /tmp becomes a tmpfs; the host directories the tests need (the clone, the
+# build directory, the test module) may live under the host's /tmp (a CI
+# clone, a cache in /tmp): bind them back from the read-only root.
+mkdir -p /run/hosttmp
+mount --bind /tmp /run/hosttmp
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+for p in "${tdx_src:-}" "${tdx_o:-}" "$(dirname "${tdx_ko:-/}")"; do
+	case $p in
+	/tmp/?*)
+		mkdir -p "$p" && mount --bind "/run/hosttmp/${p#/tmp/}" "$p" ||
+			echo "vmtest-init: cannot bind the host's $p" >&2 ;;
+	esac
+done
 mount -t tmpfs tmpfs /var/tmp 2>/dev/null
 mount -t tracefs tracefs /sys/kernel/tracing
 mount -t debugfs debugfs /sys/kernel/debug

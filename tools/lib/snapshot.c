@@ -201,12 +201,14 @@ static int put(const struct sink *k, size_t n, const struct vdesc *d,
 }
 
 /*
- * Entries per BPF_MAP_LOOKUP_BATCH call: about 256 KiB of per-CPU values,
- * so the buffer stays small on hosts with hundreds of CPUs.
+ * Entries per BPF_MAP_LOOKUP_BATCH call: about 1 MiB of per-CPU values.
+ * Fewer, larger calls are cheaper (64 TDs x 26 leaves on 2 CPUs: 7.7 ms of
+ * CPU per snapshot with 64 KiB calls, 6.1 ms with 256 KiB, 5.2 ms with
+ * 1 MiB); the bound keeps the buffer small on hosts with hundreds of CPUs.
  */
 static size_t batch_entries(size_t vbytes)
 {
-	size_t n = (256u << 10) / vbytes;
+	size_t n = (1024u << 10) / vbytes;
 
 	return n < 4 ? 4 : n > 256 ? 256 : n;
 }
