@@ -80,6 +80,28 @@ static char *slurp(const char *path)
  * that begins with a type (no indent), whose parameter list is followed by
  * a newline and '{'.  -1 if not found.
  */
+/*
+ * Is NAME defined `static` in SRC (the line of its definition starts with
+ * "static")?  The compiler may inline such a function into its only caller,
+ * and then it is in no BTF and no fentry program can attach to it.
+ */
+static bool src_static(const char *src, const char *name)
+{
+	size_t nl = strlen(name);
+
+	for (const char *p = strstr(src, name); p; p = strstr(p + 1, name)) {
+		const char *ls = p;
+
+		if (p[nl] != '(' || (p > src && (isalnum((unsigned char)p[-1]) || p[-1] == '_')))
+			continue;
+		while (ls > src && ls[-1] != '\n')
+			ls--;
+		if (!strncmp(ls, "static ", 7))
+			return true;
+	}
+	return false;
+}
+
 static int src_arity(const char *src, const char *name)
 {
 	size_t nl = strlen(name);
@@ -262,7 +284,7 @@ static void test_fentry(void)
 	struct bpf_program *p;
 	struct cands *c = calloc(1, sizeof(*c));
 	struct btf *tdx_btf = NULL;
-	int nprog = 0, nok = 0, nbad_arity = 0, cached_checked = 0, probe;
+	int nprog = 0, nok = 0, nbad_arity = 0, nbad_btf = 0, ninlined = 0, cached_checked = 0, probe;
 
 	if (!ksrc) {
 		skip("fentry: no Linux 7.2 source (scripts/fetch-kernel.sh 7.2) to read the targets' arity");
@@ -324,9 +346,14 @@ static void test_fentry(void)
 			const struct btf_type *fp = id > 0 ?
 				btf__type_by_id(tdx_btf, btf__type_by_id(tdx_btf, id)->type) : NULL;
 
-			if (!fp || btf_vlen(fp) != n) {
+			if (!fp && src_static(is_kvm ? kvm : virt, fn)) {
+				/* inlined: the loader reports it missing (vmtest) */
+				diag("%s: static in 7.2 and absent from the TDX kernel's BTF "
+				     "(inlined): the fallback cannot attach there", fn);
+				ninlined++;
+			} else if (!fp || btf_vlen(fp) != n) {
 				diag("%s: not in the TDX kernel's BTF with %d arguments", fn, n);
-				nbad_arity++;
+				nbad_btf++;
 			}
 			cached_checked++;
 		}
@@ -348,8 +375,11 @@ static void test_fentry(void)
 	else
 		is_u64(nok, nprog, "fentry: every fentry/fexit program passes the verifier "
 		       "(retargeted to a host function of the same arity)");
-	if (tdx_btf)
+	if (tdx_btf) {
 		ok(cached_checked == nprog, "fentry: targets and arity checked in the TDX kernel's BTF");
+		ok(!nbad_btf, "fentry: every target is in the TDX kernel's BTF with its arity, "
+		   "but %d program(s) of static functions the compiler inlined", ninlined);
+	}
 	else
 		skip("fentry: no TDX-enabled vmlinux cached (vmtest builds one); "
 		     "attach is checked by the vmtest tier");

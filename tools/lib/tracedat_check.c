@@ -272,6 +272,44 @@ static int event_formats(struct chk *c, struct win *w)
 	return 0;
 }
 
+/*
+ * trace_printk formats: "ADDR : \"FORMAT\"" lines.  libtraceevent splits a
+ * line at its first ':' (after leading ones) and copies from two bytes
+ * further on, and then looks at the copy's last byte: a line without two
+ * bytes after that ':' makes it read outside the buffer.
+ */
+static int printk_formats(struct chk *c, struct win *w)
+{
+	__u64 size;
+	size_t at;
+
+	if (num(c, w, 4, &size, "printk formats size"))
+		return -1;
+	at = w->pos;
+	if (skip(c, w, size, "printk formats"))
+		return -1;
+	for (size_t i = at; i < w->pos;) {
+		size_t e = i, colon;
+
+		while (e < w->pos && w->b[e] != '\n' && w->b[e])
+			e++;
+		colon = i;
+		while (colon < e && w->b[colon] == ':')
+			colon++;
+		if (colon < e) {	/* a non-empty line */
+			while (colon < e && w->b[colon] != ':')
+				colon++;
+			if (colon + 2 >= e)
+				return bad(c, "printk format line at %s: no \"ADDR : FORMAT\"",
+					   AT(w, i));
+		}
+		if (e < w->pos && !w->b[e])
+			break;		/* libtraceevent stops at a NUL */
+		i = e + 1;
+	}
+	return 0;
+}
+
 /* The contents of a metadata section (v6: the same, in sequence). */
 static int section_body(struct chk *c, struct win *w, unsigned int id)
 {
@@ -280,7 +318,7 @@ static int section_body(struct chk *c, struct win *w, unsigned int id)
 	case O_FTRACE_EVENTS:	return ftrace_events(c, w);
 	case O_EVENT_FORMATS:	return event_formats(c, w);
 	case O_KALLSYMS:	return blob(c, w, 4, "kallsyms");
-	case O_PRINTK:		return blob(c, w, 4, "printk formats");
+	case O_PRINTK:		return printk_formats(c, w);
 	case O_CMDLINES:	return blob(c, w, 8, "saved cmdlines");
 	case O_BTF_FILE:	return blob(c, w, 8, "BTF");
 	case O_MODULES_FILE:	return blob(c, w, 8, "modules");
@@ -619,7 +657,7 @@ static int check_v6(struct chk *c, struct win *w)
 	char label[10];
 
 	if (header_info(c, w) || ftrace_events(c, w) || event_formats(c, w) ||
-	    blob(c, w, 4, "kallsyms") || blob(c, w, 4, "printk formats") ||
+	    blob(c, w, 4, "kallsyms") || printk_formats(c, w) ||
 	    blob(c, w, 8, "saved cmdlines") || num(c, w, 4, &ncpu, "CPU count") ||
 	    check_cpus(c, w, ncpu, w->pos - 4, "file header"))
 		return -1;
