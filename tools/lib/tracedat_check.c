@@ -227,6 +227,59 @@ static int header_info(struct chk *c, struct win *w)
  * makes libtracecmd fail to load the page, and on the first page that
  * failure crashes in tracecmd_close() (libtracecmd 1.3.1).
  */
+/*
+ * The events of one page, as libtraceevent's kbuffer walks them: a 32-bit
+ * header (type_len: 5 bits, time delta: 27 bits), then by type_len 1-28 that
+ * many words of data; 0: a length word, then the data; 29: padding of the
+ * length in the next word; 30/31: a time extension word.  A length that does
+ * not move forward (padding of -4: kbuffer loops on the same event) or an
+ * event reaching past the committed data (read past the page) is refused.
+ */
+static int page_events(struct chk *c, const unsigned char *d, size_t commit, size_t at,
+		       bool z)
+{
+	size_t pos = 0;
+
+	while (pos + 4 <= commit) {
+		__u32 h = (__u32)get(c, d + pos, 4);
+		unsigned int type = c->be ? h >> 27 : h & 31;
+		__s64 len;
+		size_t next;
+
+		if (type >= 1 && type <= 28) {
+			next = pos + 4 + type * 4;
+		} else if (type == 30 || type == 31) {
+			next = pos + 8;
+		} else {
+			if (pos + 8 > commit)
+				return bad(c, "trace event at %s%zu: length word past the data",
+					   z ? "decompressed offset " : "offset ", at + pos);
+			len = (__s32)get(c, d + pos + 4, 4);
+			if (type == 29) {
+				if (len < 0)
+					return bad(c, "trace padding at %s%zu: length %lld",
+						   z ? "decompressed offset " : "offset ",
+						   at + pos, (long long)len);
+				next = pos + 4 + (size_t)len;
+				if (next <= pos)
+					next = pos + 8;
+				pos = next;
+				continue;	/* padding may run to the page's end */
+			}
+			if (len < 4)
+				return bad(c, "trace event at %s%zu: length %lld",
+					   z ? "decompressed offset " : "offset ", at + pos,
+					   (long long)len);
+			next = pos + 8 + (((size_t)len - 4 + 3) & ~(size_t)3);
+		}
+		if (next > commit)
+			return bad(c, "trace event at %s%zu runs past the page's %zu bytes of data",
+				   z ? "decompressed offset " : "offset ", at + pos, commit);
+		pos = next;
+	}
+	return 0;
+}
+
 static int pages(struct chk *c, const unsigned char *b, size_t n, size_t at, bool z)
 {
 	size_t hdr = 8 + c->commit_size;
@@ -239,6 +292,8 @@ static int pages(struct chk *c, const unsigned char *b, size_t n, size_t at, boo
 			return bad(c, "trace data page at %s%zu: commit %llu, the page holds %zu",
 				   z ? "decompressed offset " : "offset ", at + p,
 				   (unsigned long long)commit, room - hdr);
+		if (page_events(c, b + p + hdr, (size_t)commit, at + p + hdr, z))
+			return -1;
 	}
 	return 0;
 }
