@@ -125,6 +125,9 @@ struct tdx_tracedat_stats {
 					   (captures without a tgid field) */
 	__u64 backwards;		/* records whose timestamp stepped back
 					   (corrupt data): given the last one */
+	__u64 short_records;		/* records shorter than their event's
+					   fields (corrupt): skipped, counted in
+					   info.lost as well */
 };
 int tdx_source_tracedat_stats(const struct tdx_source *src,
 			      struct tdx_tracedat_stats *out);

@@ -66,7 +66,11 @@ struct evmap {
 	__u16 nargs;
 	struct tep_format_field *f[TDX_EV_MAX_ARGS];
 	struct tep_format_field *tgid;
+	int need;			/* record bytes its fields span */
 };
+
+/* common_type and common_pid: every record must hold them */
+#define COMMON_BYTES 8
 
 /* tid -> TD pid (open addressing; tid 0 marks a free slot) */
 struct tidmap {
@@ -108,7 +112,9 @@ static __u64 field_value(struct tep_format_field *f, struct tep_record *rec)
 {
 	unsigned long long v = 0;
 
-	if (tep_read_number_field(f, rec->data, &v))
+	/* libtraceevent reads at the format's offset whatever the record's size */
+	if (f->offset < 0 || f->size < 0 || f->offset + f->size > rec->size ||
+	    tep_read_number_field(f, rec->data, &v))
 		return 0;
 	if ((f->flags & TEP_FIELD_IS_SIGNED) && f->size > 0 && f->size < 8) {
 		int shift = 64 - f->size * 8;
@@ -208,9 +214,16 @@ static int group_threads(struct tdx_source *src, struct tdsrc *s)
 
 	for (int c = 0; c < s->ncpus; c++) {
 		for (rec = tracecmd_read_cpu_first(s->h, c); rec; rec = tracecmd_read_data(s->h, c)) {
-			struct evmap *e = find_map(s, tep_data_type(s->tep, rec));
-			__u32 tid = (__u32)tep_data_pid(s->tep, rec);
+			struct evmap *e;
+			__u32 tid;
 			size_t i;
+
+			if (rec->size < COMMON_BYTES) {	/* counted by td_next */
+				tracecmd_free_record(rec);
+				continue;
+			}
+			e = find_map(s, tep_data_type(s->tep, rec));
+			tid = (__u32)tep_data_pid(s->tep, rec);
 
 			if (e && tid && (e->kind == TDX_EV_SEAMCALL || e->kind == TDX_EV_VP_ENTER)) {
 				i = tm_get(m, tid);
@@ -320,10 +333,24 @@ static int td_next(struct tdx_source *src, struct tdx_event *ev)
 			s->st.missed += lost;
 			src->info.lost += lost;
 		}
+		if (rec->size < COMMON_BYTES) {
+			/* too short to name its event: a lost record, shown as such */
+			s->st.short_records++;
+			src->info.lost++;
+			tracecmd_free_record(rec);
+			continue;
+		}
 		id = tep_data_type(s->tep, rec);
 		m = find_map(s, id);
 		if (!m) {
 			s->st.unknown++;
+			tracecmd_free_record(rec);
+			continue;
+		}
+		if (rec->size < m->need) {
+			/* shorter than its event's fields (corrupt): lost, counted */
+			s->st.short_records++;
+			src->info.lost++;
 			tracecmd_free_record(rec);
 			continue;
 		}
@@ -517,6 +544,7 @@ int tdx_tracedat_open(struct tdx_source *src, const char *path)
 		m->id = e->id;
 		m->kind = (__u16)k;
 		m->nargs = (__u16)tdx_event_nargs(k);
+		m->need = COMMON_BYTES;
 		m->tgid = tep_find_field(e, "tgid");
 		for (int a = 0; a < m->nargs; a++) {
 			m->f[a] = find_field(e, field_names[k][a]);
@@ -526,7 +554,11 @@ int tdx_tracedat_open(struct tdx_source *src, const char *path)
 					      field_names[k][a], a);
 				return -EPROTO;
 			}
+			if (m->f[a]->offset + m->f[a]->size > m->need)
+				m->need = m->f[a]->offset + m->f[a]->size;
 		}
+		if (m->tgid && m->tgid->offset + m->tgid->size > m->need)
+			m->need = m->tgid->offset + m->tgid->size;
 		s->nmap++;
 	}
 	{
