@@ -11,15 +11,12 @@
 #   SOAK_LOG          where to append the figures (default $O/soak.txt)
 # Prints TAP; `make soak` runs the long one, test_soak_short.sh a 10 s one.
 set -uo pipefail
-SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-O=${O:-$SRC/build}
-B=$O/bin
+. "$(dirname "$0")/lib.sh"
 secs=${SOAK_SIM_SECONDS:-3600}
 delay=${SOAK_DELAY:-10}
 spec="${SOAK_SPEC:-steady:5,tds=8},duration=${secs}s"
 log=${SOAK_LOG:-$O/soak.txt}
-n=0
-if [[ $(id -u) != 0 ]]; then echo "ok 1 # SKIP needs root (BPF)"; echo "1..1"; exit 0; fi
+need_root
 tmp=$(mktemp -d)
 trap 'kill $tp 2>/dev/null; rm -rf "$tmp"' EXIT
 start=$(date +%s)

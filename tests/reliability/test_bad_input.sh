@@ -9,11 +9,8 @@
 # (nothing written half-way).  The disk-full rows mount a 64 KiB tmpfs
 # (skipped where mount is not allowed).  Commands that load BPF need root.
 set -uo pipefail
-SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-O=${O:-$SRC/build}
-B=$O/bin
-n=0
-if [[ $(id -u) != 0 ]]; then echo "ok 1 # SKIP needs root (BPF)"; echo "1..1"; exit 0; fi
+. "$(dirname "$0")/lib.sh"
+need_root
 tmp=$(mktemp -d)
 mnt=$tmp/full
 cleanup() { mountpoint -q "$mnt" && umount "$mnt"; rm -rf "$tmp"; }

@@ -9,15 +9,10 @@
 set -uo pipefail
 # job control: background jobs of a script otherwise start with SIGINT ignored
 set -m
-SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-O=${O:-$SRC/build}
-B=$O/bin
+. "$(dirname "$0")/lib.sh"
 runs=${DETACH_RUNS:-16}
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-nok() { n=$((n + 1)); echo "not ok $n - $*"; }
 
-if [[ $(id -u) != 0 ]]; then echo "ok 1 # SKIP needs root (BPF)"; echo "1..1"; exit 0; fi
+need_root
 for b in tdxtrace tdxtop tdxbench; do
 	[[ -x $B/$b ]] || { echo "not ok 1 - $B/$b is not built"; exit 1; }
 done

@@ -4,11 +4,8 @@
 # killed part-way; A's per-interval counts must equal those of a reference run
 # made alone (C), interval by interval.  Needs root.
 set -uo pipefail
-SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-O=${O:-$SRC/build}
-B=$O/bin
-n=0
-if [[ $(id -u) != 0 ]]; then echo "ok 1 # SKIP needs root (BPF)"; echo "1..1"; exit 0; fi
+. "$(dirname "$0")/lib.sh"
+need_root
 tmp=$(mktemp -d)
 trap 'kill -KILL $pa $pb 2>/dev/null; rm -rf "$tmp"' EXIT
 set -m

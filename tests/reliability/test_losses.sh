@@ -10,13 +10,10 @@
 # test test_losses forces it.  tdxbench refuses a round with any loss, see
 # docs/reliability.md.)  Needs root for BPF.
 set -uo pipefail
-SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-O=${O:-$SRC/build}
-B=$O/bin
-n=0
+. "$(dirname "$0")/lib.sh"
 t() { n=$((n + 1)); if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; echo "# $2"; fi; }
 
-if [[ $(id -u) != 0 ]]; then echo "ok 1 # SKIP needs root (BPF)"; echo "1..1"; exit 0; fi
+need_root
 for b in tdxtrace tdxtop; do
 	[[ -x $B/$b ]] || { echo "not ok 1 - $B/$b is not built"; exit 1; }
 done

@@ -7,14 +7,9 @@
 # needed on this kernel).  `tdxtrace sim` needs no privilege at all.
 # Run as root (setpriv drops to nobody); skipped otherwise.
 set -uo pipefail
-SRC=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-O=${O:-$SRC/build}
-B=$O/bin
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-nok() { n=$((n + 1)); echo "not ok $n - $*"; }
+. "$(dirname "$0")/lib.sh"
 
-if [[ $(id -u) != 0 ]]; then echo "ok 1 # SKIP needs root (to drop to nobody with setpriv)"; echo "1..1"; exit 0; fi
+need_root "to drop to nobody with setpriv"
 command -v setpriv >/dev/null || { echo "ok 1 # SKIP no setpriv"; echo "1..1"; exit 0; }
 tmp=$(mktemp -d)
 chmod 1777 "$tmp"
