@@ -382,42 +382,53 @@ static int section_body(struct chk *c, struct win *w, unsigned int id)
 }
 
 /*
- * Decompress n bytes at src (the file's algorithm) into a new buffer of at
- * most usz bytes; *out_len is what came out.  NULL (and the reason) when the
- * data does not decompress.
+ * Decompress n bytes at src with the file's algorithm into dst (cap bytes):
+ * the number of bytes out, -1 if the data does not decompress, -2 for an
+ * algorithm tdxtrace does not link.
+ */
+static long zdecode(const struct chk *c, void *dst, size_t cap, const void *src, size_t n)
+{
+	uLongf zl = cap;
+	size_t r;
+
+	switch (c->alg) {
+	case Z_ZSTD:
+		r = ZSTD_decompress(dst, cap, src, n);
+		return ZSTD_isError(r) ? -1 : (long)r;
+	case Z_ZLIB:
+		return uncompress(dst, &zl, src, n) == Z_OK ? (long)zl : -1;
+	default:
+		return -2;
+	}
+}
+
+/*
+ * Decompress a section's n bytes at src into a new buffer of at most usz
+ * bytes; *out_len is what came out.  NULL (and the reason) when the data
+ * does not decompress.
  */
 static unsigned char *inflate_block(struct chk *c, const unsigned char *src, size_t n,
 				    size_t usz, size_t *out_len, size_t off)
 {
 	unsigned char *dst = malloc(usz ? usz : 1);
-	uLongf zl = usz;
-	size_t r;
+	long r;
 
 	if (!dst) {
 		bad(c, "out of memory decompressing the section at offset %zu", off);
 		return NULL;
 	}
-	switch (c->alg) {
-	case Z_ZSTD:
-		r = ZSTD_decompress(dst, usz, src, n);
-		if (ZSTD_isError(r))
-			break;
-		*out_len = r;
+	r = zdecode(c, dst, usz, src, n);
+	if (r >= 0) {
+		*out_len = (size_t)r;
 		return dst;
-	case Z_ZLIB:
-		if (uncompress(dst, &zl, src, n) != Z_OK)
-			break;
-		*out_len = zl;
-		return dst;
-	default:
-		free(dst);
-		bad(c, "section at offset %zu is compressed with \"%s\", which tdxtrace cannot check",
-		    off, c->alg_name);
-		return NULL;
 	}
 	free(dst);
-	bad(c, "section at offset %zu does not decompress (%s, %zu bytes into %zu)", off,
-	    c->alg_name, n, usz);
+	if (r == -2)
+		bad(c, "section at offset %zu is compressed with \"%s\", which tdxtrace cannot check",
+		    off, c->alg_name);
+	else
+		bad(c, "section at offset %zu does not decompress (%s, %zu bytes into %zu)", off,
+		    c->alg_name, n, usz);
 	return NULL;
 }
 
@@ -489,8 +500,7 @@ static int section(struct chk *c, __u64 off, unsigned int id)
  */
 static int chunk(struct chk *c, const unsigned char *src, size_t n, size_t usz, size_t at)
 {
-	uLongf zl = usz;
-	size_t r;
+	long r;
 
 	if (usz > c->zcap) {
 		unsigned char *b = realloc(c->zbuf, usz);
@@ -500,20 +510,12 @@ static int chunk(struct chk *c, const unsigned char *src, size_t n, size_t usz, 
 		c->zbuf = b;
 		c->zcap = usz;
 	}
-	switch (c->alg) {
-	case Z_ZSTD:
-		r = ZSTD_decompress(c->zbuf, usz, src, n);
-		if (!ZSTD_isError(r) && r == usz)
-			return pages(c, c->zbuf, usz, 0, true);
-		break;
-	case Z_ZLIB:
-		if (uncompress(c->zbuf, &zl, src, n) == Z_OK && zl == usz)
-			return pages(c, c->zbuf, usz, 0, true);
-		break;
-	default:
+	r = zdecode(c, c->zbuf, usz, src, n);
+	if (r == (long)usz)
+		return pages(c, c->zbuf, usz, 0, true);
+	if (r == -2)
 		return bad(c, "trace data compressed with \"%s\", which tdxtrace cannot check",
 			   c->alg_name);
-	}
 	return bad(c, "trace data chunk at offset %zu does not decompress to its %zu bytes (%s)",
 		   at, usz, c->alg_name);
 }
