@@ -76,10 +76,24 @@ static char *slurp(const char *path)
 }
 
 /*
- * Number of parameters of the function *defined* as NAME( in src: a line
- * that begins with a type (no indent), whose parameter list is followed by
- * a newline and '{'.  -1 if not found.
+ * The next "NAME(" in src after from (NULL: from the start) that is not the
+ * tail of a longer identifier; *line is the start of its line.
  */
+static const char *next_name(const char *src, const char *name, const char *from,
+			     const char **line)
+{
+	size_t nl = strlen(name);
+
+	for (const char *p = strstr(from ? from + 1 : src, name); p; p = strstr(p + 1, name)) {
+		if (p[nl] != '(' || (p > src && (isalnum((unsigned char)p[-1]) || p[-1] == '_')))
+			continue;
+		for (*line = p; *line > src && (*line)[-1] != '\n';)
+			(*line)--;
+		return p;
+	}
+	return NULL;
+}
+
 /*
  * Is NAME defined `static` in SRC (the line of its definition starts with
  * "static")?  The compiler may inline such a function into its only caller,
@@ -87,33 +101,28 @@ static char *slurp(const char *path)
  */
 static bool src_static(const char *src, const char *name)
 {
-	size_t nl = strlen(name);
+	const char *ls;
 
-	for (const char *p = strstr(src, name); p; p = strstr(p + 1, name)) {
-		const char *ls = p;
-
-		if (p[nl] != '(' || (p > src && (isalnum((unsigned char)p[-1]) || p[-1] == '_')))
-			continue;
-		while (ls > src && ls[-1] != '\n')
-			ls--;
+	for (const char *p = next_name(src, name, NULL, &ls); p; p = next_name(src, name, p, &ls))
 		if (!strncmp(ls, "static ", 7))
 			return true;
-	}
 	return false;
 }
 
+/*
+ * Number of parameters of the function *defined* as NAME( in src: a line
+ * that begins with a type (no indent), whose parameter list is followed by
+ * a newline and '{'.  -1 if not found.
+ */
 static int src_arity(const char *src, const char *name)
 {
 	size_t nl = strlen(name);
+	const char *ls;
 
-	for (const char *p = strstr(src, name); p; p = strstr(p + 1, name)) {
-		const char *ls = p, *q;
+	for (const char *p = next_name(src, name, NULL, &ls); p; p = next_name(src, name, p, &ls)) {
+		const char *q;
 		int depth = 0, commas = 0, nonblank = 0;
 
-		if (p[nl] != '(' || (p > src && (isalnum((unsigned char)p[-1]) || p[-1] == '_')))
-			continue;
-		while (ls > src && ls[-1] != '\n')
-			ls--;
 		if (isspace((unsigned char)*ls) || *ls == '#')
 			continue;
 		for (q = p + nl; *q; q++) {
