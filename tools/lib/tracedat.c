@@ -333,24 +333,20 @@ static int td_next(struct tdx_source *src, struct tdx_event *ev)
 			s->st.missed += lost;
 			src->info.lost += lost;
 		}
-		if (rec->size < COMMON_BYTES) {
-			/* too short to name its event: a lost record, shown as such */
+		id = rec->size >= COMMON_BYTES ? tep_data_type(s->tep, rec) : -1;
+		m = id < 0 ? NULL : find_map(s, id);
+		if (id < 0 || (m && rec->size < m->need)) {
+			/*
+			 * Too short to name its event, or shorter than its
+			 * event's fields (corrupt): a lost record, shown as such.
+			 */
 			s->st.short_records++;
 			src->info.lost++;
 			tracecmd_free_record(rec);
 			continue;
 		}
-		id = tep_data_type(s->tep, rec);
-		m = find_map(s, id);
 		if (!m) {
 			s->st.unknown++;
-			tracecmd_free_record(rec);
-			continue;
-		}
-		if (rec->size < m->need) {
-			/* shorter than its event's fields (corrupt): lost, counted */
-			s->st.short_records++;
-			src->info.lost++;
 			tracecmd_free_record(rec);
 			continue;
 		}
@@ -477,8 +473,8 @@ int tdx_tracedat_open(struct tdx_source *src, const char *path)
 	src->priv = s;
 	/*
 	 * libtracecmd trusts the sizes in the file; tracedat_check.c bounds
-	 * them all first (the file is mapped, not read, so a large capture
-	 * costs only the pages of its metadata).
+	 * them all first, on the mapped file (it walks the metadata and the
+	 * page and event headers of all the trace data).
 	 */
 	{
 		char why[256];
