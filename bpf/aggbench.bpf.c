@@ -59,9 +59,9 @@ static __always_inline int bench_ev(__u64 *ctx, __u64 task, __u32 kind, __u32 na
 		ev.args[TDX_VP_ENTER_ARG_DURATION] = dur;
 		break;
 	case TDX_EV_HUGEPAGE_MIXED:
-		ev.args[TDX_MIXED_ARG_GFN] = (v & 0xf) << 9;
-		ev.args[TDX_MIXED_ARG_LEVEL] = TDX_PG_LEVEL_2M;
-		ev.args[TDX_MIXED_ARG_MIXED] = (v >> 4) & 1;
+		ev.args[TDX_HUGEPAGE_MIXED_ARG_GFN] = (v & 0xf) << 9;
+		ev.args[TDX_HUGEPAGE_MIXED_ARG_LEVEL] = TDX_PG_LEVEL_2M;
+		ev.args[TDX_HUGEPAGE_MIXED_ARG_MIXED] = (v >> 4) & 1;
 		break;
 	case TDX_EV_PRIVATE_MAP:
 		ev.args[TDX_PRIVATE_MAP_ARG_GFN] = v & 0xffff;

@@ -569,10 +569,10 @@ static void test_subtract(void)
 	tdx_feed(s, e2, 3000);
 	/* refresh into a snapshot that already holds the first half */
 	ok(!tdx_snapshot_refresh(s, &b) && !tdx_snapshot_refresh(s, &b), "subtract: refresh twice");
-	cap = b.cap_[0];
+	cap = b.cap_leaf;
 	ok(!tdx_snapshot(s, &fresh) && snap_same(&b, &fresh),
 	   "subtract: a refreshed snapshot equals a fresh one");
-	is_u64(b.cap_[0], cap, "subtract: refreshing again does not grow the arrays");
+	is_u64(b.cap_leaf, cap, "subtract: refreshing again does not grow the arrays");
 	ok(b.n_leaf > a.n_leaf && b.n_vp == 4 && a.n_vp == 2,
 	   "subtract: the second half adds TDs between and after the first ones");
 	if (ok(!tdx_snapshot_diff(&d, &b, &a), "subtract: diff") &&
@@ -934,6 +934,8 @@ out:
 
 int main(void)
 {
+	/* the BPF programs themselves; user space: test_uagg */
+	setenv("TDXTRACE_ENGINE", "bpf", 1);
 	if (geteuid() != 0) {
 		skip("needs root (CAP_BPF, CAP_PERFMON) to load BPF programs");
 		return tap_done();

@@ -800,6 +800,8 @@ static void test_bad_sim(void)
 
 int main(void)
 {
+	/* the BPF programs themselves; user space: test_uagg */
+	setenv("TDXTRACE_ENGINE", "bpf", 1);
 	if (geteuid() != 0) {
 		skip("needs root (CAP_BPF, CAP_PERFMON) to load BPF programs");
 		return tap_done();
