@@ -8,3 +8,4 @@ LIB_SRCS += tools/lib/loader.c tools/lib/snapshot.c
 # the aggregation in user space: bpf/tdx_agg.bpf.h built against tools/lib/umap.c
 LIB_SRCS += tools/lib/umap.c tools/lib/uagg.c
 $(O)/obj/tools/lib/uagg.o: override CFLAGS += -I$(SRC)/bpf
+$(O)/fuzz/obj/tools/lib/uagg.o: FUZZ_CFLAGS += -I$(SRC)/bpf

@@ -37,14 +37,15 @@ struct mdesc {
 	size_t count_word;			/* a word that is 0 iff the entry is unused */
 };
 
-#define TDX_X_OFFS_1(snap) offsetof(struct tdx_snapshot, n_##snap),		\
-	offsetof(struct tdx_snapshot, snap), offsetof(struct tdx_snapshot, cap_##snap), true
-#define TDX_X_OFFS_0(snap) 0, 0, 0, false
+#define TDX_X_OFFS_1(snap) .off_n = offsetof(struct tdx_snapshot, n_##snap),	\
+	.off_arr = offsetof(struct tdx_snapshot, snap),				\
+	.off_cap = offsetof(struct tdx_snapshot, cap_##snap), .in_snap = true
+#define TDX_X_OFFS_0(snap) .in_snap = false
 static struct mdesc md[TDX_MAP_ID_MAX] = {
 #define TDX_X_MDESC(id, bpf, snap, kt, vt, vf, per_td, in_snap)		\
-	[TDX_MAP_##id] = { sizeof(struct kt), sizeof(struct vt),			\
-			   sizeof(struct tdx_snap_##snap),				\
-			   offsetof(struct tdx_snap_##snap, v), TDX_X_OFFS_##in_snap(snap) },
+	[TDX_MAP_##id] = { .ksz = sizeof(struct kt), .vsz = sizeof(struct vt),	\
+			   .entsz = sizeof(struct tdx_snap_##snap),			\
+			   .voff = offsetof(struct tdx_snap_##snap, v), TDX_X_OFFS_##in_snap(snap) },
 	TDX_MAP_TABLE(TDX_X_MDESC)
 #undef TDX_X_MDESC
 };
