@@ -138,7 +138,7 @@ static __always_inline void *lookup_or_init(TDX_MAP_REF map, const void *key,
  * when the value improves, retried a few times against racing CPUs and
  * counted in counters.contended if it still loses (never silently).
  */
-#define ADD(p, v)	((void)__sync_fetch_and_add((p), (v)))
+#define ADD(p, v)	TDX_ATOMIC_ADD(p, v)
 #define TDX_CAS_TRIES	4
 
 static __always_inline void count_contended(void)
@@ -157,7 +157,7 @@ static __always_inline void store_max(__u64 *p, __u64 v)
 	for (i = 0; i < TDX_CAS_TRIES; i++) {
 		if (v <= old)
 			return;
-		seen = __sync_val_compare_and_swap(p, old, v);
+		seen = TDX_CAS(p, old, v);
 		if (seen == old)
 			return;
 		old = seen;
@@ -174,7 +174,7 @@ static __always_inline void store_min(__u64 *p, __u64 v)
 	for (i = 0; i < TDX_CAS_TRIES; i++) {
 		if (v >= old)
 			return;
-		seen = __sync_val_compare_and_swap(p, old, v);
+		seen = TDX_CAS(p, old, v);
 		if (seen == old)
 			return;
 		old = seen;

@@ -22,6 +22,9 @@
 #include <bpf/bpf_core_read.h>
 
 #define TDX_KNOB const volatile
+/* shared values, many CPUs: lock add / lock cmpxchg */
+#define TDX_ATOMIC_ADD(p, v)	((void)__sync_fetch_and_add((p), (v)))
+#define TDX_CAS(p, old, v)	__sync_val_compare_and_swap((p), (old), (v))
 #define TDX_MAP_REF void *
 
 #define TDX_AGG_MAP(name, K, V, max)					\
@@ -56,6 +59,17 @@
 #include "umap.h"
 
 #define TDX_KNOB static
+/* one thread feeds a session: plain read-modify-write, same results */
+#define TDX_ATOMIC_ADD(p, v)	((void)(*(p) += (v)))
+#define TDX_CAS(p, old, v)	tdx_cas64((p), (old), (v))
+static inline __u64 tdx_cas64(__u64 *p, __u64 old, __u64 v)
+{
+	__u64 cur = *p;
+
+	if (cur == old)
+		*p = v;
+	return cur;
+}
 #define TDX_MAP_REF struct tdx_umap **
 #define SEC(name)
 #ifndef __always_inline

@@ -5,7 +5,7 @@
 TRACECMD_CFLAGS := $(shell pkg-config --cflags libtracecmd libtraceevent 2>/dev/null)
 TRACECMD_LIBS := $(shell pkg-config --libs libtracecmd libtraceevent 2>/dev/null || echo -ltracecmd -ltraceevent)
 # The trace.dat checker decompresses sections as libtracecmd would (zstd, zlib).
-ZSTD_LIBS := $(shell pkg-config --libs libzstd 2>/dev/null || echo -lzstd)
+ZSTD_LIBS := $(shell pkg-config --libs libzstd 2>/dev/null || echo -lzstd) -lisal
 PKG_LIBS += $(TRACECMD_LIBS) $(ZSTD_LIBS) -lm
 
 $(O)/obj/tools/lib/tracedat.o: override CFLAGS += $(TRACECMD_CFLAGS)

@@ -757,21 +757,28 @@ static int advance_source(struct tdx_session *s, __u64 dt_ns, int timeout_ms)
 
 	if (!s->src)
 		return 1;
-	for (;;) {
-		if (!s->have_pending && !s->src_done) {
-			r = tdx_source_next(s->src, &s->pending);
+	/* events are read straight into the batch; one past the window waits */
+	while (!s->src_done) {
+		struct tdx_event *slot = &s->batch[n];
+
+		if (s->have_pending) {
+			*slot = s->pending;
+			s->have_pending = false;
+		} else {
+			r = tdx_source_next(s->src, slot);
 			if (r < 0)
 				return r;
-			if (r == 0)
+			if (r == 0) {
 				s->src_done = true;
-			else
-				s->have_pending = true;
+				break;
+			}
 		}
-		if (!s->have_pending || s->pending.ts_ns > target)
+		if (slot->ts_ns > target) {
+			s->pending = *slot;
+			s->have_pending = true;
 			break;
-		s->batch[n++] = s->pending;
-		s->have_pending = false;
-		if (n == TDX_FEED_BATCH) {
+		}
+		if (++n == TDX_FEED_BATCH) {
 			r = tdx_feed(s, s->batch, n);
 			if (r < 0)
 				return r;

@@ -100,11 +100,9 @@ void tdx_uagg_free(struct tdx_uagg *u)
 void tdx_uagg_feed(struct tdx_uagg *u, const struct tdx_event *evs, size_t n)
 {
 	bind(u);
-	for (size_t i = 0; i < n; i++) {
-		struct tdx_event ev = evs[i];
-
-		tdx_handle_input(&ev);
-	}
+	/* the aggregation only reads the event (a stream copies it out) */
+	for (size_t i = 0; i < n; i++)
+		tdx_handle_input((struct tdx_event *)&evs[i]);
 }
 
 struct tdx_umap *tdx_uagg_map(struct tdx_uagg *u, enum tdx_map_id id)

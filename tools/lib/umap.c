@@ -9,6 +9,8 @@
 
 #include "umap.h"
 
+#define find_slot tdx__umap_find
+
 #define UMAP_MIN_SLOTS 16
 
 int tdx_umap_init(struct tdx_umap *m, enum tdx_umap_type type, __u32 ksz,
@@ -46,39 +48,6 @@ void tdx_umap_clear(struct tdx_umap *m)
 	m->n = 0;
 }
 
-/* Keys are 4-byte multiples (the map table's key structs). */
-static __u32 hash_key(const void *key, __u32 ksz)
-{
-	const unsigned char *p = key;
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ ksz;
-
-	for (__u32 i = 0; i + 4 <= ksz; i += 4) {
-		__u32 w;
-
-		memcpy(&w, p + i, 4);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 32;
-	}
-	return (__u32)(h ^ (h >> 29));
-}
-
-static long find_slot(const struct tdx_umap *m, const void *key, bool *found)
-{
-	__u32 mask = m->cap - 1, i = hash_key(key, m->ksz) & mask;
-
-	for (;;) {
-		if (!m->used[i]) {
-			*found = false;
-			return i;
-		}
-		if (!memcmp(m->keys + (size_t)i * m->ksz, key, m->ksz)) {
-			*found = true;
-			return i;
-		}
-		i = (i + 1) & mask;
-	}
-}
-
 static int grow(struct tdx_umap *m)
 {
 	__u32 ncap = m->cap ? m->cap * 2 : UMAP_MIN_SLOTS;
@@ -110,23 +79,6 @@ static int grow(struct tdx_umap *m)
 	free(m->vals);
 	*m = n;
 	return 0;
-}
-
-void *tdx_umap_lookup(struct tdx_umap *m, const void *key)
-{
-	bool found;
-	long i;
-
-	if (m->type == TDX_UMAP_ARRAY) {
-		__u32 idx;
-
-		memcpy(&idx, key, sizeof(idx));
-		return idx < m->max ? m->vals + (size_t)idx * m->vsz : NULL;
-	}
-	if (!m->n)
-		return NULL;
-	i = find_slot(m, key, &found);
-	return found ? m->vals + (size_t)i * m->vsz : NULL;
 }
 
 long tdx_umap_update(struct tdx_umap *m, const void *key, const void *val, __u64 flags)

@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
+#include <stdint.h>
+#include <string.h>
 
 enum tdx_umap_type { TDX_UMAP_HASH, TDX_UMAP_ARRAY, TDX_UMAP_RING };
 
@@ -41,7 +43,6 @@ int tdx_umap_init(struct tdx_umap *m, enum tdx_umap_type type, __u32 ksz,
 void tdx_umap_fini(struct tdx_umap *m);
 void tdx_umap_clear(struct tdx_umap *m);
 
-void *tdx_umap_lookup(struct tdx_umap *m, const void *key);
 long tdx_umap_update(struct tdx_umap *m, const void *key, const void *val, __u64 flags);
 void *tdx_umap_ring_reserve(struct tdx_umap *m, size_t size);
 void tdx_umap_ring_submit(struct tdx_umap *m, void *rec);
@@ -49,5 +50,72 @@ void tdx_umap_ring_submit(struct tdx_umap *m, void *rec);
 /* Calls fn(key, value, ctx) for every entry (hash: in slot order); stops on non-zero. */
 int tdx_umap_foreach(struct tdx_umap *m,
 		     int (*fn)(const void *key, void *val, void *ctx), void *ctx);
+
+/* Keys are 4-byte multiples (the map table's key structs). */
+static inline __attribute__((always_inline)) __u32 tdx__umap_hash(const void *key, __u32 ksz)
+{
+	const unsigned char *p = key;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ ksz;
+
+	for (__u32 i = 0; i + 4 <= ksz; i += 4) {
+		__u32 w;
+
+		memcpy(&w, p + i, 4);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	return (__u32)(h ^ (h >> 29));
+}
+
+/* The map table's keys are 4, 8 or 16 bytes: compare them as words. */
+static inline bool key_eq(const void *a, const void *b, __u32 ksz)
+{
+	/* constant sizes: the compiler turns each into one or two compares */
+	switch (ksz) {
+	case 4:
+		return !memcmp(a, b, 4);
+	case 8:
+		return !memcmp(a, b, 8);
+	case 16:
+		return !memcmp(a, b, 16);
+	default:
+		return !memcmp(a, b, ksz);
+	}
+}
+
+static inline __attribute__((always_inline)) long tdx__umap_find(const struct tdx_umap *m, const void *key, bool *found)
+{
+	__u32 mask = m->cap - 1, i = tdx__umap_hash(key, m->ksz) & mask;
+
+	for (;;) {
+		if (!m->used[i]) {
+			*found = false;
+			return i;
+		}
+		if (key_eq(m->keys + (size_t)i * m->ksz, key, m->ksz)) {
+			*found = true;
+			return i;
+		}
+		i = (i + 1) & mask;
+	}
+}
+
+/* Inline: the aggregation calls it for every event. */
+static inline __attribute__((always_inline)) void *tdx_umap_lookup(struct tdx_umap *m, const void *key)
+{
+	bool found;
+	long i;
+
+	if (m->type == TDX_UMAP_ARRAY) {
+		__u32 idx;
+
+		memcpy(&idx, key, sizeof(idx));
+		return idx < m->max ? m->vals + (size_t)idx * m->vsz : NULL;
+	}
+	if (!m->n)
+		return NULL;
+	i = tdx__umap_find(m, key, &found);
+	return found ? m->vals + (size_t)i * m->vsz : NULL;
+}
 
 #endif /* TDXTRACE_UMAP_H */
