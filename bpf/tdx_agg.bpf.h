@@ -246,13 +246,19 @@ static __noinline int agg_seamcall(__u32 pid, const __u64 *args)
 	v = lookup_or_init(&tdx_leaf, &key, &zero_tdx_leaf, TDX_MAP_LEAF);
 	if (!v)
 		return AGG_OK;
+	/*
+	 * The common call costs two atomic adds (sum, histogram slot): count
+	 * and status[SUCCESS] are not stored but completed by the reader
+	 * (tdx_map_complete(): the histogram's total, and what the other
+	 * classes leave), so nothing else is written unless it is non-zero.
+	 */
 	store_min(&v->min_ns, dur);
 	store_max(&v->max_ns, dur);
-	ADD(&v->count, 1);
 	ADD(&v->sum_ns, dur);
-	ADD(&v->retries, (__u32)args[TDX_SEAMCALL_ARG_RETRIES]);
+	if ((__u32)args[TDX_SEAMCALL_ARG_RETRIES])
+		ADD(&v->retries, (__u32)args[TDX_SEAMCALL_ARG_RETRIES]);
 	cls = tdx_status_class(args[TDX_SEAMCALL_ARG_STATUS]);
-	if (cls < TDX_SC_MAX)
+	if (cls != TDX_SC_SUCCESS && cls < TDX_SC_MAX)
 		ADD(&v->status[cls], 1);
 	if (leaf >> TDX_LEAF_VERSION_SHIFT)
 		store_max(&v->last_version, leaf >> TDX_LEAF_VERSION_SHIFT);
@@ -269,11 +275,11 @@ static __noinline int agg_vp_enter(__u32 pid, const __u64 *args)
 	v = lookup_or_init(&tdx_vp, &pid, &zero_tdx_vp, TDX_MAP_VP);
 	if (!v)
 		return AGG_OK;
-	ADD(&v->count, 1);
+	/* count and status[SUCCESS]: completed by the reader, as for SEAMCALLs */
 	ADD(&v->sum_ns, dur);
 	store_max(&v->max_ns, dur);
 	cls = tdx_status_class(args[TDX_VP_ENTER_ARG_STATUS]);
-	if (cls < TDX_SC_MAX)
+	if (cls != TDX_SC_SUCCESS && cls < TDX_SC_MAX)
 		ADD(&v->status[cls], 1);
 	if (reason >= TDX_EXIT_REASON_SLOTS)
 		reason = TDX_EXIT_REASON_SLOTS - 1;
@@ -290,26 +296,37 @@ static __noinline int agg_ept_violation(__u32 pid, const __u64 *args)
 	__u64 dur = args[TDX_EPT_VIOLATION_ARG_DURATION];
 	__u64 retries = (__u32)args[TDX_EPT_VIOLATION_ARG_RETRIES];
 	__s64 result = (__s64)args[TDX_EPT_VIOLATION_ARG_RESULT];
-	__u32 priv = args[TDX_EPT_VIOLATION_ARG_PRIVATE] ? 1 : 0, rs, rslot;
+	__u32 priv = args[TDX_EPT_VIOLATION_ARG_PRIVATE] ? 1 : 0, rs, rslot, lv;
 
 	if (below_min_lat(dur))
 		return AGG_FILTERED;
 
 	v = lookup_or_init(&tdx_ept, &pid, &zero_tdx_ept, TDX_MAP_EPT);
 	if (v) {
-		ADD(&v->count[priv], 1);
+		/*
+		 * The common violation (private, no local retry, at 4K) costs
+		 * three atomic adds (sum, result, histogram): count[private],
+		 * retry_hist[0] and level[4K] are completed by the reader from
+		 * the histogram's total (tdx_map_complete()).
+		 */
+		if (!priv)
+			ADD(&v->count[0], 1);
 		ADD(&v->sum_ns, dur);
 		store_max(&v->max_ns, dur);
-		ADD(&v->retries, retries);
-		rslot = tdx_retry_slot(retries);
-		if (rslot < TDX_RETRY_SLOTS)
-			ADD(&v->retry_hist[rslot], 1);
+		if (retries) {
+			ADD(&v->retries, retries);
+			rslot = tdx_retry_slot(retries);
+			if (rslot < TDX_RETRY_SLOTS)
+				ADD(&v->retry_hist[rslot], 1);
+		}
 		/* RET_PF_* 0..6; -errno and unknown values go to the error slot */
 		rs = result >= 0 && result < TDX_EPT_RESULT_ERR ?
 			(__u32)result : TDX_EPT_RESULT_ERR;
 		if (rs < TDX_EPT_RESULT_MAX)
 			ADD(&v->result[rs], 1);
-		ADD(&v->level[BOUNDED(level_idx(args[TDX_EPT_VIOLATION_ARG_LEVEL]), 4)], 1);
+		lv = BOUNDED(level_idx(args[TDX_EPT_VIOLATION_ARG_LEVEL]), 4);
+		if (lv != TDX_PG_LEVEL_4K)
+			ADD(&v->level[lv], 1);
 		HIST_ADD(v->hist, dur);
 	}
 
@@ -541,25 +558,26 @@ static __always_inline void stream_event(struct tdx_event *ev,
 }
 
 /*
- * One event, whatever produced it.  ev->args holds the tracepoint's
- * arguments; ev->pid is the TD.  Returns AGG_*.
+ * One event's arguments (the tracepoint's u64 array) for TD pid: filters,
+ * the aggregation of its kind, the per-kind counter.  Returns AGG_*.
+ * Live programs without a stream call it on the tracepoint's own context,
+ * so nothing is copied on the hot path.
  */
-static __always_inline int tdx_handle(struct tdx_event *ev)
+static __always_inline int tdx_dispatch(__u32 pid, __u32 kind, const __u64 *args)
 {
 	struct tdx_counters *c = counters();
-	__u32 kind = ev->kind;
 	int r;
 
 	if (!c)
 		return AGG_BAD;
-	if (!pid_allowed(ev->pid)) {
+	if (!pid_allowed(pid)) {
 		c->filtered++;
 		return AGG_FILTERED;
 	}
 	switch (kind) {
 #define TDX_X_CASE(id, lower, sys, name, nargs)				\
 	case TDX_EV_##id:						\
-		r = agg_##lower(ev->pid, ev->args);			\
+		r = agg_##lower(pid, args);				\
 		break;
 	TDX_EVENT_TABLE(TDX_X_CASE)
 #undef TDX_X_CASE
@@ -577,8 +595,23 @@ static __always_inline int tdx_handle(struct tdx_event *ev)
 	}
 	if (kind < TDX_EV_MAX)
 		c->events[kind]++;
-	if (stream_enabled)
-		stream_event(ev, c);
+	return r;
+}
+
+/*
+ * One event, whatever produced it.  ev->args holds the tracepoint's
+ * arguments; ev->pid is the TD.  Aggregated, then streamed when asked.
+ */
+static __always_inline int tdx_handle(struct tdx_event *ev)
+{
+	struct tdx_counters *c;
+	int r = tdx_dispatch(ev->pid, ev->kind, ev->args);
+
+	if (r == AGG_OK && stream_enabled) {
+		c = counters();
+		if (c)
+			stream_event(ev, c);
+	}
 	return r;
 }
 

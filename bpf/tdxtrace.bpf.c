@@ -30,6 +30,9 @@ static __always_inline int on_tp(__u64 *ctx, __u32 kind, __u32 nargs)
 	struct tdx_event ev;
 	__u32 i;
 
+	/* no stream: aggregate straight from the tracepoint's arguments */
+	if (!stream_enabled)
+		return tdx_dispatch(bpf_get_current_pid_tgid() >> 32, kind, ctx), 0;
 	live_event(&ev, kind, nargs, 0);
 #pragma unroll
 	for (i = 0; i < TDX_EV_MAX_ARGS; i++)

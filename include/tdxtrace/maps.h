@@ -47,12 +47,12 @@ enum tdx_merge { TDX_MERGE_SUM, TDX_MERGE_MIN, TDX_MERGE_MAX, TDX_MERGE_GAUGE };
 	F(c, __u32, leaf, SUM, "leaf number (version bits stripped)")
 
 #define TDX_LEAF_STATS(F, V, c)						\
-	F(c, __u64, count, SUM, "SEAMCALLs")				\
+	F(c, __u64, count, SUM, "SEAMCALLs (the reader completes it: histogram total)") \
 	F(c, __u64, sum_ns, SUM, "total latency, ns")			\
 	F(c, __u64, min_ns, MIN, "lowest latency, ns (~0 = none)")	\
 	F(c, __u64, max_ns, MAX, "highest latency, ns")			\
 	F(c, __u64, retries, SUM, "RND_NO_ENTROPY retries inside the kernel") \
-	V(c, __u64, status, TDX_SC_MAX, SUM, "calls by status class")	\
+	V(c, __u64, status, TDX_SC_MAX, SUM, "calls by status class ([success]: completed by the reader)") \
 	F(c, __u64, last_version, MAX, "highest leaf version seen")	\
 	V(c, __u64, hist, TDX_HIST_SLOTS, SUM, "latency histogram (hist.h)")
 
@@ -61,22 +61,22 @@ enum tdx_merge { TDX_MERGE_SUM, TDX_MERGE_MIN, TDX_MERGE_MAX, TDX_MERGE_GAUGE };
 	F(c, __u32, pid, SUM, "TD (VMM tgid)")
 
 #define TDX_VP_STATS(F, V, c)						\
-	F(c, __u64, count, SUM, "TD entries")				\
+	F(c, __u64, count, SUM, "TD entries (the reader completes it: histogram total)") \
 	F(c, __u64, sum_ns, SUM, "total time in the TD, ns")		\
 	F(c, __u64, max_ns, MAX, "longest stay, ns")			\
-	V(c, __u64, status, TDX_SC_MAX, SUM, "entries by status class")	\
+	V(c, __u64, status, TDX_SC_MAX, SUM, "entries by status class ([success]: completed by the reader)") \
 	V(c, __u64, exit_reason, TDX_EXIT_REASON_SLOTS, SUM, "exits by VMX basic reason") \
 	V(c, __u64, hist, TDX_HIST_SLOTS, SUM, "time in TD, entry to exit")
 
 /* --- EPT violations: per TD --------------------------------------------- */
 #define TDX_EPT_STATS(F, V, c)						\
-	V(c, __u64, count, 2, SUM, "[0] shared, [1] private")		\
+	V(c, __u64, count, 2, SUM, "[0] shared, [1] private ([1]: completed by the reader)") \
 	F(c, __u64, sum_ns, SUM, "total handling time, ns")		\
 	F(c, __u64, max_ns, MAX, "longest handling, ns")		\
 	F(c, __u64, retries, SUM, "sum of local retries")		\
-	V(c, __u64, retry_hist, TDX_RETRY_SLOTS, SUM, "violations by local retries") \
+	V(c, __u64, retry_hist, TDX_RETRY_SLOTS, SUM, "violations by local retries ([0]: completed by the reader)") \
 	V(c, __u64, result, TDX_EPT_RESULT_MAX, SUM, "RET_PF_*, [7] = -errno") \
-	V(c, __u64, level, TDX_PG_LEVEL_MAX, SUM, "by mapping level") \
+	V(c, __u64, level, TDX_PG_LEVEL_MAX, SUM, "by mapping level ([4K]: completed by the reader)") \
 	V(c, __u64, hist, TDX_HIST_SLOTS, SUM, "handling time")
 
 /*

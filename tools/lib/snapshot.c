@@ -167,6 +167,7 @@ static int scratch(struct tdx_session *s, size_t kbytes, size_t vbytes)
 /* Where the entries of one map go: { key; pad; value } of entsz bytes. */
 struct sink {
 	const struct mdesc *d;
+	enum tdx_map_id id;
 	void **arr;
 	size_t *cap;
 	size_t n;
@@ -183,6 +184,7 @@ static int put(struct sink *k, const void *key, const void *val)
 	memset(e, 0, d->voff);			/* key and its padding */
 	memcpy(e, key, d->ksz);
 	memcpy(e + d->voff, val, d->vsz);
+	tdx_map_complete(k->id, e + d->voff);
 	k->n++;
 	return 0;
 }
@@ -305,7 +307,7 @@ static int cmp_pid(const void *a, const void *b)
 static long fill_entries(struct tdx_session *s, struct tdx_snapshot *o, enum tdx_map_id id)
 {
 	const struct mdesc *d = &md[id];
-	struct sink k = { d, SNAP_ARR(o, d), SNAP_CAP(o, d), 0 };
+	struct sink k = { d, id, SNAP_ARR(o, d), SNAP_CAP(o, d), 0 };
 	struct tdx_umap *um = tdx__umap(s, id);
 	long n;
 

@@ -88,3 +88,49 @@ const struct tdx_arg_desc *tdx_event_arg(__u32 kind, int i)
 	out[kind][i].field = fn;
 	return &out[kind][i];
 }
+
+static void complete_status(__u64 count, __u64 *status)
+{
+	__u64 other = 0;
+
+	for (int c = 0; c < TDX_SC_MAX; c++)
+		if (c != TDX_SC_SUCCESS)
+			other += status[c];
+	status[TDX_SC_SUCCESS] = count >= other ? count - other : 0;
+}
+
+void tdx_map_complete(enum tdx_map_id id, void *value)
+{
+	switch (id) {
+	case TDX_MAP_LEAF: {
+		struct tdx_leaf_stats *v = value;
+
+		v->count = tdx_hist_total(v->hist);
+		complete_status(v->count, v->status);
+		break;
+	}
+	case TDX_MAP_VP: {
+		struct tdx_vp_stats *v = value;
+
+		v->count = tdx_hist_total(v->hist);
+		complete_status(v->count, v->status);
+		break;
+	}
+	case TDX_MAP_EPT: {
+		struct tdx_ept_stats *v = value;
+		__u64 total = tdx_hist_total(v->hist), r = 0, l = 0;
+
+		v->count[1] = total >= v->count[0] ? total - v->count[0] : 0;
+		for (int i = 1; i < TDX_RETRY_SLOTS; i++)
+			r += v->retry_hist[i];
+		v->retry_hist[0] = total >= r ? total - r : 0;
+		for (int i = 0; i < TDX_PG_LEVEL_MAX; i++)
+			if (i != TDX_PG_LEVEL_4K)
+				l += v->level[i];
+		v->level[TDX_PG_LEVEL_4K] = total >= l ? total - l : 0;
+		break;
+	}
+	default:
+		break;
+	}
+}

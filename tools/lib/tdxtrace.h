@@ -221,6 +221,14 @@ struct tdx_map_desc {
 	const struct tdx_field_desc *key, *value;	/* ended by name == NULL */
 };
 
+/*
+ * Complete a value read raw from map id: the fields the BPF programs leave
+ * to the reader to keep the common event at two atomic adds (SEAMCALL and
+ * TD-entry count = the histogram's total, status[success] = count minus the
+ * other classes).  Snapshots do it; call it only on values read otherwise.
+ */
+void tdx_map_complete(enum tdx_map_id id, void *value);
+
 /* The map of id, NULL if out of range. */
 const struct tdx_map_desc *tdx_map_desc(enum tdx_map_id id);
 const struct tdx_field_desc *tdx_counters_desc(void);
