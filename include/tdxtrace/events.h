@@ -65,85 +65,87 @@ enum tdx_event_kind {
 /*
  * Argument tables, one per event, in TP_PROTO order (that order is the ABI):
  *
- *   A(FIELD, "tracefs field|alias...", format, "meaning")
+ *   A(c, FIELD, "tracefs field|alias...", type, format, "meaning")
  *
  * The first name is the field of the tracepoint's format file (kernel/
  * patches), the others older spellings the trace.dat importer accepts.
- * format: U unsigned, S signed (carried sign-extended), X hex, B bool.
+ * type: the TP_PROTO type (u64, s64, u32, int, bool; checked against the
+ * kernel's BTF in vmtest).  format: U unsigned, S signed (carried
+ * sign-extended), X hex, B bool.  c is the event ID, for the generators.
  */
 #define TDX_SEAMCALL_ARGS(A, c)							\
-	A(c, LEAF,	    "leaf|fn",		       X, "leaf incl. version bits (RAX in)") \
-	A(c, STATUS,   "status|err",	       X, "full completion status (RAX out)") \
-	A(c, TDR,	    "tdr",		       X, "TDR physical address, 0 if none") \
-	A(c, GPA,	    "gpa",		       X, "GPA operand (MEM leaves), else 0") \
-	A(c, LEVEL,    "level",		       S, "SEPT level (0=4K, 1=2M, 2=1G), -1 n/a") \
-	A(c, RETRIES,  "retries",		       U, "RND_NO_ENTROPY retries (0 = first try)") \
-	A(c, DURATION, "duration_ns|duration",    U, "ns, first try to final return")
+	A(c, LEAF,	    "leaf|fn", u64, X, "leaf incl. version bits (RAX in)") \
+	A(c, STATUS,   "status|err", u64, X, "full completion status (RAX out)") \
+	A(c, TDR,	    "tdr", u64, X, "TDR physical address, 0 if none") \
+	A(c, GPA,	    "gpa", u64, X, "GPA operand (MEM leaves), else 0") \
+	A(c, LEVEL,    "level", int, S, "SEPT level (0=4K, 1=2M, 2=1G), -1 n/a") \
+	A(c, RETRIES,  "retries", u32, U, "RND_NO_ENTROPY retries (0 = first try)") \
+	A(c, DURATION, "duration_ns|duration", u64, U, "ns, first try to final return")
 
 #define TDX_VP_ENTER_ARGS(A, c)							\
-	A(c, VCPU,	       "vcpu_id|vcpu",	       U, "vcpu_id")			\
-	A(c, STATUS,      "status",	       X, "TDH.VP.ENTER status (RAX)")	\
-	A(c, EXIT_REASON, "exit_reason",	       U, "VMX basic exit reason (low 16 bits)") \
-	A(c, DURATION,    "duration_ns|duration", U, "ns, before entry to after exit")
+	A(c, VCPU,	       "vcpu_id|vcpu", u32, U, "vcpu_id")			\
+	A(c, STATUS,      "status", u64, X, "TDH.VP.ENTER status (RAX)")	\
+	A(c, EXIT_REASON, "exit_reason", u32, U, "VMX basic exit reason (low 16 bits)") \
+	A(c, DURATION,    "duration_ns|duration", u64, U, "ns, before entry to after exit")
 
 #define TDX_EPT_VIOLATION_ARGS(A, c)						\
-	A(c, VCPU,	     "vcpu_id|vcpu",		 U, "vcpu_id")			\
-	A(c, GPA,	     "gpa",			 X, "faulting GPA (shared bit included)") \
-	A(c, EXIT_QUAL, "exit_qual|exit_qualification", X, "exit qualification")	\
-	A(c, PRIVATE,   "private|is_private",	 B, "private (1) or shared (0) GPA") \
-	A(c, LEVEL,     "level",			 S, "mapping level, PG_LEVEL_* (1=4K)") \
-	A(c, RETRIES,   "retries",			 U, "local retries (zero-step mitigation loop)") \
-	A(c, RESULT,    "result|ret",		 S, "final RET_PF_* or -errno")	\
-	A(c, DURATION,  "duration_ns|duration",	 U, "ns in the handler")
+	A(c, VCPU,	     "vcpu_id|vcpu", u32, U, "vcpu_id")			\
+	A(c, GPA,	     "gpa", u64, X, "faulting GPA (shared bit included)") \
+	A(c, EXIT_QUAL, "exit_qual|exit_qualification", u64, X, "exit qualification")	\
+	A(c, PRIVATE,   "private|is_private", bool, B, "private (1) or shared (0) GPA") \
+	A(c, LEVEL,     "level", int, S, "mapping level, PG_LEVEL_* (1=4K)") \
+	A(c, RETRIES,   "retries", u32, U, "local retries (zero-step mitigation loop)") \
+	A(c, RESULT,    "result|ret", int, S, "final RET_PF_* or -errno")	\
+	A(c, DURATION,  "duration_ns|duration", u64, U, "ns in the handler")
 
 #define TDX_MAP_GPA_ARGS(A, c)							\
-	A(c, VCPU,	     "vcpu_id|vcpu", U, "vcpu_id")				\
-	A(c, GPA,	     "gpa",	     X, "start (shared bit stripped)")		\
-	A(c, SIZE,	     "size",	     U, "bytes")				\
-	A(c, TO_SHARED, "to_shared",    B, "1 = to shared, 0 = to private")
+	A(c, VCPU,	     "vcpu_id|vcpu", u32, U, "vcpu_id")				\
+	A(c, GPA,	     "gpa", u64, X, "start (shared bit stripped)")		\
+	A(c, SIZE,	     "size", u64, U, "bytes")				\
+	A(c, TO_SHARED, "to_shared", bool, B, "1 = to shared, 0 = to private")
 
 #define TDX_MAP_GPA_CHUNK_ARGS(A, c)						\
-	A(c, VCPU,	     "vcpu_id|vcpu", U, "vcpu_id")				\
-	A(c, GPA,	     "gpa",	     X, "chunk start")				\
-	A(c, SIZE,	     "size",	     U, "chunk bytes")				\
-	A(c, TO_SHARED, "to_shared",    B, "1 = to shared, 0 = to private")	\
-	A(c, HC_RET,    "hc_ret",	     S, "KVM_HC_MAP_GPA_RANGE return from the VMM") \
-	A(c, RETRY,     "retry",	     B, "handed back to the guest as RETRY")
+	A(c, VCPU,	     "vcpu_id|vcpu", u32, U, "vcpu_id")				\
+	A(c, GPA,	     "gpa", u64, X, "chunk start")				\
+	A(c, SIZE,	     "size", u64, U, "chunk bytes")				\
+	A(c, TO_SHARED, "to_shared", bool, B, "1 = to shared, 0 = to private")	\
+	A(c, HC_RET,    "hc_ret", s64, S, "KVM_HC_MAP_GPA_RANGE return from the VMM") \
+	A(c, RETRY,     "retry", bool, B, "handed back to the guest as RETRY")
 
 #define TDX_MAP_GPA_DONE_ARGS(A, c)						\
-	A(c, VCPU,	     "vcpu_id|vcpu",	     U, "vcpu_id")			\
-	A(c, GPA,	     "gpa",		     X, "request start")		\
-	A(c, SIZE,	     "size",		     U, "bytes converted (may be < requested)") \
-	A(c, TO_SHARED, "to_shared",	     B, "1 = to shared, 0 = to private") \
-	A(c, STATUS,    "status",		     U, "TDVMCALL status to the guest (0 = SUCCESS)") \
-	A(c, CHUNKS,    "chunks",		     U, "chunks handed to user space")	\
-	A(c, DURATION,  "duration_ns|duration", U, "ns, request to completion (round trip)")
+	A(c, VCPU,	     "vcpu_id|vcpu", u32, U, "vcpu_id")			\
+	A(c, GPA,	     "gpa", u64, X, "request start")		\
+	A(c, SIZE,	     "size", u64, U, "bytes converted (may be < requested)") \
+	A(c, TO_SHARED, "to_shared", bool, B, "1 = to shared, 0 = to private") \
+	A(c, STATUS,    "status", u64, U, "TDVMCALL status to the guest (0 = SUCCESS)") \
+	A(c, CHUNKS,    "chunks", u32, U, "chunks handed to user space")	\
+	A(c, DURATION,  "duration_ns|duration", u64, U, "ns, request to completion (round trip)")
 
 #define TDX_FROZEN_RETRY_ARGS(A, c)						\
-	A(c, VCPU,	  "vcpu_id|vcpu",     U, "vcpu_id of the waiter")		\
-	A(c, GFN,	  "gfn",	      X, "gfn")					\
-	A(c, LEVEL,  "level",	      S, "PG_LEVEL_* of the frozen SPTE")	\
-	A(c, MIRROR, "mirror|is_mirror", B, "1 = mirror (private) root, 0 = direct")
+	A(c, VCPU,	  "vcpu_id|vcpu", u32, U, "vcpu_id of the waiter")		\
+	A(c, GFN,	  "gfn", u64, X, "gfn")					\
+	A(c, LEVEL,  "level", int, S, "PG_LEVEL_* of the frozen SPTE")	\
+	A(c, MIRROR, "mirror|is_mirror", bool, B, "1 = mirror (private) root, 0 = direct")
 
 #define TDX_SPTE_FROZEN_ARGS(A, c)							\
-	A(c, GFN,	  "gfn",	      X, "gfn")					\
-	A(c, LEVEL,  "level",	      S, "PG_LEVEL_*")				\
-	A(c, MIRROR, "mirror|is_mirror", B, "1 = mirror (private) root, 0 = direct") \
-	A(c, HELD,	  "held_ns|held",     U, "ns between freeze and unfreeze")	\
-	A(c, RESULT, "result|ret",	      S, "0 or -errno of the external op")
+	A(c, GFN,	  "gfn", u64, X, "gfn")					\
+	A(c, LEVEL,  "level", int, S, "PG_LEVEL_*")				\
+	A(c, MIRROR, "mirror|is_mirror", bool, B, "1 = mirror (private) root, 0 = direct") \
+	A(c, HELD,	  "held_ns|held", u64, U, "ns between freeze and unfreeze")	\
+	A(c, RESULT, "result|ret", int, S, "0 or -errno of the external op")
 
 #define TDX_HUGEPAGE_MIXED_ARGS(A, c)						\
-	A(c, GFN,	 "gfn",		  X, "first gfn of the range")			\
-	A(c, LEVEL, "level",	  S, "PG_LEVEL_2M (2) or PG_LEVEL_1G (3)")	\
-	A(c, MIXED, "state|mixed",	  B, "new state: 1 mixed, 0 not mixed")
+	A(c, GFN,	 "gfn", u64, X, "first gfn of the range")			\
+	A(c, LEVEL, "level", int, S, "PG_LEVEL_2M (2) or PG_LEVEL_1G (3)")	\
+	A(c, MIXED, "state|mixed", bool, B, "new state: 1 mixed, 0 not mixed")
 
 #define TDX_PRIVATE_MAP_ARGS(A, c)							\
-	A(c, GFN,	  "gfn",	   X, "gfn")					\
-	A(c, LEVEL,  "level",	   S, "PG_LEVEL_* it is mapped at")		\
-	A(c, MAPPED, "state|mapped",  B, "1 = mapped, 0 = zapped")
+	A(c, GFN,	  "gfn", u64, X, "gfn")					\
+	A(c, LEVEL,  "level", int, S, "PG_LEVEL_* it is mapped at")		\
+	A(c, MAPPED, "state|mapped", bool, B, "1 = mapped, 0 = zapped")
 
 /* TDX_<ID>_ARG_<FIELD>: the index of each argument in args[]; TDX_<ID>_NARGS. */
-#define TDX_X_ARG_ONE(id, f, n, fmt, doc) TDX_##id##_ARG_##f,
+#define TDX_X_ARG_ONE(id, f, n, type, fmt, doc) TDX_##id##_ARG_##f,
 #define TDX_X_ARG_ENUM(id, lower, sys, name, nargs)			\
 	enum { TDX_##id##_ARGS(TDX_X_ARG_ONE, id) TDX_##id##_NARGS };
 TDX_EVENT_TABLE(TDX_X_ARG_ENUM)

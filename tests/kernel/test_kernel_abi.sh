@@ -41,15 +41,16 @@ def read(p):
 events_h = read("include/tdxtrace/events.h")
 leaves_h = read("include/tdxtrace/leaves.h")
 
-# TDX_EVENT_TABLE rows: X(ID, "sys", "name", nargs)
-table = re.findall(r'X\((\w+),\s*"(\w+)",\s*"(\w+)",\s*(\d+)\)', events_h)
-check(len(table) == 10, "events.h lists 10 events", table)
+# TDX_EVENT_TABLE rows: X(ID, lower, "sys", "name", nargs)
+table = re.findall(r'X\((\w+),\s*\w+,\s*"(\w+)",\s*"(\w+)",\s*(\d+)\)', events_h)
+check(len(table) >= 10, "events.h lists the events", table)
 
-# Argument enums: "/* sys:name - ..." comment followed by enum { ... }
+# Argument tables: TDX_<ID>_ARGS(A, c) rows A(c, FIELD, "field|aliases", ...)
 arg_enums = {}
-for m in re.finditer(r'/\*[\s*]*(\w+):(\w+)\s*-.*?\*/\s*enum\s*\{(.*?)\};', events_h, re.S):
-    names = re.findall(r'TDX_\w+?_ARG_(\w+)', m.group(3))
-    arg_enums[m.group(2)] = names
+for eid, _, name, _ in table:
+    m = re.search(r'#define TDX_%s_ARGS\(A, c\)(.*?)\n\n' % eid, events_h, re.S)
+    if m:
+        arg_enums[name] = re.findall(r'A\(c, (\w+),', m.group(1))
 
 series = [l.strip() for l in read("kernel/series").splitlines()
           if l.strip() and not l.startswith("#")]

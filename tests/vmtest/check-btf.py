@@ -17,15 +17,16 @@ import sys
 vmlinux, events_h = sys.argv[1], sys.argv[2]
 text = open(events_h).read()
 
-table = re.findall(r'X\((\w+),\s*"(\w+)",\s*"(\w+)",\s*(\d+)\)', text)
-# Argument enums: "enum {\n\tTDX_<EV>_ARG_<F>,\t/* type: ... */" in order.
+# TDX_EVENT_TABLE rows: X(ID, lower, "sys", "name", nargs)
+table = re.findall(r'X\((\w+),\s*\w+,\s*"(\w+)",\s*"(\w+)",\s*(\d+)\)', text)
+# Argument tables: A(c, FIELD, "names", type, fmt, "doc") rows, in order.
 enums = []
-for body in re.findall(r'enum \{\n(.*?)\};', text, re.S):
-    args = re.findall(r'^\s*(TDX_\w+_ARG_\w+),\s*/\*\s*([a-z0-9]+)', body, re.M)
-    if args:
-        enums.append(args)
-if len(enums) != len(table):
-    print(f"events.h: {len(table)} events but {len(enums)} argument enums")
+for ev, _, _, _ in table:
+    m = re.search(r'#define TDX_%s_ARGS\(A, c\)(.*?)\n\n' % ev, text, re.S)
+    enums.append(re.findall(r'A\(c, (\w+),\s*"[^"]*",\s*(\w+),', m.group(1)) if m else [])
+if not all(enums):
+    print(f"events.h: {len(table)} events, argument tables missing for "
+          f"{[t[0] for t, e in zip(table, enums) if not e]}")
     sys.exit(1)
 
 WANT = {'u64': (8, False), 's64': (8, True), 'u32': (4, False), 'int': (4, True),

@@ -74,14 +74,17 @@ def fire_cmd(passes):
 # ---------------------------------------------------------------- the ABI
 def parse_abi():
     ev = open(os.path.join(SRC, 'include/tdxtrace/events.h')).read()
-    table = re.findall(r'X\((\w+),\s*"(\w+)",\s*"(\w+)",\s*(\d+)\)', ev)
+    # X(ID, lower, "system", "tracepoint", nargs) rows of TDX_EVENT_TABLE
+    table = re.findall(r'X\((\w+),\s*\w+,\s*"(\w+)",\s*"(\w+)",\s*(\d+)\)', ev)
     events = [{'id': i, 'sys': s, 'name': nm, 'nargs': int(k)} for i, s, nm, k in table]
-    # argument names, in order, from the enums (TDX_<EV>_ARG_<FIELD>)
-    enums = [re.findall(r'^\s*TDX_\w+?_ARG_(\w+),', body, re.M)
-             for body in re.findall(r'enum \{\n(.*?)\};', ev, re.S)]
-    enums = [e for e in enums if e]
-    for e, names in zip(events, enums):
-        e['args'] = [a.lower() for a in names]
+    # argument names, in order, from each TDX_<ID>_ARGS(A, c) table: the
+    # first of the "field|alias" names is the tracefs field
+    for e in events:
+        m = re.search(r'#define TDX_%s_ARGS\(A, c\)(.*?)\n\n' % e['id'], ev, re.S)
+        rows = re.findall(r'A\(c, (\w+),\s*"([^"]+)"', m.group(1)) if m else []
+        e['args'] = [names.split('|')[0] for _, names in rows]
+        # every name an argument goes by: its tracefs field, the aliases, the enum
+        e['names'] = [set(names.split('|')) | {enum.lower()} for enum, names in rows]
     lv = open(os.path.join(SRC, 'include/tdxtrace/leaves.h')).read()
     leaves = {int(nr): name for nr, name in
               re.findall(r'X\(\w+,\s*(\d+),\s*"([A-Z.]+)",\s*\w+\)', lv)}
@@ -223,9 +226,10 @@ def kv(rest):
 def arg_index(e, field):
     """events.h argument a printed field stands for: the same name, or the
     name with a unit/id suffix (duration_ns, vcpu_id, held_ns)."""
-    for i, a in enumerate(e['args']):
-        if field in (a, a + '_ns', a + '_id'):
-            return i
+    for i, names in enumerate(e['names']):
+        for a in names:
+            if field in (a, a + '_ns', a + '_id'):
+                return i
     return None
 
 

@@ -49,7 +49,7 @@ const struct tdx_field_desc *tdx_counters_desc(void)
 }
 
 /* Argument descriptors: args_<ID>[], from the argument tables. */
-#define TDX_X_AD(id, f, names, fmt, doc) { NULL, names, TDX_ARG_##fmt, doc },
+#define TDX_X_AD(id, f, names, type, fmt, doc) { NULL, names, #type, TDX_ARG_##fmt, doc },
 #define TDX_X_ARGS(id, lower, sys, name, nargs)				\
 	static const struct tdx_arg_desc args_##id[] = { TDX_##id##_ARGS(TDX_X_AD, id) };
 TDX_EVENT_TABLE(TDX_X_ARGS)

@@ -237,6 +237,7 @@ const struct tdx_field_desc *tdx_counters_desc(void);
 struct tdx_arg_desc {
 	const char *field;		/* tracefs field name */
 	const char *aliases;		/* "name|alias|..." as the importer accepts */
+	const char *type;		/* TP_PROTO type: "u64", "int", "bool", ... */
 	enum tdx_arg_fmt fmt;
 	const char *doc;
 };
