@@ -5,6 +5,8 @@
  * (by brute force or from the TDX status encoding), not copied from the code.
  */
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tap.h"
@@ -153,6 +155,85 @@ static void test_events(void)
 	   "invalid kinds have no nargs");
 }
 
+/*
+ * docs/tracepoints.md documents every argument of every event of the
+ * table, in order, with the table's field name and type: a row
+ * "| N | `field` | type | ..." under "### system:name".
+ */
+static void test_docs_fields(void)
+{
+	char path[1024], line[1024];
+	const char *src = getenv("SRC");
+	int cur = -1, bad = 0, rows[TDX_EV_MAX] = { 0 };
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/docs/tracepoints.md", src ? src : ".");
+	f = fopen(path, "r");
+	if (!ok(f != NULL, "docs: %s opens", path))
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char field[64], type[16];
+		int n;
+
+		if (!strncmp(line, "### ", 4)) {
+			cur = -1;
+			for (int k = 1; k < TDX_EV_MAX; k++) {
+				char h[96];
+
+				snprintf(h, sizeof(h), "### %s:%s\n", tdx_event_system(k),
+					 tdx_event_name(k));
+				if (!strcmp(line, h))
+					cur = k;
+			}
+			continue;
+		}
+		if (cur < 0 || sscanf(line, "| %d | `%63[^`]` | %15s |", &n, field, type) != 3)
+			continue;
+		{
+			const struct tdx_arg_desc *a = tdx_event_arg((__u32)cur, n);
+
+			if (!a || strcmp(a->field, field) || strcmp(a->type, type)) {
+				diag("%s argument %d: docs say %s %s, the table %s %s",
+				     tdx_event_name(cur), n, type, field, a ? a->type : "-",
+				     a ? a->field : "(none)");
+				bad++;
+			}
+			rows[cur]++;
+		}
+	}
+	fclose(f);
+	for (int k = 1; k < TDX_EV_MAX; k++)
+		if (rows[k] != tdx_event_nargs(k)) {
+			diag("%s: %d documented arguments, %d in the table", tdx_event_name(k),
+			     rows[k], tdx_event_nargs(k));
+			bad++;
+		}
+	ok(!bad, "docs/tracepoints.md: every argument of every event, in table order, "
+	   "with its field name and type");
+}
+
+/* Every map's BPF name is tdx_<printed name>; every in-snapshot value is u64 words. */
+static void test_map_table(void)
+{
+	int bad = 0;
+
+	for (int id = 0; id < TDX_MAP_ID_MAX; id++) {
+		const struct tdx_map_desc *d = tdx_map_desc((enum tdx_map_id)id);
+
+		bad += strncmp(d->name, "tdx_", 4) != 0;
+		bad += strcmp(tdx_map_name((enum tdx_map_id)id), d->name + 4) != 0;
+		if (d->snap)
+			for (const struct tdx_field_desc *fd = d->value; fd->name; fd++)
+				bad += fd->size != 8;
+		bad += !d->per_td;
+	}
+	ok(!bad, "map table: names tdx_*, snapshot values in 8-byte fields, a size per TD");
+	ok(tdx_event_arg(TDX_EV_SEAMCALL, TDX_SEAMCALL_ARG_DURATION) &&
+	   !strcmp(tdx_event_arg(TDX_EV_SEAMCALL, TDX_SEAMCALL_ARG_DURATION)->field, "duration_ns") &&
+	   !tdx_event_arg(TDX_EV_SEAMCALL, TDX_SEAMCALL_NARGS) && !tdx_event_arg(TDX_EV_MAX, 0),
+	   "event arguments: field names from the table, none past the last");
+}
+
 int main(void)
 {
 	test_hist();
@@ -160,5 +241,7 @@ int main(void)
 	test_status();
 	test_leaves();
 	test_events();
+	test_docs_fields();
+	test_map_table();
 	return tap_done();
 }

@@ -43,6 +43,13 @@ const struct tdx_map_desc *tdx_map_desc(enum tdx_map_id id)
 	return (unsigned int)id < TDX_MAP_ID_MAX ? &maps[id] : NULL;
 }
 
+const char *tdx_map_name(enum tdx_map_id id)
+{
+	const struct tdx_map_desc *d = tdx_map_desc(id);
+
+	return d ? d->name + 4 : "?";	/* "tdx_leaf" -> "leaf" */
+}
+
 const struct tdx_field_desc *tdx_counters_desc(void)
 {
 	return counters_fields;

@@ -229,6 +229,9 @@ struct tdx_map_desc {
  */
 void tdx_map_complete(enum tdx_map_id id, void *value);
 
+/* The short name tools print for a map ("leaf", "ept_gfn"), "?" if none. */
+const char *tdx_map_name(enum tdx_map_id id);
+
 /* The map of id, NULL if out of range. */
 const struct tdx_map_desc *tdx_map_desc(enum tdx_map_id id);
 const struct tdx_field_desc *tdx_counters_desc(void);

@@ -42,24 +42,6 @@
 unsigned long tracecmd_get_in_file_version(struct tracecmd_input *handle);
 const char *tracecmd_get_uname(struct tracecmd_input *handle);
 
-/* Field names of each event's arguments, in TP_PROTO order; '|' separates aliases. */
-static const char *const field_names[TDX_EV_MAX][TDX_EV_MAX_ARGS] = {
-	[TDX_EV_SEAMCALL] = { "leaf|fn", "status|err", "tdr", "gpa", "level", "retries",
-			      "duration|duration_ns" },
-	[TDX_EV_VP_ENTER] = { "vcpu|vcpu_id", "status", "exit_reason", "duration|duration_ns" },
-	[TDX_EV_EPT_VIOLATION] = { "vcpu|vcpu_id", "gpa", "exit_qual|exit_qualification",
-				   "private|is_private", "level", "retries", "result|ret",
-				   "duration|duration_ns" },
-	[TDX_EV_MAP_GPA] = { "vcpu|vcpu_id", "gpa", "size", "to_shared" },
-	[TDX_EV_MAP_GPA_CHUNK] = { "vcpu|vcpu_id", "gpa", "size", "to_shared", "hc_ret", "retry" },
-	[TDX_EV_MAP_GPA_DONE] = { "vcpu|vcpu_id", "gpa", "size", "to_shared", "status", "chunks",
-				  "duration|duration_ns" },
-	[TDX_EV_FROZEN_RETRY] = { "vcpu|vcpu_id", "gfn", "level", "mirror|is_mirror" },
-	[TDX_EV_SPTE_FROZEN] = { "gfn", "level", "mirror|is_mirror", "held|held_ns", "result|ret" },
-	[TDX_EV_HUGEPAGE_MIXED] = { "gfn", "level", "state|mixed" },
-	[TDX_EV_PRIVATE_MAP] = { "gfn", "level", "state|mapped" },
-};
-
 struct evmap {
 	int id;				/* tep event id */
 	__u16 kind;
@@ -543,11 +525,11 @@ int tdx_tracedat_open(struct tdx_source *src, const char *path)
 		m->need = COMMON_BYTES;
 		m->tgid = tep_find_field(e, "tgid");
 		for (int a = 0; a < m->nargs; a++) {
-			m->f[a] = find_field(e, field_names[k][a]);
+			m->f[a] = find_field(e, tdx_event_arg(k, a)->aliases);
 			if (!m->f[a]) {
 				tdx_set_error("%s: event %s:%s in this trace.dat has no field \"%s\" (argument %d); its format is not the one tdxtrace knows",
 					      path, tdx_event_system(k), tdx_event_name(k),
-					      field_names[k][a], a);
+					      tdx_event_arg(k, a)->aliases, a);
 				return -EPROTO;
 			}
 			if (m->f[a]->offset + m->f[a]->size > m->need)

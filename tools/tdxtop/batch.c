@@ -10,14 +10,6 @@
 
 #include "tdxtop.h"
 
-static const char *const map_names[TDX_MAP_ID_MAX] = {
-	"leaf", "vp", "ept", "ept_gfn", "mapgpa", "frozen", "mix", "range",
-};
-
-const char *top_map_name(int id)
-{
-	return id >= 0 && id < TDX_MAP_ID_MAX ? map_names[id] : "?";
-}
 
 void top_dropped_maps(const struct top_totals *t, char *buf, size_t size)
 {
@@ -27,7 +19,7 @@ void top_dropped_maps(const struct top_totals *t, char *buf, size_t size)
 	for (int i = 0; i < TDX_MAP_ID_MAX && len < size; i++)
 		if (t->dropped_by_map[i])
 			len += (size_t)snprintf(buf + len, size - len, "%s%s",
-						len ? "," : "", map_names[i]);
+						len ? "," : "", tdx_map_name((enum tdx_map_id)i));
 }
 
 /* ----------------------------------------------------------- tables */
@@ -297,7 +289,7 @@ int top_print_json(FILE *f, struct top_app *a)
 	json_object_object_add(x, "total", ju64(t->dropped_total));
 	by = json_object_new_object();
 	for (int i = 0; i < TDX_MAP_ID_MAX; i++)
-		json_object_object_add(by, map_names[i], ju64(t->dropped_by_map[i]));
+		json_object_object_add(by, tdx_map_name((enum tdx_map_id)i), ju64(t->dropped_by_map[i]));
 	json_object_object_add(x, "by_map", by);
 	json_object_object_add(o, "dropped", x);
 	x = json_object_new_object();

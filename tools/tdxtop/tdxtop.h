@@ -78,7 +78,6 @@ int top_key_cols(enum top_view v);
 
 /* Names of the maps that dropped updates ("ept_gfn,mix"), and one map's name. */
 void top_dropped_maps(const struct top_totals *t, char *buf, size_t size);
-const char *top_map_name(int id);
 
 /* view.c: the curses UI loop; returns an exit code. */
 int top_ui_run(struct top_app *a);

@@ -9,20 +9,9 @@
 
 #include "cli.h"
 
-static const char *const map_names[TDX_MAP_ID_MAX] = {
-	[TDX_MAP_LEAF] = "leaf",
-	[TDX_MAP_VP] = "vp",
-	[TDX_MAP_EPT] = "ept",
-	[TDX_MAP_EPT_GFN] = "ept_gfn",
-	[TDX_MAP_MAPGPA] = "mapgpa",
-	[TDX_MAP_FROZEN] = "frozen",
-	[TDX_MAP_MIX] = "mix",
-	[TDX_MAP_RANGE] = "range",
-};
-
 const char *cli_map_name(int id)
 {
-	return id >= 0 && id < TDX_MAP_ID_MAX ? map_names[id] : "?";
+	return tdx_map_name((enum tdx_map_id)id);
 }
 
 const char *cli_td_comm(const struct tdx_snapshot *s, __u32 pid)

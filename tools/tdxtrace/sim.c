@@ -12,55 +12,29 @@
 #include "source.h"
 
 /*
- * Names of each event's arguments, in TP_PROTO order (include/tdxtrace/
- * events.h): the field names of the tracepoints' format files (kernel/
- * patches), so `tdxtrace sim` reads like perf script or trace-cmd report.
+ * Each argument's name and format come from the argument tables of
+ * include/tdxtrace/events.h: the field names of the tracepoints' format
+ * files, so `tdxtrace sim` reads like perf script or trace-cmd report.
  */
-static const char *const arg_names[TDX_EV_MAX][TDX_EV_MAX_ARGS] = {
-	[TDX_EV_SEAMCALL] = { "leaf", "status", "tdr", "gpa", "level", "retries",
-			      "duration_ns" },
-	[TDX_EV_VP_ENTER] = { "vcpu_id", "status", "exit_reason", "duration_ns" },
-	[TDX_EV_EPT_VIOLATION] = { "vcpu_id", "gpa", "exit_qual", "private", "level",
-				   "retries", "result", "duration_ns" },
-	[TDX_EV_MAP_GPA] = { "vcpu_id", "gpa", "size", "to_shared" },
-	[TDX_EV_MAP_GPA_CHUNK] = { "vcpu_id", "gpa", "size", "to_shared", "hc_ret", "retry" },
-	[TDX_EV_MAP_GPA_DONE] = { "vcpu_id", "gpa", "size", "to_shared", "status", "chunks",
-				  "duration_ns" },
-	[TDX_EV_FROZEN_RETRY] = { "vcpu_id", "gfn", "level", "mirror" },
-	[TDX_EV_SPTE_FROZEN] = { "gfn", "level", "mirror", "held_ns", "result" },
-	[TDX_EV_HUGEPAGE_MIXED] = { "gfn", "level", "state" },
-	[TDX_EV_PRIVATE_MAP] = { "gfn", "level", "state" },
-};
-
-/* Signed (int, s64) arguments: carried sign-extended, printed signed. */
 static bool arg_signed(int kind, int i)
 {
-	switch (kind) {
-	case TDX_EV_SEAMCALL:		return i == TDX_SEAMCALL_ARG_LEVEL;
-	case TDX_EV_EPT_VIOLATION:	return i == TDX_EPT_VIOLATION_ARG_LEVEL || i == TDX_EPT_VIOLATION_ARG_RESULT;
-	case TDX_EV_MAP_GPA_CHUNK:	return i == TDX_MAP_GPA_CHUNK_ARG_HC_RET;
-	case TDX_EV_FROZEN_RETRY:	return i == TDX_FROZEN_RETRY_ARG_LEVEL;
-	case TDX_EV_SPTE_FROZEN:
-		return i == TDX_SPTE_FROZEN_ARG_LEVEL || i == TDX_SPTE_FROZEN_ARG_RESULT;
-	case TDX_EV_HUGEPAGE_MIXED:	return i == TDX_HUGEPAGE_MIXED_ARG_LEVEL;
-	case TDX_EV_PRIVATE_MAP:	return i == TDX_PRIVATE_MAP_ARG_LEVEL;
-	}
-	return false;
+	const struct tdx_arg_desc *a = tdx_event_arg((__u32)kind, i);
+
+	return a && a->fmt == TDX_ARG_S;
 }
 
 static bool arg_hex(int kind, int i)
 {
-	const char *n = arg_names[kind][i];
+	const struct tdx_arg_desc *a = tdx_event_arg((__u32)kind, i);
 
-	return n && (!strcmp(n, "gpa") || !strcmp(n, "gfn") || !strcmp(n, "tdr") ||
-		     !strcmp(n, "exit_qual") || (!strcmp(n, "status") && kind != TDX_EV_MAP_GPA_DONE));
+	return a && a->fmt == TDX_ARG_X;
 }
 
 const char *cli_event_arg_name(int kind, int i)
 {
-	if (kind <= TDX_EV_NONE || kind >= TDX_EV_MAX || i < 0 || i >= TDX_EV_MAX_ARGS)
-		return NULL;
-	return arg_names[kind][i];
+	const struct tdx_arg_desc *a = kind > TDX_EV_NONE ? tdx_event_arg((__u32)kind, i) : NULL;
+
+	return a ? a->field : NULL;
 }
 
 void cli_print_event(FILE *f, const struct tdx_event *ev, __u64 start_ns)
