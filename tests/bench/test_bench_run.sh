@@ -38,6 +38,19 @@ check "malformed spec: exit 2" test $? -eq 2
 check "seed= in the spec is refused (tdxbench sets it per round): exit 2" test $? -eq 2
 "$TB" run /nonexistent/workload.sh -o "$T/x.json" >/dev/null 2>"$T/err"
 check "missing workload script: exit 2" test $? -eq 2
+
+# --- offline needs no privilege; long and many-TD rounds fit the maps
+# (a tool sizes or skips the maps it does not use: no slowest-GPA table)
+mkdir -p "$T/nobody" && chmod 0777 "$T/nobody"
+for spec in "sim:steady --duration 20" "sim:steady,tds=8" "sim:steady,tds=8 --duration 20"; do
+	# shellcheck disable=SC2086
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$TB" run $spec --rounds 2 \
+		-o "$T/nobody/long.json" >/dev/null 2>"$T/err"
+	rc=$?
+	check "run $spec as nobody: exit 0, got $rc ($(head -1 "$T/err"))" test $rc -eq 0
+	check "run $spec: no map full, no warning" test ! -s "$T/err"
+	rm -f "$T/nobody/long.json"
+done
 "$TB" run sim:steady -o "$T/x.json" --rounds 0 >/dev/null 2>"$T/err"
 check "--rounds 0: exit 2" test $? -eq 2
 check "no result file written on usage errors" test ! -e "$T/x.json"
