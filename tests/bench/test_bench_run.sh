@@ -41,7 +41,7 @@ check "missing workload script: exit 2" test $? -eq 2
 
 # --- offline needs no privilege; long and many-TD rounds fit the maps
 # (a tool sizes or skips the maps it does not use: no slowest-GPA table)
-mkdir -p "$T/nobody" && chmod 0777 "$T/nobody"
+chmod 0755 "$T" && mkdir -p "$T/nobody" && chmod 0777 "$T/nobody"
 for spec in "sim:steady --duration 20" "sim:steady,tds=8" "sim:steady,tds=8 --duration 20"; do
 	# shellcheck disable=SC2086
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$TB" run $spec --rounds 2 \
