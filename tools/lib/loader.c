@@ -120,6 +120,18 @@ struct tdx_umap *tdx__umap_counters(const struct tdx_session *s)
 	return s->uagg ? tdx_uagg_counters(s->uagg) : NULL;
 }
 
+static __thread enum tdx_fail_where last_failure;
+
+enum tdx_fail_where tdx_last_failure(void)
+{
+	return last_failure;
+}
+
+const struct tdx_source_info *tdx_source_of(const struct tdx_session *s)
+{
+	return s && s->src ? tdx_source_info(s->src) : NULL;
+}
+
 enum tdx_engine tdx_engine(const struct tdx_session *s)
 {
 	return s->uagg ? TDX_ENGINE_USER : TDX_ENGINE_BPF;
@@ -539,8 +551,7 @@ static int open_source(struct tdx_session *s)
 	if (r < 0)
 		return r;
 	info = tdx_source_info(s->src);
-	if (info)
-		s->start_ns = info->start_ns;
+	s->start_ns = info ? info->start_ns : 0;
 	s->batch = calloc(TDX_FEED_BATCH, sizeof(*s->batch));
 	if (!s->batch)
 		return -ENOMEM;
@@ -554,6 +565,8 @@ static int open_source(struct tdx_session *s)
 	} else {
 		s->have_pending = true;
 		s->now = s->pending.ts_ns;
+		if (!s->start_ns)
+			s->start_ns = s->pending.ts_ns;	/* no header start: the first event */
 	}
 	return 0;
 }
@@ -626,11 +639,14 @@ int tdx_open(struct tdx_session **out, const struct tdx_opts *opts)
 	for (int i = 0; i < TDX_MAP_ID_MAX; i++)
 		s->map_fd[i] = -1;
 	s->start_ns = mono_ns();
+	last_failure = TDX_FAIL_OTHER;
 	if (opts->source != TDX_SRC_LIVE) {
 		/* the source first: a bad file is reported before privileges */
 		err = open_source(s);
-		if (err)
+		if (err) {
+			last_failure = TDX_FAIL_SOURCE;
 			goto err_out;
+		}
 		if (choose_engine(opts) == TDX_ENGINE_USER) {
 			err = open_user(s);
 			if (err)
@@ -675,6 +691,7 @@ int tdx_open(struct tdx_session **out, const struct tdx_opts *opts)
 	err = tdxtrace_bpf__load(s->skel);
 	if (err) {
 		err = fail(err, "load the BPF programs");
+		last_failure = TDX_FAIL_LOAD;
 		goto err_out;
 	}
 	for (int id = 0; id < TDX_MAP_ID_MAX; id++)

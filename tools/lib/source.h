@@ -15,19 +15,6 @@
 
 #include "tdxtrace.h"
 
-#define TDX_SOURCE_MAX_TDS 1024
-
-struct tdx_source_info {
-	char format[32];		/* "sim", "tdxrec v1", "trace.dat v7" */
-	char host[64];
-	char kernel[128];
-	char tdx_module[64];		/* TDX module version, "" if unknown */
-	__u64 start_ns;			/* first timestamp (CLOCK_MONOTONIC base) */
-	__u64 lost;			/* events the producer lost (trailer / lost records) */
-	size_t n_td;
-	struct tdx_td_info td[TDX_SOURCE_MAX_TDS];
-};
-
 struct tdx_source;
 
 /* spec: "SCENARIO[:SEED][,key=val...]", e.g. "steady:42", "regress:TDH.MEM.PAGE.AUG:5" */

@@ -105,7 +105,40 @@ struct tdx_opts {
 
 struct tdx_session;
 
+/* A TD as the tools label it. */
+struct tdx_td_info {
+	__u32 pid;
+	char comm[32];		/* VMM name (/proc/PID/comm, or from the source) */
+	__u32 vcpus;		/* 0 if unknown */
+};
+/*
+ * What an offline source says of itself (record file header, trace.dat,
+ * simulator): host, kernel, TDX module, start, losses, the TDs.
+ */
+#define TDX_SOURCE_MAX_TDS 1024
+
+struct tdx_source_info {
+	char format[32];		/* "sim", "tdxrec v1", "trace.dat v7" */
+	char host[64];
+	char kernel[128];
+	char tdx_module[64];		/* TDX module version, "" if unknown */
+	__u64 start_ns;			/* first timestamp (CLOCK_MONOTONIC base) */
+	__u64 lost;			/* events the producer lost (trailer / lost records) */
+	size_t n_td;
+	struct tdx_td_info td[TDX_SOURCE_MAX_TDS];
+};
+
 int tdx_open(struct tdx_session **out, const struct tdx_opts *opts);
+/*
+ * Where the last failed tdx_open() failed: in the source (a missing,
+ * unreadable or corrupt file, a bad simulator spec: the input's fault) or
+ * in loading and attaching (privileges, the kernel).  The source is opened
+ * and checked first, once.
+ */
+enum tdx_fail_where { TDX_FAIL_OTHER, TDX_FAIL_SOURCE, TDX_FAIL_LOAD };
+enum tdx_fail_where tdx_last_failure(void);
+/* The offline source's info, NULL for a live session. */
+const struct tdx_source_info *tdx_source_of(const struct tdx_session *s);
 void tdx_close(struct tdx_session *s);
 
 enum tdx_attach_mode tdx_mode(const struct tdx_session *s);
@@ -157,12 +190,6 @@ void tdx_set_verbose(int level);
 TDX_MAP_TABLE(TDX_X_SNAP_ENT)
 #undef TDX_X_SNAP_ENT
 
-/* A TD as the tools label it. */
-struct tdx_td_info {
-	__u32 pid;
-	char comm[32];		/* VMM name (/proc/PID/comm, or from the source) */
-	__u32 vcpus;		/* 0 if unknown */
-};
 
 #define TDX_X_IF_1(...) __VA_ARGS__
 #define TDX_X_IF_0(...)

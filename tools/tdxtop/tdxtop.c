@@ -419,39 +419,20 @@ static int parse_args(struct top_app *a, int argc, char **argv)
 	return -1;
 }
 
-/* Check an offline source before loading anything; fill host/kernel. */
-static int check_source(struct top_app *a)
+/* Label an offline source: what it is, and its host/kernel. */
+static void label_source(struct top_app *a)
 {
-	struct tdx_source *src = NULL;
-	const struct tdx_source_info *info;
-	int err;
+	const struct tdx_source_info *info = tdx_source_of(a->s);
 
-	if (a->opts.source == TDX_SRC_SIM) {
-		err = tdx_source_open_sim(&src, a->opts.sim_spec);
-		if (err) {
-			fprintf(stderr, "tdxtop: --sim %s: %s\n", a->opts.sim_spec,
-				tdx_last_error());
-			return TDX_EXIT_USAGE;
-		}
+	if (a->opts.source == TDX_SRC_SIM)
 		snprintf(a->source, sizeof(a->source), "sim %s", a->opts.sim_spec);
-	} else {
-		err = tdx_source_open_file(&src, a->opts.replay_path);
-		if (err) {
-			fprintf(stderr, "tdxtop: --replay %s: %s\n",
-				a->opts.replay_path, tdx_last_error());
-			return TDX_EXIT_USAGE;
-		}
-		snprintf(a->source, sizeof(a->source), "replay %s",
-			 a->opts.replay_path);
-	}
-	info = tdx_source_info(src);
+	else
+		snprintf(a->source, sizeof(a->source), "replay %s", a->opts.replay_path);
 	if (info) {
 		snprintf(a->host, sizeof(a->host), "%s", info->host[0] ? info->host : "?");
 		snprintf(a->kernel, sizeof(a->kernel), "%s",
 			 info->kernel[0] ? info->kernel : "?");
 	}
-	tdx_source_close(src);
-	return -1;
 }
 
 static int run_batch(struct top_app *a)
@@ -549,11 +530,7 @@ int main(int argc, char **argv)
 		snprintf(spec, sizeof(spec), "%s,duration=3600s", a->opts.sim_spec);
 		a->opts.sim_spec = spec;
 	}
-	if (a->offline) {
-		ret = check_source(a);
-		if (ret >= 0)
-			return ret;
-	} else {
+	if (!a->offline) {
 		struct utsname u;
 
 		if (uname(&u) == 0) {
@@ -574,6 +551,15 @@ int main(int argc, char **argv)
 
 	err = tdx_open(&a->s, &a->opts);
 	if (err) {
+		if (tdx_last_failure() == TDX_FAIL_SOURCE) {
+			/* a bad --sim spec or --replay file: the input's fault */
+			fprintf(stderr, "tdxtop: --%s %s: %s\n",
+				a->opts.source == TDX_SRC_SIM ? "sim" : "replay",
+				a->opts.source == TDX_SRC_SIM ? a->opts.sim_spec :
+								a->opts.replay_path,
+				tdx_last_error());
+			return TDX_EXIT_USAGE;
+		}
 		if (err == -EPERM || err == -EACCES) {
 			if (strstr(tdx_last_error(), "CAP_"))
 				fprintf(stderr, "tdxtop: %s\n", tdx_last_error());
@@ -586,6 +572,8 @@ int main(int argc, char **argv)
 		return err == -EINVAL || err == -ENOENT ? TDX_EXIT_USAGE :
 							  TDX_EXIT_FAIL;
 	}
+	if (a->offline)
+		label_source(a);
 	snprintf(a->mode, sizeof(a->mode), "%s", tdx_mode_name(tdx_mode(a->s)));
 	a->missing = tdx_missing(a->s);
 	a->last_mono_ns = top_mono_ns();

@@ -223,7 +223,7 @@ void cli_install_signals(void);
 /* tdx_open with the command's options; prints the error and returns an exit code. */
 int cli_open(struct cli *c, struct tdx_session **out);
 /* The header of the offline source (--replay/FILE or --sim) into *info; exit code. */
-int cli_source_info(const struct cli *c, struct tdx_source_info *info);
+int cli_source_info(const struct cli *c, struct tdx_session *s, struct tdx_source_info *info);
 /*
  * Run the session to its end (offline) or to Ctrl-C / -d (live) and take the
  * snapshot; r->sample (if r and set) collects a time series.  Exit code.

@@ -44,6 +44,9 @@ void cli_install_signals(void)
 
 int cli_exit_code(int err)
 {
+	/* an unreadable input file is the input's fault, not a privilege */
+	if (tdx_last_failure() == TDX_FAIL_SOURCE)
+		return TDX_EXIT_FAIL;
 	return err == -EPERM || err == -EACCES ? TDX_EXIT_NOPERM : TDX_EXIT_FAIL;
 }
 
@@ -55,40 +58,17 @@ static __u64 mono_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
-/* Open the offline source (--replay/FILE or --sim) by itself, without BPF. */
-static int open_offline(const struct cli *c, struct tdx_source **src)
+/* The offline source's own info (a session opened by cli_open()). */
+int cli_source_info(const struct cli *c, struct tdx_session *s, struct tdx_source_info *info)
 {
-	return c->topts.source == TDX_SRC_SIM ? tdx_source_open_sim(src, c->sim_spec) :
-	       tdx_source_open_file(src, c->replay_path);
-}
+	const struct tdx_source_info *i = tdx_source_of(s);
 
-int cli_source_info(const struct cli *c, struct tdx_source_info *info)
-{
-	struct tdx_source *src;
-
-	if (open_offline(c, &src)) {
-		fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());
+	if (!i) {
+		fprintf(stderr, "%s: no offline source\n", c->prog);
 		return TDX_EXIT_FAIL;
 	}
-	*info = *tdx_source_info(src);
-	tdx_source_close(src);
+	*info = *i;
 	return 0;
-}
-
-/* Start time of an offline source: its header, else its first event. */
-static __u64 source_start(const struct cli *c)
-{
-	struct tdx_source *src;
-	struct tdx_event ev;
-	__u64 t = 0;
-
-	if (open_offline(c, &src))
-		return 0;
-	t = tdx_source_info(src)->start_ns;
-	if (!t && tdx_source_next(src, &ev) == 1)
-		t = ev.ts_ns;
-	tdx_source_close(src);
-	return t;
 }
 
 int cli_open(struct cli *c, struct tdx_session **out)
@@ -116,7 +96,8 @@ int cli_open(struct cli *c, struct tdx_session **out)
 	if (missing && *missing)
 		fprintf(stderr, "%s: note: in %s mode tdxtrace cannot see %s\n", c->prog,
 			tdx_mode_name(tdx_mode(*out)), missing);
-	c->start_ns = c->topts.source == TDX_SRC_LIVE ? tdx_now(*out) : source_start(c);
+	/* offline: the source's header start, else its first event */
+	c->start_ns = c->topts.source == TDX_SRC_LIVE ? tdx_now(*out) : tdx_start_ns(*out);
 	return 0;
 }
 

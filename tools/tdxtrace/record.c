@@ -100,16 +100,6 @@ static int record_run(struct cli *c)
 
 	if (!info)
 		return TDX_EXIT_FAIL;
-	/* header: the offline source's own info, or this host's */
-	if (c->topts.source != TDX_SRC_LIVE) {
-		rc = cli_source_info(c, info);
-		if (rc) {
-			free(info);
-			return rc;
-		}
-	} else {
-		tdx_rec_host_info(info);
-	}
 	c->topts.stream = true;
 	c->topts.stream_cb = rec_cb;
 	c->topts.stream_ctx = &r;
@@ -117,6 +107,18 @@ static int record_run(struct cli *c)
 	if (rc) {
 		free(info);
 		return rc;
+	}
+	/* header: the offline source's own info, or this host's (nothing is
+	 * streamed before the first tdx_advance) */
+	if (c->topts.source != TDX_SRC_LIVE) {
+		rc = cli_source_info(c, s, info);
+		if (rc) {
+			free(info);
+			tdx_close(s);
+			return rc;
+		}
+	} else {
+		tdx_rec_host_info(info);
 	}
 	r.rec = tdx_rec_open(c->out_path, info, &ro);
 	free(info);

@@ -47,18 +47,15 @@ static int report_run(struct cli *c)
 
 	if (!info)
 		return TDX_EXIT_FAIL;
-	rc = cli_source_info(c, info);
-	if (rc) {
-		free(info);
-		return rc;
-	}
-
 	cli_report_mix.prepare(c);	/* split attribution through the stream */
 	rc = cli_open(c, &s);
 	if (rc) {
 		s = NULL;
 		goto out;
 	}
+	rc = cli_source_info(c, s, info);
+	if (rc)
+		goto out;
 	rc = cli_collect(c, &cli_report_mix, s, &snap);
 	if (rc)
 		goto out;
