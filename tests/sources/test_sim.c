@@ -14,7 +14,7 @@
 
 #include "tap.h"
 #include "tdxtrace.h"
-#include "source.h"
+#include "source_test.h"
 
 #define A(ev, i) ((ev)->args[i])
 

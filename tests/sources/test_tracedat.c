@@ -21,7 +21,7 @@
 
 #include "tap.h"
 #include "tdxtrace.h"
-#include "source.h"
+#include "source_test.h"
 
 /* C type of each TP_PROTO argument (include/tdxtrace/events.h comments). */
 enum ftype { U64, S64, U32, INT, BOOL };

@@ -13,6 +13,7 @@
 
 #include "tdxtrace.h"
 #include "source.h"
+#include "util.h"
 
 static __thread char last_error[512];
 
@@ -261,4 +262,15 @@ void tdx_hist_print_log2(FILE *f, const __u64 *hist, __u64 unit_div,
 		fprintf(f, "|\n");
 	}
 	(void)nb;
+}
+
+void tdx_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t n;
+
+	if (!size)
+		return;
+	n = strnlen(src, size - 1);
+	memcpy(dst, src, n);
+	dst[n] = 0;
 }

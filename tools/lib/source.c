@@ -11,17 +11,6 @@
 
 #include "source_int.h"
 
-void tdx_strlcpy(char *dst, const char *src, size_t size)
-{
-	size_t n;
-
-	if (!size)
-		return;
-	n = strnlen(src, size - 1);
-	memcpy(dst, src, n);
-	dst[n] = 0;
-}
-
 struct tdx_source *tdx_source_alloc(const struct tdx_source_ops *ops, void *priv)
 {
 	struct tdx_source *src = calloc(1, sizeof(*src));

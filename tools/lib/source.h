@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * source.h - offline event sources: the simulator, record files, trace.dat.
+ * source.h - offline event sources: the simulator, record files, trace.dat
+ * (public, for tools that read or write events themselves: tdxtrace sim and
+ * record).  What only the tests need is in source_test.h.
  *
  * A source is an iterator of struct tdx_event in timestamp order.  The loader
  * (tdx_open with TDX_SRC_REPLAY / TDX_SRC_SIM) pulls events from a source
@@ -69,57 +71,10 @@ void tdx_rec_host_info(struct tdx_source_info *info);
 #define TDX_REC_MAGIC		"TDXTRACE"	/* 8 bytes, file offset 0 */
 #define TDX_REC_VERSION		1
 
-/* ------------------------------------------------------------- calibration */
 /*
- * The simulator's parameters: data/calibration.conf, embedded at build time.
- * A spec key calib=FILE (or TDXSIM_CALIB=FILE) reads another file instead.
+ * Set the error tdx_last_error() returns (printf-style), for code that
+ * reports through the library's error (tdxbench's result reader).
  */
-struct tdx_sim_leaf_calib {
-	double median_ns;		/* lognormal body: median */
-	double sigma;			/* lognormal body: shape */
-	double tail_p;			/* probability of a Pareto tail sample */
-	double tail_xm_ns;		/* Pareto scale (minimum) */
-	double tail_alpha;		/* Pareto shape */
-	double busy_p;			/* OPERAND_BUSY probability per call */
-	double busy_zero_step_p;	/* ... while zero-step mitigation holds SEPT */
-	double no_entropy_p;		/* RND_NO_ENTROPY probability per try */
-	double rate_hz;			/* background calls per TD per second */
-};
-
-/* Text of the embedded calibration file (NUL-terminated). */
-const char *tdx_sim_calib_text(void);
-/* Parameters of one leaf from the calibration the spec selects (NULL = embedded). */
-int tdx_sim_calib_leaf(const char *calib_path, __u32 leaf,
-		       struct tdx_sim_leaf_calib *out);
-/* A [global] parameter by key; -ENOENT if unknown. */
-int tdx_sim_calib_global(const char *calib_path, const char *key, double *out);
-/* Leaves the simulator generates (for benchmarks covering "all leaves"). */
-int tdx_sim_leaves(__u32 *out, int max);
-
-/* Kernel RND_NO_ENTROPY retry bound (sc_retry: RDRAND_RETRY_LOOPS). */
-#define TDX_SIM_RND_RETRIES	10
-/* Shared bit of a 4-level (GPAW 48) TD's GPA. */
-#define TDX_SIM_SHARED_BIT	(1ULL << 47)
-
-/* Counters of what the trace.dat importer skipped (last source opened). */
-struct tdx_tracedat_stats {
-	__u64 records;			/* records read */
-	__u64 imported;			/* mapped to struct tdx_event */
-	__u64 unknown;			/* events tdxtrace does not know: skipped */
-	__u64 missed;			/* events the kernel reported missing (1 when
-					   it did not store the count) */
-	__u64 tds;			/* TDs found by grouping threads by TDR
-					   (captures without a tgid field) */
-	__u64 backwards;		/* records whose timestamp stepped back
-					   (corrupt data): given the last one */
-	__u64 short_records;		/* records shorter than their event's
-					   fields (corrupt): skipped, counted in
-					   info.lost as well */
-};
-int tdx_source_tracedat_stats(const struct tdx_source *src,
-			      struct tdx_tracedat_stats *out);
-
-/* Set the error tdx_last_error() returns (printf-style). */
 void tdx_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* TDXTRACE_SOURCE_H */

@@ -8,7 +8,8 @@
 
 #include <stdbool.h>
 
-#include "source.h"
+#include "source_test.h"
+#include "util.h"
 
 struct tdx_source_ops {
 	int (*next)(struct tdx_source *src, struct tdx_event *ev);
@@ -64,7 +65,5 @@ int tdx_calib_parse(struct tdx_sim_calib *c, const char *text, const char *origi
 /* Load: path NULL = $TDXSIM_CALIB if set, else the embedded file. */
 int tdx_calib_load(struct tdx_sim_calib *c, const char *path);
 
-/* Bounded copy that always terminates. */
-void tdx_strlcpy(char *dst, const char *src, size_t size);
 
 #endif /* TDXTRACE_SOURCE_INT_H */
