@@ -8,6 +8,7 @@ consumer under test.  Environment (kernel command line): tdx_src (the
 checkout), tdx_o (its build dir), tdx_ko (the test module).
 """
 import collections
+import json
 import os
 import re
 import subprocess
@@ -576,6 +577,61 @@ def check_tools(dat, dat_pid):
     passthrough(r, 'vmcheck --replay trace.dat')
 
 
+def cpu_list_count(text):
+    n = 0
+    for part in text.strip().split(','):
+        if not part:
+            continue
+        a, _, b = part.partition('-')
+        n += int(b or a) - int(a) + 1
+    return n
+
+
+def check_layout():
+    """The in-kernel layout at the possible-CPU count hosts have (issue: core
+    v2): bench/layout loads the aggregation (BPF engine) on the simulator at
+    64 TDs x all leaves and --check asserts the memlock sum of every map and
+    the bytes and CPU of a snapshot against the goals (docs/bpf.md)."""
+    possible = cpu_list_count(rd('/sys/devices/system/cpu/possible'))
+    want = int(os.environ.get('tdx_possible', '0') or 0)
+    if want:
+        tap(possible == want, f"the VM has {want} possible CPUs ({possible}; "
+            f"{rd('/sys/devices/system/cpu/online').strip()} online)")
+    layout = os.path.join(O, 'tools', 'layout')
+    if not os.access(layout, os.X_OK):
+        tap(False, f"{layout} is built (make vmtest builds it)")
+        return
+    out = os.path.join(RES, 'layout.json')
+    r = run([layout, '--check', '--no-offline', '-o', out], timeout=600)
+    for line in r.stdout.splitlines():
+        diag(line)
+    try:
+        j = json.load(open(out))
+    except (OSError, ValueError):
+        tap(False, f"layout ran (exit {r.returncode}): {r.stderr[-500:]}")
+        return
+    mib = 1 << 20
+    tap(j['possible_cpus'] == possible,
+        f"layout measured at {j['possible_cpus']} possible CPUs")
+    tap(j['leaf_entries'] >= 64 * 20,
+        f"64 TDs x all leaves: {j['leaf_entries']} TD x leaf entries")
+    tap(j['memlock_bytes'] <= 64 * mib,
+        f"memlock of all tdxtrace maps {j['memlock_bytes'] / mib:.1f} MiB <= 64 MiB "
+        f"at {possible} possible CPUs")
+    tap(j['snapshot_bytes'] <= 8 * mib,
+        f"a snapshot copies {j['snapshot_bytes'] / mib:.2f} MiB <= 8 MiB")
+    tap(j['snapshot_cpu_ms'] <= 10.0 or not want,
+        f"a snapshot costs {j['snapshot_cpu_ms']:.2f} ms of CPU <= 10 ms (TCG: "
+        f"emulated, so only a bound)")
+    # tdxtop on the simulator through the kernel's maps, as a user would
+    env = dict(os.environ, TDXTRACE_ENGINE='bpf')
+    r = run([os.path.join(O, 'bin', 'tdxtop'), '--sim', 'steady:1,tds=64,all_leaves=1',
+             '-b', '-n', '3', '-d', '0.5', '--json'], timeout=300, env=env)
+    tap(r.returncode == 0 and r.stdout.count('\n') >= 3,
+        f"tdxtop --sim 64 TDs x all leaves, BPF engine, at {possible} possible CPUs "
+        f"(exit {r.returncode})")
+
+
 def check_dmesg():
     r = run(['dmesg'])
     open(f"{RES}/dmesg.txt", 'w').write(r.stdout)
@@ -611,6 +667,7 @@ def main():
     dat, dat_pid = check_trace_cmd(rows, text)
     check_recipes()
     check_tools(dat, dat_pid)
+    check_layout()
     check_dmesg()
     diag(f"in-VM tests took {time.time() - t0:.1f}s")
     print("1..%d" % n)
