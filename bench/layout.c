@@ -12,9 +12,12 @@
  *   memlock of all maps <= 64 MiB, a snapshot <= 8 MiB copied and <= 10 ms
  *   of CPU at 64 TDs x 26 leaves; offline user space >= 20 M events/s.
  *
- *   layout [--spec SIM] [--refreshes N] [--check] [--no-offline] [-o OUT.json]
+ *   layout [--spec SIM] [--refreshes N] [--check] [--no-offline] [-v] [-o OUT.json]
+ *   (-v: memlock of each map)
  */
+#include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,42 +45,69 @@ static double cpu_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* memlock (bytes) of every BPF map whose name starts with prefix. */
-static __u64 maps_memlock(const char *prefix, int *nmaps)
+/*
+ * memlock (bytes) of every BPF map this process holds open (the session's):
+ * the "memlock:" line of /proc/self/fdinfo of each map fd.
+ */
+static int verbose;
+
+static __u64 maps_memlock(int *nmaps)
 {
+	struct dirent *de;
 	__u64 sum = 0;
-	__u32 id = 0;
+	DIR *d = opendir("/proc/self/fdinfo");
 
 	*nmaps = 0;
-	while (!bpf_map_get_next_id(id, &id)) {
-		struct bpf_map_info info;
-		__u32 len = sizeof(info);
-		char path[64], line[256];
-		int fd = bpf_map_get_fd_by_id(id);
+	while (d && (de = readdir(d))) {
+		char path[300], line[256];
+		unsigned long long v, memlock = 0;
+		bool map = false;
 		FILE *f;
 
-		if (fd < 0)
+		if (de->d_name[0] == '.')
 			continue;
-		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
-		    strncmp(info.name, prefix, strlen(prefix))) {
-			close(fd);
-			continue;
-		}
-		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%s", de->d_name);
 		f = fopen(path, "r");
 		while (f && fgets(line, sizeof(line), f)) {
-			unsigned long long v;
-
-			if (sscanf(line, "memlock: %llu", &v) == 1) {
-				sum += v;
-				(*nmaps)++;
-			}
+			if (sscanf(line, "memlock: %llu", &v) == 1)
+				memlock = v;
+			if (!strncmp(line, "map_type:", 9))
+				map = true;
 		}
 		if (f)
 			fclose(f);
-		close(fd);
+		if (map) {
+			struct bpf_map_info info;
+			__u32 len = sizeof(info);
+
+			memset(&info, 0, sizeof(info));
+			if (!bpf_obj_get_info_by_fd(atoi(de->d_name), &info, &len) && verbose)
+				printf("    %-16s %9.2f MiB\n", info.name, (double)memlock / (1 << 20));
+			sum += memlock;
+			(*nmaps)++;
+		}
 	}
+	if (d)
+		closedir(d);
+	return sum;
+}
+
+/* Slab + Percpu of /proc/meminfo, bytes: kernel memory beyond memlock. */
+static __u64 kernel_mem(void)
+{
+	char line[256];
+	__u64 sum = 0;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long long kb;
+
+		if (sscanf(line, "Slab: %llu kB", &kb) == 1 ||
+		    sscanf(line, "Percpu: %llu kB", &kb) == 1)
+			sum += kb * 1024;
+	}
+	if (f)
+		fclose(f);
 	return sum;
 }
 
@@ -101,6 +131,7 @@ int main(int argc, char **argv)
 		{ "check", no_argument, NULL, 'c' },
 		{ "no-offline", no_argument, NULL, 'N' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ 0 }
 	};
 	const char *spec = "steady:1,tds=64,all_leaves=1,duration=2s", *out = NULL;
@@ -108,20 +139,21 @@ int main(int argc, char **argv)
 	struct tdx_opts o = TDX_OPTS_INIT;
 	struct tdx_session *s = NULL;
 	struct tdx_snapshot snap;
-	__u64 memlock, bytes, total = 0;
+	__u64 memlock, bytes, total = 0, kmem0, kmem;
 	double t0, snap_ms, meps = 0;
 	json_object *j = json_object_new_object();
 
-	while ((c = getopt_long(argc, argv, "s:n:cNo:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:n:cNo:v", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': spec = optarg; break;
 		case 'n': refreshes = atoi(optarg) > 0 ? atoi(optarg) : 1; break;
 		case 'c': check = 1; break;
 		case 'N': offline = 0; break;
 		case 'o': out = optarg; break;
+		case 'v': verbose = 1; break;
 		default:
 			fprintf(stderr, "usage: layout [--spec SIM] [--refreshes N] [--check] "
-				"[--no-offline] [-o OUT.json]\n");
+				"[--no-offline] [-v] [-o OUT.json]\n");
 			return 2;
 		}
 	}
@@ -129,6 +161,7 @@ int main(int argc, char **argv)
 		printf("layout: needs root (CAP_BPF) for the kernel half, skipped\n");
 		return 0;
 	}
+	kmem0 = kernel_mem();
 	o.source = TDX_SRC_SIM;
 	o.sim_spec = spec;
 	o.engine = TDX_ENGINE_BPF;
@@ -149,7 +182,8 @@ int main(int argc, char **argv)
 		tdx_snapshot_refresh(s, &snap);
 	snap_ms = (cpu_s() - t0) * 1e3 / refreshes;
 	bytes = snap_bytes(&snap);
-	memlock = maps_memlock("tdx", &nmaps);
+	memlock = maps_memlock(&nmaps);
+	kmem = kernel_mem() - kmem0;
 	for (int k = 0; k < TDX_EV_MAX; k++)
 		total += snap.counters.events[k];
 
@@ -157,6 +191,8 @@ int main(int argc, char **argv)
 	       libbpf_num_possible_cpus(), spec, (unsigned long long)total, snap.n_td, snap.n_leaf);
 	printf("  kernel memory (memlock) of %d maps: %.1f MiB (goal <= %llu MiB)\n", nmaps,
 	       (double)memlock / (1 << 20), GOAL_MEMLOCK >> 20);
+	printf("  kernel Slab+Percpu grew by %.1f MiB while loaded (other processes move it too)\n",
+	       (double)(__s64)kmem / (1 << 20));
 	printf("  snapshot: %.2f MiB copied, %.2f ms CPU (goal <= %llu MiB, <= %.0f ms)\n",
 	       (double)bytes / (1 << 20), snap_ms, GOAL_SNAP_BYTES >> 20, GOAL_SNAP_MS);
 	json_object_object_add(j, "possible_cpus", json_object_new_int(libbpf_num_possible_cpus()));
@@ -164,6 +200,8 @@ int main(int argc, char **argv)
 	json_object_object_add(j, "leaf_entries", json_object_new_int64((int64_t)snap.n_leaf));
 	json_object_object_add(j, "memlock_bytes", json_object_new_int64((int64_t)memlock));
 	json_object_object_add(j, "snapshot_bytes", json_object_new_int64((int64_t)bytes));
+	json_object_object_add(j, "kernel_slab_percpu_delta_bytes",
+			       json_object_new_int64((int64_t)kmem));
 	json_object_object_add(j, "snapshot_cpu_ms", json_object_new_double(snap_ms));
 	fails += memlock > GOAL_MEMLOCK;
 	fails += bytes > GOAL_SNAP_BYTES;
