@@ -83,6 +83,7 @@ enum tdx_leaf {
 
 #define TDX_STATUS_CLASS_MASK	0xFFFFFFFF00000000ULL
 #define TDX_STATUS_ERROR_BIT	(1ULL << 63)
+#define TDX_STATUS_NON_RECOVERABLE_BIT (1ULL << 62)
 #define TDX_STATUS_SW_ERROR	0x8000FF0000000000ULL	/* TDX_SW_ERROR */
 
 /* X(kernel macro, value, printed name) - the architectural status codes. */
@@ -96,6 +97,7 @@ enum tdx_leaf {
 	X(TDX_SYS_BUSY,				0x8000020200000000ULL, "SYS_BUSY")	\
 	X(TDX_OPERAND_INVALID,			0xC000010000000000ULL, "OPERAND_INVALID") \
 	X(TDX_OPERAND_BUSY,			0x8000020000000000ULL, "OPERAND_BUSY")	\
+	X(TDX_OPERAND_BUSY_HOST_PRIORITY,	0x8000020400000000ULL, "OPERAND_BUSY_HOST_PRIORITY") \
 	X(TDX_PREVIOUS_TLB_EPOCH_BUSY,		0x8000020100000000ULL, "PREVIOUS_TLB_EPOCH_BUSY") \
 	X(TDX_RND_NO_ENTROPY,			0x8000020300000000ULL, "RND_NO_ENTROPY") \
 	X(TDX_PAGE_METADATA_INCORRECT,		0xC000030000000000ULL, "PAGE_METADATA_INCORRECT") \
@@ -119,13 +121,16 @@ enum tdx_leaf {
  * falls in exactly one class (tdx_status_class()).
  */
 #define TDX_STATUS_CLASS_TABLE(X)					\
-	X(SUCCESS,	"success")	/* status == 0 */		\
-	X(WARNING,	"warning")	/* bit 63 clear, non-zero */	\
-	X(BUSY,		"busy")		/* OPERAND_BUSY, PREVIOUS_TLB_EPOCH_BUSY, SYS_BUSY */ \
+	X(SUCCESS,	"success")	/* class (bits 63:32) 0: the low half is	\
+					   detail, e.g. VP.ENTER's exit reason */	\
+	X(WARNING,	"warning")	/* bits 63 and 62 clear, class non-zero */	\
+	X(BUSY,		"busy")		/* OPERAND_BUSY(_HOST_PRIORITY),	\
+					   PREVIOUS_TLB_EPOCH_BUSY, SYS_BUSY */	\
 	X(NO_ENTROPY,	"no_entropy")	/* RND_NO_ENTROPY (after the kernel's retries) */ \
 	X(INTERRUPTED,	"interrupted")	/* INTERRUPTED_RESUMABLE */	\
 	X(SW_ERROR,	"sw_error")	/* kernel-made: VMFAILINVALID, #GP, #UD */ \
-	X(ERROR,	"error")	/* any other error (bit 63 set) */
+	X(ERROR,	"error")	/* any other error (bit 63 set), and	\
+					   NON_RECOVERABLE (bit 62: KVM bugs the VM) */
 
 enum tdx_status_class {
 #define TDX_X_ENUM(id, name) TDX_SC_##id,
@@ -134,19 +139,24 @@ enum tdx_status_class {
 	TDX_SC_MAX,
 };
 
-/* Classify a full 64-bit SEAMCALL status.  BPF-safe (no loops, no tables). */
+/*
+ * Classify a full 64-bit SEAMCALL status as KVM reads it
+ * (TDX_SEAMCALL_STATUS_MASK): the class is bits 63:32, so a TDH.VP.ENTER
+ * return with an exit reason in bits 31:0 is a success; bit 62
+ * (non-recoverable) is an error like bit 63.  BPF-safe (no loops, no tables).
+ */
 TDX_INLINE __u32 tdx_status_class(__u64 status)
 {
 	__u64 cls = status & TDX_STATUS_CLASS_MASK;
 
-	if (status == 0)
+	if (cls == 0)
 		return TDX_SC_SUCCESS;
-	if (!(status & TDX_STATUS_ERROR_BIT))
+	if (!(status & (TDX_STATUS_ERROR_BIT | TDX_STATUS_NON_RECOVERABLE_BIT)))
 		return TDX_SC_WARNING;
 	if ((status & TDX_STATUS_SW_ERROR) == TDX_STATUS_SW_ERROR)
 		return TDX_SC_SW_ERROR;
 	if (cls == 0x8000020000000000ULL || cls == 0x8000020100000000ULL ||
-	    cls == 0x8000020200000000ULL)
+	    cls == 0x8000020200000000ULL || cls == 0x8000020400000000ULL)
 		return TDX_SC_BUSY;
 	if (cls == 0x8000020300000000ULL)
 		return TDX_SC_NO_ENTROPY;

@@ -58,14 +58,14 @@ static inline unsigned ref_class(uint64_t st)
 {
 	uint32_t hi = (uint32_t)(st >> 32);
 
-	if (!st)
-		return TDX_SC_SUCCESS;
-	if (!(hi & 0x80000000u))
-		return TDX_SC_WARNING;
+	if (!hi)
+		return TDX_SC_SUCCESS;		/* low half: detail (exit reason) */
+	if (!(hi & 0xc0000000u))
+		return TDX_SC_WARNING;		/* neither error nor non-recoverable */
 	if ((hi & 0x8000ff00u) == 0x8000ff00u)
 		return TDX_SC_SW_ERROR;
 	switch (hi) {
-	case 0x80000200u: case 0x80000201u: case 0x80000202u:
+	case 0x80000200u: case 0x80000201u: case 0x80000202u: case 0x80000204u:
 		return TDX_SC_BUSY;
 	case 0x80000203u:
 		return TDX_SC_NO_ENTROPY;

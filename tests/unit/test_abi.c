@@ -121,6 +121,17 @@ static void test_status(void)
 	is_u64(tdx_status_class(0x0000081500000000ULL), TDX_SC_WARNING,
 	       "KEY_CONFIGURED (bit 63 clear) is a warning");
 	is_u64(tdx_status_class(0xC0000B0D00000000ULL), TDX_SC_ERROR, "EPT_ENTRY_STATE_INCORRECT is an error");
+	/* the class is bits 63:32 (kernel review v1, finding 2) */
+	is_u64(tdx_status_class(0x30), TDX_SC_SUCCESS,
+	       "a VP.ENTER return with exit reason 48 in bits 31:0 is success");
+	is_u64(tdx_status_class(0x0000000000000001ULL), TDX_SC_SUCCESS,
+	       "class 0 with detail bits is success");
+	is_u64(tdx_status_class(0x4000000100000000ULL), TDX_SC_ERROR,
+	       "NON_RECOVERABLE_VCPU (bit 62) is an error");
+	is_u64(tdx_status_class(0x6000000500000000ULL), TDX_SC_ERROR,
+	       "NON_RECOVERABLE_TD_NON_ACCESSIBLE is an error");
+	is_u64(tdx_status_class(0x8000020400000000ULL), TDX_SC_BUSY,
+	       "OPERAND_BUSY_HOST_PRIORITY is busy");
 	ok(!strcmp(tdx_status_name(0x8000020000000092ULL), "OPERAND_BUSY"), "status name ignores operand id");
 	ok(!strcmp(tdx_status_class_name(TDX_SC_BUSY), "busy"), "class name");
 }

@@ -101,14 +101,14 @@ BYNAME = {e['name']: e for e in EVENTS}
 def status_class(s):
     """Status class, written from the table comments of leaves.h (independently
     of tdx_status_class(), which the BPF programs use)."""
-    if s == 0:
+    if s >> 32 == 0:
         return 'success'
-    if not s >> 63:
+    if not s >> 62:
         return 'warning'
     if s & 0x8000FF0000000000 == 0x8000FF0000000000:
         return 'sw_error'
     hi = s >> 32
-    if hi in (0x80000200, 0x80000201, 0x80000202):
+    if hi in (0x80000200, 0x80000201, 0x80000202, 0x80000204):
         return 'busy'
     if hi == 0x80000203:
         return 'no_entropy'

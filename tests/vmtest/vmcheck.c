@@ -131,13 +131,13 @@ static unsigned int class_of(__u64 s)
 {
 	__u64 hi = s >> 32;
 
-	if (s == 0)
+	if (hi == 0)
 		return TDX_SC_SUCCESS;
-	if (!(s >> 63))
+	if (!(s >> 62))
 		return TDX_SC_WARNING;
 	if ((s & 0x8000FF0000000000ULL) == 0x8000FF0000000000ULL)
 		return TDX_SC_SW_ERROR;
-	if (hi == 0x80000200 || hi == 0x80000201 || hi == 0x80000202)
+	if (hi == 0x80000200 || hi == 0x80000201 || hi == 0x80000202 || hi == 0x80000204)
 		return TDX_SC_BUSY;
 	if (hi == 0x80000203)
 		return TDX_SC_NO_ENTROPY;
