@@ -536,6 +536,23 @@ static int attach_live(struct tdx_session *s)
 	return 0;
 }
 
+/* Read the source's next events into the session's batch (when used up). */
+static int fill_batch(struct tdx_session *s)
+{
+	int r;
+
+	if (s->batch_i < s->batch_n || s->src_done)
+		return 0;
+	r = tdx_source_next_batch(s->src, s->batch, TDX_FEED_BATCH);
+	if (r < 0)
+		return r;
+	s->batch_i = 0;
+	s->batch_n = (size_t)r;
+	if (!r)
+		s->src_done = true;
+	return 0;
+}
+
 static int open_source(struct tdx_session *s)
 {
 	const struct tdx_source_info *info;
@@ -556,17 +573,15 @@ static int open_source(struct tdx_session *s)
 	if (!s->batch)
 		return -ENOMEM;
 	/* source time starts at the first event */
-	r = tdx_source_next(s->src, &s->pending);
+	r = fill_batch(s);
 	if (r < 0)
 		return r;
-	if (r == 0) {
-		s->src_done = true;
+	if (s->batch_i == s->batch_n) {
 		s->now = info ? info->start_ns : 0;
 	} else {
-		s->have_pending = true;
-		s->now = s->pending.ts_ns;
+		s->now = s->batch[0].ts_ns;
 		if (!s->start_ns)
-			s->start_ns = s->pending.ts_ns;	/* no header start: the first event */
+			s->start_ns = s->batch[0].ts_ns;	/* no header start: the first event */
 	}
 	return 0;
 }
@@ -769,48 +784,37 @@ static int advance_source(struct tdx_session *s, __u64 dt_ns, int timeout_ms)
 {
 	__u64 deadline = mono_ns() + (timeout_ms > 0 ? (__u64)timeout_ms * 1000000ULL : 0);
 	__u64 target = dt_ns ? s->now + dt_ns : ~0ULL;
-	size_t n = 0;
 	int r;
 
 	if (!s->src)
 		return 1;
-	/* events are read straight into the batch; one past the window waits */
-	while (!s->src_done) {
-		struct tdx_event *slot = &s->batch[n];
+	/*
+	 * Events are read a block at a time into the batch and fed from there
+	 * in runs; the first event past the window stays for the next call.
+	 */
+	for (;;) {
+		size_t j;
 
-		if (s->have_pending) {
-			*slot = s->pending;
-			s->have_pending = false;
-		} else {
-			r = tdx_source_next(s->src, slot);
-			if (r < 0)
-				return r;
-			if (r == 0) {
-				s->src_done = true;
-				break;
-			}
-		}
-		if (slot->ts_ns > target) {
-			s->pending = *slot;
-			s->have_pending = true;
-			break;
-		}
-		if (++n == TDX_FEED_BATCH) {
-			r = tdx_feed(s, s->batch, n);
-			if (r < 0)
-				return r;
-			n = 0;
-		}
-	}
-	if (n) {
-		r = tdx_feed(s, s->batch, n);
+		r = fill_batch(s);
 		if (r < 0)
 			return r;
+		if (s->batch_i == s->batch_n)
+			break;		/* end of source */
+		for (j = s->batch_i; j < s->batch_n && s->batch[j].ts_ns <= target; j++)
+			;
+		if (j > s->batch_i) {
+			r = tdx_feed(s, &s->batch[s->batch_i], j - s->batch_i);
+			if (r < 0)
+				return r;
+			s->batch_i = j;
+		}
+		if (j < s->batch_n)
+			break;		/* the next event is past the window */
 	}
 	if (dt_ns && target > s->now)
 		s->now = target;
 	sleep_until(deadline);
-	return s->src_done && !s->have_pending ? 1 : 0;
+	return s->src_done && s->batch_i == s->batch_n ? 1 : 0;
 }
 
 int tdx_advance(struct tdx_session *s, __u64 dt_ns, int timeout_ms)

@@ -502,9 +502,13 @@ static const __u16 rec_nargs[TDX_EV_MAX] = {
 #undef TDX_X_N
 };
 
-static int rec_next(struct tdx_source *src, struct tdx_event *ev)
+/*
+ * Make the current block have an event left: read, check and map the next
+ * blocks as needed (lost blocks are counted on the way).  1 = an event is
+ * at s->cur[blk_i], 0 = end of file (trailer checked), -errno.
+ */
+static int rec_fill(struct recsrc *s)
 {
-	struct recsrc *s = src->priv;
 	unsigned char h[BLK_HDR];
 	int err;
 
@@ -603,23 +607,74 @@ static int rec_next(struct tdx_source *src, struct tdx_event *ev)
 		s->blk_n = count;
 		s->blk_i = 0;
 	}
-	memcpy(ev, s->cur + (size_t)s->blk_i * 88, 88);
+	return 1;
+}
+
+/* Record i of the current block is an event the writer would accept. */
+static int rec_check(struct recsrc *s, const struct tdx_event *ev, __u32 i)
+{
 	/*
-	 * The writer accepts exactly these.  Timestamps are as recorded: a
-	 * live capture is ordered per CPU and only nearly sorted overall (the
-	 * BPF ring buffer commits in reservation order), so they are not
-	 * checked here.
+	 * Timestamps are as recorded: a live capture is ordered per CPU and
+	 * only nearly sorted overall (the BPF ring buffer commits in
+	 * reservation order), so they are not checked here.
 	 */
 	if (ev->kind == TDX_EV_NONE || ev->kind >= TDX_EV_MAX ||
 	    ev->nargs != rec_nargs[ev->kind]) {
 		tdx_set_error("%s: record at offset %llu is not an event (kind %u, nargs %u)",
-			      s->path, (unsigned long long)(s->blk_off + (__u64)s->blk_i * 88),
+			      s->path, (unsigned long long)(s->blk_off + (__u64)i * 88),
 			      ev->kind, ev->nargs);
 		return rec_fail(s, -EIO);
 	}
+	return 0;
+}
+
+static int rec_next(struct tdx_source *src, struct tdx_event *ev)
+{
+	struct recsrc *s = src->priv;
+	int r;
+
+	if (s->err)
+		return s->err;
+	r = rec_fill(s);
+	if (r <= 0)
+		return r;
+	memcpy(ev, s->cur + (size_t)s->blk_i * 88, 88);
+	r = rec_check(s, ev, s->blk_i);
+	if (r)
+		return r;
 	s->blk_i++;
 	s->events++;
 	return 1;
+}
+
+/* The rest of the current block, at most n: one copy, then the checks. */
+static int rec_next_batch(struct tdx_source *src, struct tdx_event *evs, int n)
+{
+	struct recsrc *s = src->priv;
+	__u32 k;
+	int r;
+
+	if (s->err)
+		return s->err;
+	r = rec_fill(s);
+	if (r <= 0)
+		return r;
+	k = s->blk_n - s->blk_i;
+	if (k > (__u32)n)
+		k = (__u32)n;
+	memcpy(evs, s->cur + (size_t)s->blk_i * 88, (size_t)k * 88);
+	for (__u32 i = 0; i < k; i++) {
+		if (rec_check(s, &evs[i], s->blk_i + i)) {
+			if (!i)
+				return s->err;
+			k = i;			/* the good ones now, the error next */
+			s->err = 0;
+			break;
+		}
+	}
+	s->blk_i += k;
+	s->events += k;
+	return (int)k;
 }
 
 static void rec_close(struct tdx_source *src)
@@ -640,6 +695,7 @@ static void rec_close(struct tdx_source *src)
 
 static const struct tdx_source_ops rec_ops = {
 	.next = rec_next,
+	.next_batch = rec_next_batch,
 	.close = rec_close,
 };
 

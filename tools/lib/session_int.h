@@ -35,10 +35,10 @@ struct tdx_session {
 	int drain_fd;
 
 	struct tdx_source *src;			/* replay/sim source, or NULL */
-	struct tdx_event pending;		/* next event of src */
-	bool have_pending, src_done;
+	bool src_done;				/* src returned its end */
+	size_t batch_i, batch_n;		/* events of batch[] not yet fed */
 	__u64 now;				/* replay/sim: source time fed up to */
-	struct tdx_event *batch;
+	struct tdx_event *batch;		/* read ahead from src */
 
 	/* snapshot.c: per-CPU batch buffers, kept between snapshots */
 	void *snap_kbuf, *snap_vbuf;

@@ -122,6 +122,25 @@ int tdx_source_next(struct tdx_source *src, struct tdx_event *ev)
 	return src->ops->next(src, ev);
 }
 
+int tdx_source_next_batch(struct tdx_source *src, struct tdx_event *evs, int n)
+{
+	int got = 0, r;
+
+	if (!src || !src->ops || n <= 0)
+		return -EINVAL;
+	if (src->ops->next_batch)
+		return src->ops->next_batch(src, evs, n);
+	while (got < n) {
+		r = src->ops->next(src, &evs[got]);
+		if (r < 0)
+			return got ? got : r;	/* the error again on the next call */
+		if (r == 0)
+			break;
+		got++;
+	}
+	return got;
+}
+
 const struct tdx_source_info *tdx_source_info(const struct tdx_source *src)
 {
 	return src ? &src->info : NULL;

@@ -28,6 +28,12 @@ int tdx_source_open_file(struct tdx_source **out, const char *path);
  * tdx_last_error() naming the file offset for corrupt input.
  */
 int tdx_source_next(struct tdx_source *src, struct tdx_event *ev);
+/*
+ * Up to n (> 0) events at once, in order: the count (> 0), 0 at the end of
+ * the source, <0 = -errno as tdx_source_next().  Record files hand over a
+ * block at a time; other sources call next() in a loop.
+ */
+int tdx_source_next_batch(struct tdx_source *src, struct tdx_event *evs, int n);
 const struct tdx_source_info *tdx_source_info(const struct tdx_source *src);
 void tdx_source_close(struct tdx_source *src);
 

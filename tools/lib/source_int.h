@@ -13,6 +13,8 @@
 
 struct tdx_source_ops {
 	int (*next)(struct tdx_source *src, struct tdx_event *ev);
+	/* optional: up to n events at once (>0), 0 at the end, -errno */
+	int (*next_batch)(struct tdx_source *src, struct tdx_event *evs, int n);
 	void (*close)(struct tdx_source *src);
 };
 
