@@ -5,3 +5,19 @@ LIB_SRCS += tools/lib/source.c tools/lib/calib.c tools/lib/sim.c tools/lib/recfi
 	tools/lib/tracedat_check.c
 # loader (issue 6): BPF sessions, feeding, snapshots
 LIB_SRCS += tools/lib/loader.c tools/lib/snapshot.c
+
+# The library's own build flags (pkg-config is asked after setup: see the
+# top Makefile).  trace.dat import uses libtracecmd/libtraceevent; the
+# trace.dat checker decompresses sections as libtracecmd would (zstd, zlib);
+# the simulator uses libm.
+TRACECMD_CFLAGS := $(shell pkg-config --cflags libtracecmd libtraceevent 2>/dev/null)
+TRACECMD_LIBS := $(shell pkg-config --libs libtracecmd libtraceevent 2>/dev/null || echo -ltracecmd -ltraceevent)
+ZSTD_LIBS := $(shell pkg-config --libs libzstd 2>/dev/null || echo -lzstd)
+PKG_LIBS += $(TRACECMD_LIBS) $(ZSTD_LIBS) -lm
+
+$(O)/obj/tools/lib/tracedat.o: override CFLAGS += $(TRACECMD_CFLAGS)
+
+# data/calibration.conf is embedded with .incbin: rebuild when it changes.
+CALIB_CFLAGS := -DTDX_CALIB_PATH='"$(SRC)/data/calibration.conf"'
+$(O)/obj/tools/lib/calib.o: override CFLAGS += $(CALIB_CFLAGS)
+$(O)/obj/tools/lib/calib.o: data/calibration.conf
