@@ -9,6 +9,7 @@
 #   make vmtest       boot the patched kernel under QEMU and test end to end
 #   make bench        benchmarks (BPF ns/event, overhead, replay, tdxtop, tdxbench)
 #   make fuzz         run the libFuzzer harnesses (FUZZ_SECONDS each)
+#   make newcomer-check  the README's first steps on a fresh Debian 12 (chroot)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make clean
 #
@@ -182,6 +183,13 @@ run: all
 	else echo "no tool is built yet"; exit 1; fi
 
 bench: all $(BENCH_TARGETS)
+
+# The README's first steps on a fresh Debian 12 (debootstrap, chroot): a
+# clone at a path with a dot, its first `make run` and `make check`, timed.
+# Not part of `make check` (20-40 min; see docs/testing.md).
+.PHONY: newcomer-check
+newcomer-check:
+	$(Q)O=$(O) SRC=$(SRC) nice -n $(or $(NEWCOMER_NICE),10) scripts/newcomer-check.sh
 
 install: all
 	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
