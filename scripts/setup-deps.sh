@@ -18,7 +18,8 @@
 # with sudo available).  Two runs at once (make -j) take turns on a lock.
 #
 #   scripts/setup-deps.sh [GROUP...]          install what GROUPs lack (default: all but newcomer)
-#   scripts/setup-deps.sh --check [GROUP...]  say what each group lacks, exit 1 if anything
+#   scripts/setup-deps.sh --check [GROUP|TARGET...]  say what each group (or the
+#                                             groups of a make target) lacks, exit 1 if anything
 #   scripts/setup-deps.sh --groups TARGET...  print the groups those make targets need
 #   scripts/setup-deps.sh --list [GROUP...]   print the packages of GROUPs
 #
@@ -52,7 +53,7 @@ TARGETS_vm="make vmtest"
 # The metrics exporter (prometheus, libmicrohttpd-dev, python3-jsonschema):
 # empty until the exporter lands.
 PKGS_exporter=""
-TARGETS_exporter="(none yet)"
+TARGETS_exporter="no target yet"
 # make newcomer-check: a minimal Debian 12 made with debootstrap.
 PKGS_newcomer="debootstrap tmux git"
 TARGETS_newcomer="make newcomer-check"
@@ -103,6 +104,16 @@ if [[ $mode == groups ]]; then
 fi
 
 (($#)) || set -- "${DEFAULT_GROUPS[@]}"
+if [[ $mode == check ]]; then
+	# --check also takes make targets: `--check vmtest` checks its groups.
+	args=()
+	for a in "$@"; do
+		v=PKGS_$a
+		if [[ -v $v ]]; then args+=("$a"); else read -ra tg <<<"$(target_groups "$a")"; args+=("${tg[@]}"); fi
+	done
+	mapfile -t args < <(printf '%s\n' "${args[@]}" | awk 'NF && !seen[$0]++')
+	set -- "${args[@]}"
+fi
 for g in "$@"; do pkgs_of "$g" >/dev/null; done
 
 if [[ $mode == list ]]; then
