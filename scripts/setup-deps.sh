@@ -10,7 +10,7 @@
 #   test      the tests and benchmarks (fuzzers, tmux, ...) make check, make bench, make fuzz, make soak
 #   kernel    applying/checkpatching/compiling the series   make check (kernel tier), make kernel-check, make vmtest
 #   vm        building and booting the vmtest kernel       make vmtest
-#   exporter  the metrics exporter                         (filled in by the exporter's work)
+#   exporter  the metrics exporter's tests                 make check (empty until the exporter lands)
 #   newcomer  a fresh Debian 12 in a chroot                make newcomer-check
 #
 # Idempotent: only packages that are missing are installed; a machine that has
@@ -50,10 +50,11 @@ TARGETS_kernel="make check, make kernel-check, make vmtest"
 # The vmtest kernel (BTF from pahole) and its VM.
 PKGS_vm="dwarves cpio busybox-static qemu-system-x86 kmod rsync python3-ply"
 TARGETS_vm="make vmtest"
-# The metrics exporter (prometheus, libmicrohttpd-dev, python3-jsonschema):
-# empty until the exporter lands.
+# The metrics exporter's tests (prometheus/promtool, python3-jsonschema, ...):
+# empty until the exporter lands.  What the tdxtrace binary links
+# (libmicrohttpd-dev) belongs to the build group.
 PKGS_exporter=""
-TARGETS_exporter="no target yet"
+TARGETS_exporter="make check"
 # make newcomer-check: a minimal Debian 12 made with debootstrap.
 PKGS_newcomer="debootstrap tmux git"
 TARGETS_newcomer="make newcomer-check"
@@ -64,7 +65,7 @@ target_groups() {
 	case $1 in
 	clean | distclean | help) ;;
 	deps) echo "${DEFAULT_GROUPS[*]}" ;;
-	check | test-bins) echo build test kernel ;;
+	check | test-bins) echo build test kernel exporter ;;
 	kernel-check) echo kernel ;;
 	vmtest | vmtest-shell) echo build test kernel vm ;;
 	bench | bench-* | fuzz | soak) echo build test ;;

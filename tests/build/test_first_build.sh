@@ -87,8 +87,8 @@ ok $? "a second make neither sets up nor builds anything (exit $rc)"
 
 run_make "$tmp/make3.log" -n check
 sort "$state/setup.log" | tr '\n' ' ' >"$tmp/groups"
-[[ $(cat "$tmp/groups") == "install build install kernel install test " ]]
-ok $? "make check adds the test and kernel groups, each once (setup: $(cat "$tmp/groups"))"
+[[ $(cat "$tmp/groups") == "install build install exporter install kernel install test " ]]
+ok $? "make check adds the test, kernel and exporter groups, each once (setup: $(cat "$tmp/groups"))"
 
 run_make "$tmp/make4.log" clean
 [[ $(wc -l <"$state/setup.log") == 3 && ! -e $tmp/o ]]

@@ -21,11 +21,11 @@ groups_is() {	# groups_is "WANT" TARGET...
 groups_is "build" run
 groups_is "build" all
 groups_is "build" "build/bin/tdxtop"
-groups_is "build test kernel" check
+groups_is "build test kernel exporter" check
 groups_is "kernel" kernel-check
 groups_is "build test kernel vm" vmtest
 groups_is "" clean
-groups_is "build test kernel vm" run check vmtest
+groups_is "build test kernel exporter vm" run check vmtest
 
 # A dpkg-query that knows only the packages listed in $tmp/installed.
 mkdir -p "$tmp/bin"
