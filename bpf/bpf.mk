@@ -20,3 +20,15 @@ bench-bpf: $(BPF_BENCH)
 	$(Q)mkdir -p $(O)/bench
 	$(Q)if [ "$$(id -u)" != 0 ]; then echo "bench-bpf: needs root, skipped"; exit 0; fi; \
 	$(BPF_BENCH) -o $(O)/bench/bpf.json $(BPF_BENCH_ARGS)
+
+# `make bench` part: kernel memory of the maps, snapshot bytes and CPU, and
+# the user-space engine's offline rate (bench/layout.c) -> $(O)/bench/layout.json
+LAYOUT_BENCH := $(O)/tools/layout
+$(LAYOUT_BENCH): $(O)/obj/bench/layout.o $(LIBTDX)
+	$(call link,$<,$(JSONC_LIBS))
+BENCH_TARGETS += bench-layout
+.PHONY: bench-layout
+bench-layout: $(LAYOUT_BENCH)
+	$(Q)mkdir -p $(O)/bench
+	$(Q)if [ "$$(id -u)" != 0 ]; then echo "bench-layout: needs root, skipped"; exit 0; fi; \
+	$(LAYOUT_BENCH) -o $(O)/bench/layout.json

@@ -20,10 +20,13 @@
 #ifndef TDX_AGG_BPF_H
 #define TDX_AGG_BPF_H
 
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-#include <bpf/bpf_core_read.h>
+/*
+ * One source, two targets: clang -target bpf builds this for the kernel;
+ * tools/lib/uagg.c builds the same functions into user space for offline
+ * sources (tdx_agg_env.h maps the few BPF helpers and the maps onto
+ * in-process tables there).
+ */
+#include "tdx_agg_env.h"
 
 #include "tdxtrace/events.h"
 #include "tdxtrace/leaves.h"
@@ -39,95 +42,45 @@
 
 /* ------------------------------------------------------------ rodata knobs */
 /* Set by the loader between open and load. */
-const volatile __u32 filter_pids[16] = {};	/* TDX_FILTER_MAX_PIDS */
-const volatile __u32 filter_npids = 0;
-const volatile __u64 filter_leaf_mask[TDX_LEAF_MAX / 64] = {};
-const volatile __u32 filter_leaves = 0;		/* leaf mask in use */
-const volatile __u64 filter_min_lat_ns = 0;
-const volatile __u64 filter_gfn_min_ns = 0;	/* slowest-GPA table threshold */
-const volatile __u32 stream_enabled = 0;
-const volatile __u32 stream_sample_every = 1;
+TDX_KNOB __u32 filter_pids[16] = {};	/* TDX_FILTER_MAX_PIDS */
+TDX_KNOB __u32 filter_npids = 0;
+TDX_KNOB __u64 filter_leaf_mask[TDX_LEAF_MAX / 64] = {};
+TDX_KNOB __u32 filter_leaves = 0;		/* leaf mask in use */
+TDX_KNOB __u64 filter_min_lat_ns = 0;
+TDX_KNOB __u64 filter_gfn_min_ns = 0;	/* slowest-GPA table threshold */
+TDX_KNOB __u32 stream_enabled = 0;
+TDX_KNOB __u32 stream_sample_every = 1;
 
 /* -------------------------------------------------------------------- maps */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, TDX_MAX_TD_LEAVES);
-	__type(key, struct tdx_leaf_key);
-	__type(value, struct tdx_leaf_stats);
-} tdx_leaf SEC(".maps");
+/*
+ * The statistics maps, from TDX_MAP_TABLE (include/tdxtrace/maps.h): shared
+ * hashes allocated on demand, sized by the loader (entries per TD x
+ * max_tds).  TDX_AGG_MAP is the map definition of the target.
+ */
+#define TDX_X_MAPDEF(id, bpf, snap, kt, vt, vf, per_td, in_snap)	\
+	TDX_AGG_MAP(bpf, struct kt, struct vt, (per_td) * TDX_MAX_TDS)
+TDX_MAP_TABLE(TDX_X_MAPDEF)
+#undef TDX_X_MAPDEF
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, TDX_MAX_TDS);
-	__type(key, __u32);
-	__type(value, struct tdx_vp_stats);
-} tdx_vp SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, TDX_MAX_TDS);
-	__type(key, __u32);
-	__type(value, struct tdx_ept_stats);
-} tdx_ept SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, TDX_MAX_EPT_GFNS);
-	__type(key, struct tdx_ept_gfn_key);
-	__type(value, struct tdx_ept_gfn_stats);
-} tdx_ept_gfn SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, TDX_MAX_TDS);
-	__type(key, __u32);
-	__type(value, struct tdx_map_stats);
-} tdx_mapgpa SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, TDX_MAX_TDS * 8);
-	__type(key, struct tdx_frozen_key);
-	__type(value, struct tdx_frozen_stats);
-} tdx_frozen SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, TDX_MAX_TDS);
-	__type(key, __u32);
-	__type(value, struct tdx_mix_stats);
-} tdx_mix SEC(".maps");
-
-/* Global (not per-CPU): the state of a 2M/1G range must be one value. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TDX_MAX_MIX_RANGES);
-	__type(key, struct tdx_range_key);
-	__type(value, struct tdx_range_state);
-} tdx_range SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct tdx_counters);
-} tdx_counters SEC(".maps");
+TDX_AGG_PERCPU_ARRAY(tdx_counters, struct tdx_counters, 1)
 
 /* Optional event stream (record, tdxtop's event view); sized by the loader. */
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4096);
-} tdx_stream SEC(".maps");
+TDX_AGG_RINGBUF(tdx_stream, 4096)
 
-/* Zero values for first inserts (too big for the 512-byte BPF stack). */
-static const struct tdx_leaf_stats zero_leaf;
-static const struct tdx_vp_stats zero_vp;
-static const struct tdx_ept_stats zero_ept;
-static const struct tdx_ept_gfn_stats zero_gfn;
-static const struct tdx_map_stats zero_map;
-static const struct tdx_frozen_stats zero_frozen;
-static const struct tdx_mix_stats zero_mix;
-static const struct tdx_range_state zero_range;
+/*
+ * Initial values of new entries (too big for the 512-byte BPF stack): all
+ * zero but the MIN fields, which start at ~0 ("none yet").
+ */
+#define TDX_X_ZF(c, type, name, merge, doc) TDX_X_Z_##merge(name)
+#define TDX_X_ZV(c, type, name, n, merge, doc)
+#define TDX_X_Z_MIN(name) .name = ~0ULL,
+#define TDX_X_Z_SUM(name)
+#define TDX_X_Z_MAX(name)
+#define TDX_X_Z_GAUGE(name)
+#define TDX_X_ZERO(id, bpf, snap, kt, vt, vf, per_td, in_snap)		\
+	static const struct vt zero_##bpf = { vf(TDX_X_ZF, TDX_X_ZV, vt) };
+TDX_MAP_TABLE(TDX_X_ZERO)
+#undef TDX_X_ZERO
 
 /* Return codes of the aggregation functions. */
 #define AGG_OK		0
@@ -154,7 +107,7 @@ static __always_inline void count_drop(__u32 map_id)
  * Find or create the value of key; a full map (or any other insert failure)
  * is counted in counters.dropped[map_id] and returns NULL.
  */
-static __always_inline void *lookup_or_init(void *map, const void *key,
+static __always_inline void *lookup_or_init(TDX_MAP_REF map, const void *key,
 					    const void *zero, __u32 map_id)
 {
 	void *v = bpf_map_lookup_elem(map, key);
@@ -179,6 +132,57 @@ static __always_inline void *lookup_or_init(void *map, const void *key,
  */
 #define BOUNDED(x, n) ({ __u32 __x = (x); asm volatile("" : "+r"(__x)); __x & ((n) - 1); })
 
+/*
+ * Shared values, many CPUs: every update is one atomic instruction (lock
+ * add on x86); a minimum or maximum is a compare-and-swap that only runs
+ * when the value improves, retried a few times against racing CPUs and
+ * counted in counters.contended if it still loses (never silently).
+ */
+#define ADD(p, v)	TDX_ATOMIC_ADD(p, v)
+#define TDX_CAS_TRIES	4
+
+static __always_inline void count_contended(void)
+{
+	struct tdx_counters *c = counters();
+
+	if (c)
+		c->contended++;
+}
+
+static __always_inline void store_max(__u64 *p, __u64 v)
+{
+	__u64 old = *(volatile __u64 *)p, seen;
+	int i;
+
+	for (i = 0; i < TDX_CAS_TRIES; i++) {
+		if (v <= old)
+			return;
+		seen = TDX_CAS(p, old, v);
+		if (seen == old)
+			return;
+		old = seen;
+	}
+	if (v > *(volatile __u64 *)p)
+		count_contended();
+}
+
+static __always_inline void store_min(__u64 *p, __u64 v)
+{
+	__u64 old = *(volatile __u64 *)p, seen;
+	int i;
+
+	for (i = 0; i < TDX_CAS_TRIES; i++) {
+		if (v >= old)
+			return;
+		seen = TDX_CAS(p, old, v);
+		if (seen == old)
+			return;
+		old = seen;
+	}
+	if (v < *(volatile __u64 *)p)
+		count_contended();
+}
+
 /* Histogram slot with a bound the verifier can see. */
 static __always_inline __u32 hist_slot(__u64 v)
 {
@@ -190,7 +194,7 @@ static __always_inline __u32 hist_slot(__u64 v)
 #define HIST_ADD(h, v) do {						\
 	__u32 __s = hist_slot(v);					\
 	if (__s < TDX_HIST_SLOTS)					\
-		(h)[__s]++;						\
+		ADD(&(h)[__s], 1);					\
 } while (0)
 
 static __always_inline bool below_min_lat(__u64 ns)
@@ -239,21 +243,25 @@ static __noinline int agg_seamcall(__u32 pid, const __u64 *args)
 		return AGG_FILTERED;
 
 	key.leaf = nr;
-	v = lookup_or_init(&tdx_leaf, &key, &zero_leaf, TDX_MAP_LEAF);
+	v = lookup_or_init(&tdx_leaf, &key, &zero_tdx_leaf, TDX_MAP_LEAF);
 	if (!v)
 		return AGG_OK;
-	if (!v->count || dur < v->min_ns)
-		v->min_ns = dur;
-	if (dur > v->max_ns)
-		v->max_ns = dur;
-	v->count++;
-	v->sum_ns += dur;
-	v->retries += (__u32)args[TDX_SEAMCALL_ARG_RETRIES];
+	/*
+	 * The common call costs two atomic adds (sum, histogram slot): count
+	 * and status[SUCCESS] are not stored but completed by the reader
+	 * (tdx_map_complete(): the histogram's total, and what the other
+	 * classes leave), so nothing else is written unless it is non-zero.
+	 */
+	store_min(&v->min_ns, dur);
+	store_max(&v->max_ns, dur);
+	ADD(&v->sum_ns, dur);
+	if ((__u32)args[TDX_SEAMCALL_ARG_RETRIES])
+		ADD(&v->retries, (__u32)args[TDX_SEAMCALL_ARG_RETRIES]);
 	cls = tdx_status_class(args[TDX_SEAMCALL_ARG_STATUS]);
-	if (cls < TDX_SC_MAX)
-		v->status[cls]++;
-	if ((leaf >> TDX_LEAF_VERSION_SHIFT) > v->last_version)
-		v->last_version = leaf >> TDX_LEAF_VERSION_SHIFT;
+	if (cls != TDX_SC_SUCCESS && cls < TDX_SC_MAX)
+		ADD(&v->status[cls], 1);
+	if (leaf >> TDX_LEAF_VERSION_SHIFT)
+		store_max(&v->last_version, leaf >> TDX_LEAF_VERSION_SHIFT);
 	HIST_ADD(v->hist, dur);
 	return AGG_OK;
 }
@@ -264,19 +272,18 @@ static __noinline int agg_vp_enter(__u32 pid, const __u64 *args)
 	__u64 dur = args[TDX_VP_ENTER_ARG_DURATION];
 	__u32 reason = (__u32)args[TDX_VP_ENTER_ARG_EXIT_REASON] & 0xffff, cls;
 
-	v = lookup_or_init(&tdx_vp, &pid, &zero_vp, TDX_MAP_VP);
+	v = lookup_or_init(&tdx_vp, &pid, &zero_tdx_vp, TDX_MAP_VP);
 	if (!v)
 		return AGG_OK;
-	v->count++;
-	v->sum_ns += dur;
-	if (dur > v->max_ns)
-		v->max_ns = dur;
+	/* count and status[SUCCESS]: completed by the reader, as for SEAMCALLs */
+	ADD(&v->sum_ns, dur);
+	store_max(&v->max_ns, dur);
 	cls = tdx_status_class(args[TDX_VP_ENTER_ARG_STATUS]);
-	if (cls < TDX_SC_MAX)
-		v->status[cls]++;
+	if (cls != TDX_SC_SUCCESS && cls < TDX_SC_MAX)
+		ADD(&v->status[cls], 1);
 	if (reason >= TDX_EXIT_REASON_SLOTS)
 		reason = TDX_EXIT_REASON_SLOTS - 1;
-	v->exit_reason[reason]++;
+	ADD(&v->exit_reason[reason], 1);
 	HIST_ADD(v->hist, dur);
 	return AGG_OK;
 }
@@ -286,44 +293,53 @@ static __noinline int agg_ept_violation(__u32 pid, const __u64 *args)
 	struct tdx_ept_gfn_key gkey = { .pid = pid };
 	struct tdx_ept_gfn_stats *g;
 	struct tdx_ept_stats *v;
-	__u64 dur = args[TDX_EPT_ARG_DURATION];
-	__u64 retries = (__u32)args[TDX_EPT_ARG_RETRIES];
-	__s64 result = (__s64)args[TDX_EPT_ARG_RESULT];
-	__u32 priv = args[TDX_EPT_ARG_PRIVATE] ? 1 : 0, rs, rslot;
+	__u64 dur = args[TDX_EPT_VIOLATION_ARG_DURATION];
+	__u64 retries = (__u32)args[TDX_EPT_VIOLATION_ARG_RETRIES];
+	__s64 result = (__s64)args[TDX_EPT_VIOLATION_ARG_RESULT];
+	__u32 priv = args[TDX_EPT_VIOLATION_ARG_PRIVATE] ? 1 : 0, rs, rslot, lv;
 
 	if (below_min_lat(dur))
 		return AGG_FILTERED;
 
-	v = lookup_or_init(&tdx_ept, &pid, &zero_ept, TDX_MAP_EPT);
+	v = lookup_or_init(&tdx_ept, &pid, &zero_tdx_ept, TDX_MAP_EPT);
 	if (v) {
-		v->count[priv]++;
-		v->sum_ns += dur;
-		if (dur > v->max_ns)
-			v->max_ns = dur;
-		v->retries += retries;
-		rslot = tdx_retry_slot(retries);
-		if (rslot < TDX_RETRY_SLOTS)
-			v->retry_hist[rslot]++;
+		/*
+		 * The common violation (private, no local retry, at 4K) costs
+		 * three atomic adds (sum, result, histogram): count[private],
+		 * retry_hist[0] and level[4K] are completed by the reader from
+		 * the histogram's total (tdx_map_complete()).
+		 */
+		if (!priv)
+			ADD(&v->count[0], 1);
+		ADD(&v->sum_ns, dur);
+		store_max(&v->max_ns, dur);
+		if (retries) {
+			ADD(&v->retries, retries);
+			rslot = tdx_retry_slot(retries);
+			if (rslot < TDX_RETRY_SLOTS)
+				ADD(&v->retry_hist[rslot], 1);
+		}
 		/* RET_PF_* 0..6; -errno and unknown values go to the error slot */
 		rs = result >= 0 && result < TDX_EPT_RESULT_ERR ?
 			(__u32)result : TDX_EPT_RESULT_ERR;
 		if (rs < TDX_EPT_RESULT_MAX)
-			v->result[rs]++;
-		v->level[BOUNDED(level_idx(args[TDX_EPT_ARG_LEVEL]), 4)]++;
+			ADD(&v->result[rs], 1);
+		lv = BOUNDED(level_idx(args[TDX_EPT_VIOLATION_ARG_LEVEL]), 4);
+		if (lv != TDX_PG_LEVEL_4K)
+			ADD(&v->level[lv], 1);
 		HIST_ADD(v->hist, dur);
 	}
 
 	if (filter_gfn_min_ns && dur < filter_gfn_min_ns)
 		return AGG_OK;
 	gkey.private = priv;
-	gkey.gfn = args[TDX_EPT_ARG_GPA] >> 12;
-	g = lookup_or_init(&tdx_ept_gfn, &gkey, &zero_gfn, TDX_MAP_EPT_GFN);
+	gkey.gfn = args[TDX_EPT_VIOLATION_ARG_GPA] >> 12;
+	g = lookup_or_init(&tdx_ept_gfn, &gkey, &zero_tdx_ept_gfn, TDX_MAP_EPT_GFN);
 	if (g) {
-		g->count++;
-		g->sum_ns += dur;
-		if (dur > g->max_ns)
-			g->max_ns = dur;
-		g->retries += retries;
+		ADD(&g->count, 1);
+		ADD(&g->sum_ns, dur);
+		store_max(&g->max_ns, dur);
+		ADD(&g->retries, retries);
 	}
 	return AGG_OK;
 }
@@ -333,11 +349,11 @@ static __noinline int agg_map_gpa(__u32 pid, const __u64 *args)
 	struct tdx_map_stats *v;
 	__u32 dir = args[TDX_MAP_GPA_ARG_TO_SHARED] ? 1 : 0;
 
-	v = lookup_or_init(&tdx_mapgpa, &pid, &zero_map, TDX_MAP_MAPGPA);
+	v = lookup_or_init(&tdx_mapgpa, &pid, &zero_tdx_mapgpa, TDX_MAP_MAPGPA);
 	if (!v)
 		return AGG_OK;
-	v->requests[dir]++;
-	v->req_bytes[dir] += args[TDX_MAP_GPA_ARG_SIZE];
+	ADD(&v->requests[dir], 1);
+	ADD(&v->req_bytes[dir], args[TDX_MAP_GPA_ARG_SIZE]);
 	return AGG_OK;
 }
 
@@ -345,32 +361,32 @@ static __noinline int agg_map_gpa_chunk(__u32 pid, const __u64 *args)
 {
 	struct tdx_map_stats *v;
 
-	v = lookup_or_init(&tdx_mapgpa, &pid, &zero_map, TDX_MAP_MAPGPA);
+	v = lookup_or_init(&tdx_mapgpa, &pid, &zero_tdx_mapgpa, TDX_MAP_MAPGPA);
 	if (!v)
 		return AGG_OK;
-	v->chunks++;
-	v->chunk_bytes += args[TDX_MAP_CHUNK_ARG_SIZE];
-	if (args[TDX_MAP_CHUNK_ARG_RETRY])
-		v->chunk_retries++;
-	else if (args[TDX_MAP_CHUNK_ARG_HC_RET])
-		v->chunk_errors++;
+	ADD(&v->chunks, 1);
+	ADD(&v->chunk_bytes, args[TDX_MAP_GPA_CHUNK_ARG_SIZE]);
+	if (args[TDX_MAP_GPA_CHUNK_ARG_RETRY])
+		ADD(&v->chunk_retries, 1);
+	else if (args[TDX_MAP_GPA_CHUNK_ARG_HC_RET])
+		ADD(&v->chunk_errors, 1);
 	return AGG_OK;
 }
 
 static __noinline int agg_map_gpa_done(__u32 pid, const __u64 *args)
 {
 	struct tdx_map_stats *v;
-	__u64 dur = args[TDX_MAP_DONE_ARG_DURATION];
-	__u64 st = args[TDX_MAP_DONE_ARG_STATUS];
-	__u32 dir = args[TDX_MAP_DONE_ARG_TO_SHARED] ? 1 : 0, cls;
+	__u64 dur = args[TDX_MAP_GPA_DONE_ARG_DURATION];
+	__u64 st = args[TDX_MAP_GPA_DONE_ARG_STATUS];
+	__u32 dir = args[TDX_MAP_GPA_DONE_ARG_TO_SHARED] ? 1 : 0, cls;
 
 	if (below_min_lat(dur))
 		return AGG_FILTERED;
-	v = lookup_or_init(&tdx_mapgpa, &pid, &zero_map, TDX_MAP_MAPGPA);
+	v = lookup_or_init(&tdx_mapgpa, &pid, &zero_tdx_mapgpa, TDX_MAP_MAPGPA);
 	if (!v)
 		return AGG_OK;
-	v->done[dir]++;
-	v->done_bytes[dir] += args[TDX_MAP_DONE_ARG_SIZE];
+	ADD(&v->done[dir], 1);
+	ADD(&v->done_bytes[dir], args[TDX_MAP_GPA_DONE_ARG_SIZE]);
 	if (st == TDVMCALL_STATUS_SUCCESS)
 		cls = TDX_MAP_DONE_SUCCESS;
 	else if (st == TDVMCALL_STATUS_RETRY)
@@ -379,10 +395,9 @@ static __noinline int agg_map_gpa_done(__u32 pid, const __u64 *args)
 		cls = TDX_MAP_DONE_INVALID;
 	else
 		cls = TDX_MAP_DONE_OTHER;
-	v->done_status[BOUNDED(cls, 4)]++;
-	v->sum_ns += dur;
-	if (dur > v->max_ns)
-		v->max_ns = dur;
+	ADD(&v->done_status[BOUNDED(cls, 4)], 1);
+	ADD(&v->sum_ns, dur);
+	store_max(&v->max_ns, dur);
 	HIST_ADD(v->hist, dur);
 	return AGG_OK;
 }
@@ -396,9 +411,9 @@ static __noinline int agg_frozen_retry(__u32 pid, const __u64 *args)
 	};
 	struct tdx_frozen_stats *v;
 
-	v = lookup_or_init(&tdx_frozen, &key, &zero_frozen, TDX_MAP_FROZEN);
+	v = lookup_or_init(&tdx_frozen, &key, &zero_tdx_frozen, TDX_MAP_FROZEN);
 	if (v)
-		v->retries++;
+		ADD(&v->retries, 1);
 	return AGG_OK;
 }
 
@@ -412,22 +427,21 @@ static __noinline int agg_spte_frozen(__u32 pid, const __u64 *args)
 	struct tdx_frozen_stats *v;
 	__u64 held = args[TDX_SPTE_FROZEN_ARG_HELD];
 
-	v = lookup_or_init(&tdx_frozen, &key, &zero_frozen, TDX_MAP_FROZEN);
+	v = lookup_or_init(&tdx_frozen, &key, &zero_tdx_frozen, TDX_MAP_FROZEN);
 	if (!v)
 		return AGG_OK;
-	v->frozen++;
+	ADD(&v->frozen, 1);
 	if ((__u32)args[TDX_SPTE_FROZEN_ARG_RESULT])
-		v->errors++;
-	v->held_sum_ns += held;
-	if (held > v->held_max_ns)
-		v->held_max_ns = held;
+		ADD(&v->errors, 1);
+	ADD(&v->held_sum_ns, held);
+	store_max(&v->held_max_ns, held);
 	HIST_ADD(v->hist, held);
 	return AGG_OK;
 }
 
 static __always_inline struct tdx_mix_stats *mix_stats(__u32 pid)
 {
-	return lookup_or_init(&tdx_mix, &pid, &zero_mix, TDX_MAP_MIX);
+	return lookup_or_init(&tdx_mix, &pid, &zero_tdx_mix, TDX_MAP_MIX);
 }
 
 /*
@@ -441,15 +455,15 @@ static __noinline int agg_hugepage_mixed(__u32 pid, const __u64 *args)
 	struct tdx_range_key key = { .pid = pid };
 	struct tdx_range_state *st;
 	struct tdx_mix_stats *v;
-	__u64 level = args[TDX_MIXED_ARG_LEVEL];
-	__u32 mixed = args[TDX_MIXED_ARG_MIXED] ? 1 : 0, old, lv;
+	__u64 level = args[TDX_HUGEPAGE_MIXED_ARG_LEVEL];
+	__u32 mixed = args[TDX_HUGEPAGE_MIXED_ARG_MIXED] ? 1 : 0, old, lv;
 
 	if (level != TDX_PG_LEVEL_2M && level != TDX_PG_LEVEL_1G)
 		return AGG_BAD;
 	lv = BOUNDED((__u32)level, 4);
 	key.level = lv;
-	key.gfn = args[TDX_MIXED_ARG_GFN];
-	st = lookup_or_init(&tdx_range, &key, &zero_range, TDX_MAP_RANGE);
+	key.gfn = args[TDX_HUGEPAGE_MIXED_ARG_GFN];
+	st = lookup_or_init(&tdx_range, &key, &zero_tdx_range, TDX_MAP_RANGE);
 	v = mix_stats(pid);
 	if (!st)
 		return AGG_OK;
@@ -457,19 +471,19 @@ static __noinline int agg_hugepage_mixed(__u32 pid, const __u64 *args)
 	if (!v)
 		return AGG_OK;
 	if (old == mixed) {
-		v->redundant++;
+		ADD(&v->redundant, 1);
 		return AGG_OK;
 	}
 	if (mixed) {
-		v->to_mixed[lv]++;
-		v->mixed_live[lv]++;
+		ADD(&v->to_mixed[lv], 1);
+		ADD(&v->mixed_live[lv], 1);
 		if (lv == TDX_PG_LEVEL_2M)
-			v->private_4k_in_mixed += st->mapped_4k;
+			ADD(&v->private_4k_in_mixed, (__s64)st->mapped_4k);
 	} else {
-		v->to_unmixed[lv]++;
-		v->mixed_live[lv]--;
+		ADD(&v->to_unmixed[lv], 1);
+		ADD(&v->mixed_live[lv], -1);
 		if (lv == TDX_PG_LEVEL_2M)
-			v->private_4k_in_mixed -= st->mapped_4k;
+			ADD(&v->private_4k_in_mixed, -(__s64)st->mapped_4k);
 	}
 	return AGG_OK;
 }
@@ -492,18 +506,18 @@ static __noinline int agg_private_map(__u32 pid, const __u64 *args)
 	v = mix_stats(pid);
 	if (v) {
 		if (mapped) {
-			v->maps++;
-			v->private_live[lv]++;
+			ADD(&v->maps, 1);
+			ADD(&v->private_live[lv], 1);
 		} else {
-			v->unmaps++;
-			v->private_live[lv]--;
+			ADD(&v->unmaps, 1);
+			ADD(&v->private_live[lv], -1);
 		}
 	}
 	if (level != TDX_PG_LEVEL_4K)
 		return AGG_OK;
 
 	key.gfn = args[TDX_PRIVATE_MAP_ARG_GFN] & ~511ULL;
-	st = lookup_or_init(&tdx_range, &key, &zero_range, TDX_MAP_RANGE);
+	st = lookup_or_init(&tdx_range, &key, &zero_tdx_range, TDX_MAP_RANGE);
 	if (!st)
 		return AGG_OK;
 	if (mapped) {
@@ -516,10 +530,7 @@ static __noinline int agg_private_map(__u32 pid, const __u64 *args)
 		}
 	}
 	if (v && st->mixed) {
-		if (mapped)
-			v->private_4k_in_mixed++;
-		else
-			v->private_4k_in_mixed--;
+		ADD(&v->private_4k_in_mixed, mapped ? 1 : -1);
 	}
 	return AGG_OK;
 }
@@ -547,52 +558,29 @@ static __always_inline void stream_event(struct tdx_event *ev,
 }
 
 /*
- * One event, whatever produced it.  ev->args holds the tracepoint's
- * arguments; ev->pid is the TD.  Returns AGG_*.
+ * One event's arguments (the tracepoint's u64 array) for TD pid: filters,
+ * the aggregation of its kind, the per-kind counter.  Returns AGG_*.
+ * Live programs without a stream call it on the tracepoint's own context,
+ * so nothing is copied on the hot path.
  */
-static __always_inline int tdx_handle(struct tdx_event *ev)
+static __always_inline int tdx_dispatch(__u32 pid, __u32 kind, const __u64 *args)
 {
 	struct tdx_counters *c = counters();
-	__u32 kind = ev->kind;
 	int r;
 
 	if (!c)
 		return AGG_BAD;
-	if (!pid_allowed(ev->pid)) {
+	if (!pid_allowed(pid)) {
 		c->filtered++;
 		return AGG_FILTERED;
 	}
 	switch (kind) {
-	case TDX_EV_SEAMCALL:
-		r = agg_seamcall(ev->pid, ev->args);
+#define TDX_X_CASE(id, lower, sys, name, nargs)				\
+	case TDX_EV_##id:						\
+		r = agg_##lower(pid, args);				\
 		break;
-	case TDX_EV_VP_ENTER:
-		r = agg_vp_enter(ev->pid, ev->args);
-		break;
-	case TDX_EV_EPT_VIOLATION:
-		r = agg_ept_violation(ev->pid, ev->args);
-		break;
-	case TDX_EV_MAP_GPA:
-		r = agg_map_gpa(ev->pid, ev->args);
-		break;
-	case TDX_EV_MAP_GPA_CHUNK:
-		r = agg_map_gpa_chunk(ev->pid, ev->args);
-		break;
-	case TDX_EV_MAP_GPA_DONE:
-		r = agg_map_gpa_done(ev->pid, ev->args);
-		break;
-	case TDX_EV_FROZEN_RETRY:
-		r = agg_frozen_retry(ev->pid, ev->args);
-		break;
-	case TDX_EV_SPTE_FROZEN:
-		r = agg_spte_frozen(ev->pid, ev->args);
-		break;
-	case TDX_EV_HUGEPAGE_MIXED:
-		r = agg_hugepage_mixed(ev->pid, ev->args);
-		break;
-	case TDX_EV_PRIVATE_MAP:
-		r = agg_private_map(ev->pid, ev->args);
-		break;
+	TDX_EVENT_TABLE(TDX_X_CASE)
+#undef TDX_X_CASE
 	default:
 		r = AGG_BAD;
 		break;
@@ -607,9 +595,52 @@ static __always_inline int tdx_handle(struct tdx_event *ev)
 	}
 	if (kind < TDX_EV_MAX)
 		c->events[kind]++;
-	if (stream_enabled)
-		stream_event(ev, c);
 	return r;
+}
+
+/*
+ * One event, whatever produced it.  ev->args holds the tracepoint's
+ * arguments; ev->pid is the TD.  Aggregated, then streamed when asked.
+ */
+static __always_inline int tdx_handle(struct tdx_event *ev)
+{
+	struct tdx_counters *c;
+	int r = tdx_dispatch(ev->pid, ev->kind, ev->args);
+
+	if (r == AGG_OK && stream_enabled) {
+		c = counters();
+		if (c)
+			stream_event(ev, c);
+	}
+	return r;
+}
+
+/*
+ * One replayed record (record file, trace.dat, simulator, tdx_feed()): its
+ * kind and argument count must match the event table, else it counts as
+ * bad input.  The BPF drain program and the user-space engine both call it.
+ */
+static __always_inline bool tdx_input_ok(__u32 kind, __u32 nargs)
+{
+	switch (kind) {
+#define TDX_X_NARGS(id, lower, sys, name, n) case TDX_EV_##id: return nargs == TDX_##id##_NARGS;
+	TDX_EVENT_TABLE(TDX_X_NARGS)
+#undef TDX_X_NARGS
+	}
+	return false;
+}
+
+static __always_inline int tdx_handle_input(struct tdx_event *ev)
+{
+	struct tdx_counters *c;
+	__u32 kind = ev->kind;
+
+	if (tdx_input_ok(kind, ev->nargs))
+		return tdx_handle(ev);
+	c = counters();
+	if (c)
+		c->bad_input++;
+	return AGG_BAD;
 }
 
 /* Fill the header of an event produced live on this CPU by task id. */

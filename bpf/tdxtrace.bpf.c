@@ -30,6 +30,9 @@ static __always_inline int on_tp(__u64 *ctx, __u32 kind, __u32 nargs)
 	struct tdx_event ev;
 	__u32 i;
 
+	/* no stream: aggregate straight from the tracepoint's arguments */
+	if (!stream_enabled)
+		return tdx_dispatch(bpf_get_current_pid_tgid() >> 32, kind, ctx), 0;
 	live_event(&ev, kind, nargs, 0);
 #pragma unroll
 	for (i = 0; i < TDX_EV_MAX_ARGS; i++)
@@ -38,7 +41,7 @@ static __always_inline int on_tp(__u64 *ctx, __u32 kind, __u32 nargs)
 	return 0;
 }
 
-#define TDX_X_PROGS(id, sys, name, nargs)				\
+#define TDX_X_PROGS(id, lower, sys, name, nargs)				\
 SEC("tp_btf/" name)							\
 int tp_btf_##id(__u64 *ctx)						\
 {									\
@@ -210,14 +213,14 @@ int fb_out_tdx_handle_ept_violation(__u64 *ctx)
 	}
 	if (bpf_core_field_exists(vcpu->kvm->arch.gfn_direct_bits))
 		shared = BPF_CORE_READ(vcpu, kvm, arch.gfn_direct_bits) << 12;
-	ev.args[TDX_EPT_ARG_VCPU] = fb_vcpu_id(vcpu);
-	ev.args[TDX_EPT_ARG_GPA] = gpa;
-	ev.args[TDX_EPT_ARG_EXIT_QUAL] = 0;
-	ev.args[TDX_EPT_ARG_PRIVATE] = shared && !(gpa & shared);
-	ev.args[TDX_EPT_ARG_LEVEL] = 0;
-	ev.args[TDX_EPT_ARG_RETRIES] = 0;
-	ev.args[TDX_EPT_ARG_RESULT] = ret < 0 ? (__u64)ret : 0;
-	ev.args[TDX_EPT_ARG_DURATION] = fb_elapsed();
+	ev.args[TDX_EPT_VIOLATION_ARG_VCPU] = fb_vcpu_id(vcpu);
+	ev.args[TDX_EPT_VIOLATION_ARG_GPA] = gpa;
+	ev.args[TDX_EPT_VIOLATION_ARG_EXIT_QUAL] = 0;
+	ev.args[TDX_EPT_VIOLATION_ARG_PRIVATE] = shared && !(gpa & shared);
+	ev.args[TDX_EPT_VIOLATION_ARG_LEVEL] = 0;
+	ev.args[TDX_EPT_VIOLATION_ARG_RETRIES] = 0;
+	ev.args[TDX_EPT_VIOLATION_ARG_RESULT] = ret < 0 ? (__u64)ret : 0;
+	ev.args[TDX_EPT_VIOLATION_ARG_DURATION] = fb_elapsed();
 	tdx_handle(&ev);
 	return 0;
 }
@@ -248,13 +251,13 @@ int fb_out___tdx_map_gpa(__u64 *ctx)
 		pages = BPF_CORE_READ(run, hypercall.args[1]);
 		attrs = BPF_CORE_READ(run, hypercall.args[2]);
 	}
-	ev.args[TDX_MAP_CHUNK_ARG_VCPU] = fb_vcpu_id(vcpu);
-	ev.args[TDX_MAP_CHUNK_ARG_GPA] = gpa;
-	ev.args[TDX_MAP_CHUNK_ARG_SIZE] = pages << 12;
-	ev.args[TDX_MAP_CHUNK_ARG_TO_SHARED] =
+	ev.args[TDX_MAP_GPA_CHUNK_ARG_VCPU] = fb_vcpu_id(vcpu);
+	ev.args[TDX_MAP_GPA_CHUNK_ARG_GPA] = gpa;
+	ev.args[TDX_MAP_GPA_CHUNK_ARG_SIZE] = pages << 12;
+	ev.args[TDX_MAP_GPA_CHUNK_ARG_TO_SHARED] =
 		!(attrs & TDX_KVM_MAP_GPA_RANGE_ENCRYPTED);
-	ev.args[TDX_MAP_CHUNK_ARG_HC_RET] = 0;
-	ev.args[TDX_MAP_CHUNK_ARG_RETRY] = 0;
+	ev.args[TDX_MAP_GPA_CHUNK_ARG_HC_RET] = 0;
+	ev.args[TDX_MAP_GPA_CHUNK_ARG_RETRY] = 0;
 	ev.args[6] = 0;
 	ev.args[7] = 0;
 	tdx_handle(&ev);
@@ -268,30 +271,18 @@ struct {
 	__uint(max_entries, 4096);
 } tdx_replay SEC(".maps");
 
-static const __u8 ev_nargs[TDX_EV_MAX] = {
-#define TDX_X_NARGS(id, sys, name, nargs) [TDX_EV_##id] = nargs,
-	TDX_EVENT_TABLE(TDX_X_NARGS)
-#undef TDX_X_NARGS
-};
-
 static long drain_one(struct bpf_dynptr *dp, void *data)
 {
 	struct tdx_counters *c;
 	struct tdx_event ev;
-	__u32 kind;
 
-	if (bpf_dynptr_read(&ev, sizeof(ev), dp, 0, 0))
-		goto bad;
-	kind = ev.kind;
-	if (kind == TDX_EV_NONE || kind >= TDX_EV_MAX ||
-	    ev.nargs != ev_nargs[kind])
-		goto bad;
-	tdx_handle(&ev);
-	return 0;
-bad:
-	c = counters();
-	if (c)
-		c->bad_input++;
+	if (bpf_dynptr_read(&ev, sizeof(ev), dp, 0, 0)) {
+		c = counters();
+		if (c)
+			c->bad_input++;
+		return 0;
+	}
+	tdx_handle_input(&ev);
 	return 0;
 }
 

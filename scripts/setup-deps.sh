@@ -34,7 +34,7 @@ DEFAULT_GROUPS=(build test kernel vm exporter)
 
 # BPF toolchain, libraries and headers the tools compile and link against.
 PKGS_build="make gcc pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-	libncurses-dev libjson-c-dev libtracecmd-dev libtraceevent-dev libtracefs-dev libzstd-dev"
+	libncurses-dev libjson-c-dev libtracecmd-dev libtraceevent-dev libtracefs-dev libzstd-dev libisal-dev"
 TARGETS_build="make, make run, make install"
 # Tests and benchmarks: libFuzzer/ASan runtime, tmux (tdxtop UI test), the
 # comparison tools (bpftrace, perf, trace-cmd), gnuplot (tdxtrace plot, tdxbench

@@ -30,127 +30,139 @@
 #define TDX_EV_MAX_ARGS 8
 
 /*
- * X(ID, system, tracepoint name, number of TP_PROTO arguments)
+ * The event table: one row per event.
+ *
+ *   X(ID, lower, system, tracepoint, number of TP_PROTO arguments)
+ *
+ * ID names the kind (TDX_EV_<ID>), the argument table (TDX_<ID>_ARGS) and
+ * its enum (TDX_<ID>_ARG_<FIELD>); `lower` names the aggregation function
+ * agg_<lower>() in bpf/tdx_agg.bpf.h.  From this table follow: the BPF
+ * programs (tp_btf/raw_tp per row) and their dispatch, the replay checks,
+ * the names (tdx_event_name), the trace.dat field map, the event decoder
+ * of `tdxtrace sim`/`record -P`, and the field tables of
+ * docs/tracepoints.md (checked by tests/unit/test_abi).
  */
-#define TDX_EVENT_TABLE(X)						\
-	X(SEAMCALL,	    "tdx",    "tdx_seamcall",		  7)	\
-	X(VP_ENTER,	    "kvm",    "kvm_tdx_vp_enter_exit",	  4)	\
-	X(EPT_VIOLATION,    "kvm",    "kvm_tdx_ept_violation",	  8)	\
-	X(MAP_GPA,	    "kvm",    "kvm_tdx_map_gpa",	  4)	\
-	X(MAP_GPA_CHUNK,    "kvm",    "kvm_tdx_map_gpa_chunk",	  6)	\
-	X(MAP_GPA_DONE,	    "kvm",    "kvm_tdx_map_gpa_done",	  7)	\
-	X(FROZEN_RETRY,	    "kvmmmu", "kvm_tdp_mmu_frozen_retry", 4)	\
-	X(SPTE_FROZEN,	    "kvmmmu", "kvm_tdp_mmu_spte_frozen",  5)	\
-	X(HUGEPAGE_MIXED,   "kvmmmu", "kvm_mmu_hugepage_mixed",	  3)	\
-	X(PRIVATE_MAP,	    "kvmmmu", "kvm_mmu_private_map",	  3)
+#define TDX_EVENT_TABLE(X)							\
+	X(SEAMCALL,	  seamcall,	  "tdx",    "tdx_seamcall",		7) \
+	X(VP_ENTER,	  vp_enter,	  "kvm",    "kvm_tdx_vp_enter_exit",	4) \
+	X(EPT_VIOLATION,  ept_violation,  "kvm",    "kvm_tdx_ept_violation",	8) \
+	X(MAP_GPA,	  map_gpa,	  "kvm",    "kvm_tdx_map_gpa",		4) \
+	X(MAP_GPA_CHUNK,  map_gpa_chunk,  "kvm",    "kvm_tdx_map_gpa_chunk",	6) \
+	X(MAP_GPA_DONE,	  map_gpa_done,	  "kvm",    "kvm_tdx_map_gpa_done",	7) \
+	X(FROZEN_RETRY,	  frozen_retry,	  "kvmmmu", "kvm_tdp_mmu_frozen_retry",	4) \
+	X(SPTE_FROZEN,	  spte_frozen,	  "kvmmmu", "kvm_tdp_mmu_spte_frozen",	5) \
+	X(HUGEPAGE_MIXED, hugepage_mixed, "kvmmmu", "kvm_mmu_hugepage_mixed",	3) \
+	X(PRIVATE_MAP,	  private_map,	  "kvmmmu", "kvm_mmu_private_map",	3)
 
 enum tdx_event_kind {
 	TDX_EV_NONE = 0,
-#define TDX_X_ENUM(id, sys, name, nargs) TDX_EV_##id,
+#define TDX_X_ENUM(id, lower, sys, name, nargs) TDX_EV_##id,
 	TDX_EVENT_TABLE(TDX_X_ENUM)
 #undef TDX_X_ENUM
 	TDX_EV_MAX,
 };
 
 /*
- * tdx:tdx_seamcall - one SEAMCALL through the host wrappers (sc_retry path),
- * fired after it returns, RND_NO_ENTROPY retries folded in.
+ * Argument tables, one per event, in TP_PROTO order (that order is the ABI):
+ *
+ *   A(FIELD, "tracefs field|alias...", format, "meaning")
+ *
+ * The first name is the field of the tracepoint's format file (kernel/
+ * patches), the others older spellings the trace.dat importer accepts.
+ * format: U unsigned, S signed (carried sign-extended), X hex, B bool.
  */
-enum {
-	TDX_SEAMCALL_ARG_LEAF,		/* u64: leaf incl. version bits (RAX in) */
-	TDX_SEAMCALL_ARG_STATUS,	/* u64: full completion status (RAX out) */
-	TDX_SEAMCALL_ARG_TDR,		/* u64: TDR physical address, 0 if none */
-	TDX_SEAMCALL_ARG_GPA,		/* u64: GPA operand (MEM leaves), else 0 */
-	TDX_SEAMCALL_ARG_LEVEL,		/* int: SEPT level (0=4K,1=2M,2=1G), -1 n/a */
-	TDX_SEAMCALL_ARG_RETRIES,	/* u32: RND_NO_ENTROPY retries (0 = first try) */
-	TDX_SEAMCALL_ARG_DURATION,	/* u64: ns, first try to final return */
-};
+#define TDX_SEAMCALL_ARGS(A, c)							\
+	A(c, LEAF,	    "leaf|fn",		       X, "leaf incl. version bits (RAX in)") \
+	A(c, STATUS,   "status|err",	       X, "full completion status (RAX out)") \
+	A(c, TDR,	    "tdr",		       X, "TDR physical address, 0 if none") \
+	A(c, GPA,	    "gpa",		       X, "GPA operand (MEM leaves), else 0") \
+	A(c, LEVEL,    "level",		       S, "SEPT level (0=4K, 1=2M, 2=1G), -1 n/a") \
+	A(c, RETRIES,  "retries",		       U, "RND_NO_ENTROPY retries (0 = first try)") \
+	A(c, DURATION, "duration_ns|duration",    U, "ns, first try to final return")
 
-/* kvm:kvm_tdx_vp_enter_exit - TDH.VP.ENTER outcome, traced around noinstr code */
-enum {
-	TDX_VP_ENTER_ARG_VCPU,		/* u32: vcpu_id */
-	TDX_VP_ENTER_ARG_STATUS,	/* u64: VP.ENTER status (RAX) */
-	TDX_VP_ENTER_ARG_EXIT_REASON,	/* u32: VMX basic exit reason (low 16 bits) */
-	TDX_VP_ENTER_ARG_DURATION,	/* u64: ns, before entry to after exit */
-};
+#define TDX_VP_ENTER_ARGS(A, c)							\
+	A(c, VCPU,	       "vcpu_id|vcpu",	       U, "vcpu_id")			\
+	A(c, STATUS,      "status",	       X, "TDH.VP.ENTER status (RAX)")	\
+	A(c, EXIT_REASON, "exit_reason",	       U, "VMX basic exit reason (low 16 bits)") \
+	A(c, DURATION,    "duration_ns|duration", U, "ns, before entry to after exit")
 
-/* kvm:kvm_tdx_ept_violation - one tdx_handle_ept_violation() */
-enum {
-	TDX_EPT_ARG_VCPU,		/* u32: vcpu_id */
-	TDX_EPT_ARG_GPA,		/* u64: faulting GPA (shared bit included) */
-	TDX_EPT_ARG_EXIT_QUAL,		/* u64: exit qualification */
-	TDX_EPT_ARG_PRIVATE,		/* bool: private (1) or shared (0) GPA */
-	TDX_EPT_ARG_LEVEL,		/* int: mapping level, PG_LEVEL_* (1=4K) */
-	TDX_EPT_ARG_RETRIES,		/* u32: local retries (zero-step mitigation loop) */
-	TDX_EPT_ARG_RESULT,		/* int: final RET_PF_* or -errno */
-	TDX_EPT_ARG_DURATION,		/* u64: ns in the handler */
-};
+#define TDX_EPT_VIOLATION_ARGS(A, c)						\
+	A(c, VCPU,	     "vcpu_id|vcpu",		 U, "vcpu_id")			\
+	A(c, GPA,	     "gpa",			 X, "faulting GPA (shared bit included)") \
+	A(c, EXIT_QUAL, "exit_qual|exit_qualification", X, "exit qualification")	\
+	A(c, PRIVATE,   "private|is_private",	 B, "private (1) or shared (0) GPA") \
+	A(c, LEVEL,     "level",			 S, "mapping level, PG_LEVEL_* (1=4K)") \
+	A(c, RETRIES,   "retries",			 U, "local retries (zero-step mitigation loop)") \
+	A(c, RESULT,    "result|ret",		 S, "final RET_PF_* or -errno")	\
+	A(c, DURATION,  "duration_ns|duration",	 U, "ns in the handler")
 
-/* kvm:kvm_tdx_map_gpa - the guest asks to convert [gpa, gpa+size) */
-enum {
-	TDX_MAP_GPA_ARG_VCPU,		/* u32 */
-	TDX_MAP_GPA_ARG_GPA,		/* u64: start (shared bit stripped) */
-	TDX_MAP_GPA_ARG_SIZE,		/* u64: bytes */
-	TDX_MAP_GPA_ARG_TO_SHARED,	/* bool: 1 = to shared, 0 = to private */
-};
+#define TDX_MAP_GPA_ARGS(A, c)							\
+	A(c, VCPU,	     "vcpu_id|vcpu", U, "vcpu_id")				\
+	A(c, GPA,	     "gpa",	     X, "start (shared bit stripped)")		\
+	A(c, SIZE,	     "size",	     U, "bytes")				\
+	A(c, TO_SHARED, "to_shared",    B, "1 = to shared, 0 = to private")
 
-/* kvm:kvm_tdx_map_gpa_chunk - user space completed one ≤2 MiB chunk */
-enum {
-	TDX_MAP_CHUNK_ARG_VCPU,		/* u32 */
-	TDX_MAP_CHUNK_ARG_GPA,		/* u64: chunk start */
-	TDX_MAP_CHUNK_ARG_SIZE,		/* u64: chunk bytes */
-	TDX_MAP_CHUNK_ARG_TO_SHARED,	/* bool */
-	TDX_MAP_CHUNK_ARG_HC_RET,	/* s64: KVM_HC_MAP_GPA_RANGE return from VMM */
-	TDX_MAP_CHUNK_ARG_RETRY,	/* bool: handed back to the guest as RETRY */
-};
+#define TDX_MAP_GPA_CHUNK_ARGS(A, c)						\
+	A(c, VCPU,	     "vcpu_id|vcpu", U, "vcpu_id")				\
+	A(c, GPA,	     "gpa",	     X, "chunk start")				\
+	A(c, SIZE,	     "size",	     U, "chunk bytes")				\
+	A(c, TO_SHARED, "to_shared",    B, "1 = to shared, 0 = to private")	\
+	A(c, HC_RET,    "hc_ret",	     S, "KVM_HC_MAP_GPA_RANGE return from the VMM") \
+	A(c, RETRY,     "retry",	     B, "handed back to the guest as RETRY")
 
-/* kvm:kvm_tdx_map_gpa_done - the request finished (success, error, or retry) */
-enum {
-	TDX_MAP_DONE_ARG_VCPU,		/* u32 */
-	TDX_MAP_DONE_ARG_GPA,		/* u64: request start */
-	TDX_MAP_DONE_ARG_SIZE,		/* u64: bytes converted (may be < requested) */
-	TDX_MAP_DONE_ARG_TO_SHARED,	/* bool */
-	TDX_MAP_DONE_ARG_STATUS,	/* u64: TDVMCALL status to the guest (0 = SUCCESS) */
-	TDX_MAP_DONE_ARG_CHUNKS,	/* u32: chunks handed to user space */
-	TDX_MAP_DONE_ARG_DURATION,	/* u64: ns, request to completion (round trip) */
-};
+#define TDX_MAP_GPA_DONE_ARGS(A, c)						\
+	A(c, VCPU,	     "vcpu_id|vcpu",	     U, "vcpu_id")			\
+	A(c, GPA,	     "gpa",		     X, "request start")		\
+	A(c, SIZE,	     "size",		     U, "bytes converted (may be < requested)") \
+	A(c, TO_SHARED, "to_shared",	     B, "1 = to shared, 0 = to private") \
+	A(c, STATUS,    "status",		     U, "TDVMCALL status to the guest (0 = SUCCESS)") \
+	A(c, CHUNKS,    "chunks",		     U, "chunks handed to user space")	\
+	A(c, DURATION,  "duration_ns|duration", U, "ns, request to completion (round trip)")
+
+#define TDX_FROZEN_RETRY_ARGS(A, c)						\
+	A(c, VCPU,	  "vcpu_id|vcpu",     U, "vcpu_id of the waiter")		\
+	A(c, GFN,	  "gfn",	      X, "gfn")					\
+	A(c, LEVEL,  "level",	      S, "PG_LEVEL_* of the frozen SPTE")	\
+	A(c, MIRROR, "mirror|is_mirror", B, "1 = mirror (private) root, 0 = direct")
+
+#define TDX_SPTE_FROZEN_ARGS(A, c)							\
+	A(c, GFN,	  "gfn",	      X, "gfn")					\
+	A(c, LEVEL,  "level",	      S, "PG_LEVEL_*")				\
+	A(c, MIRROR, "mirror|is_mirror", B, "1 = mirror (private) root, 0 = direct") \
+	A(c, HELD,	  "held_ns|held",     U, "ns between freeze and unfreeze")	\
+	A(c, RESULT, "result|ret",	      S, "0 or -errno of the external op")
+
+#define TDX_HUGEPAGE_MIXED_ARGS(A, c)						\
+	A(c, GFN,	 "gfn",		  X, "first gfn of the range")			\
+	A(c, LEVEL, "level",	  S, "PG_LEVEL_2M (2) or PG_LEVEL_1G (3)")	\
+	A(c, MIXED, "state|mixed",	  B, "new state: 1 mixed, 0 not mixed")
+
+#define TDX_PRIVATE_MAP_ARGS(A, c)							\
+	A(c, GFN,	  "gfn",	   X, "gfn")					\
+	A(c, LEVEL,  "level",	   S, "PG_LEVEL_* it is mapped at")		\
+	A(c, MAPPED, "state|mapped",  B, "1 = mapped, 0 = zapped")
+
+/* TDX_<ID>_ARG_<FIELD>: the index of each argument in args[]; TDX_<ID>_NARGS. */
+#define TDX_X_ARG_ONE(id, f, n, fmt, doc) TDX_##id##_ARG_##f,
+#define TDX_X_ARG_ENUM(id, lower, sys, name, nargs)			\
+	enum { TDX_##id##_ARGS(TDX_X_ARG_ONE, id) TDX_##id##_NARGS };
+TDX_EVENT_TABLE(TDX_X_ARG_ENUM)
+#undef TDX_X_ARG_ENUM
+
+/* The table's argument count is the argument table's length. */
+#define TDX_X_NARGS_OK(id, lower, sys, name, nargs)			\
+	_Static_assert(nargs == TDX_##id##_NARGS, #id ": nargs != argument table");
+TDX_EVENT_TABLE(TDX_X_NARGS_OK)
+#undef TDX_X_NARGS_OK
+
+/* Argument formats (the `format` column). */
+enum tdx_arg_fmt { TDX_ARG_U, TDX_ARG_S, TDX_ARG_X, TDX_ARG_B };
 
 /* TDVMCALL status codes the MapGPA path returns (asm/shared/tdx.h). */
 #define TDVMCALL_STATUS_SUCCESS		0x0000000000000000ULL
 #define TDVMCALL_STATUS_RETRY		0x0000000000000001ULL
 #define TDVMCALL_STATUS_INVALID_OPERAND	0x8000000000000000ULL
 #define TDVMCALL_STATUS_ALIGN_ERROR	0x8000000000000002ULL
-
-/* kvmmmu:kvm_tdp_mmu_frozen_retry - a fault met FROZEN_SPTE and will retry */
-enum {
-	TDX_FROZEN_RETRY_ARG_VCPU,	/* u32: vcpu_id of the waiter */
-	TDX_FROZEN_RETRY_ARG_GFN,	/* u64 */
-	TDX_FROZEN_RETRY_ARG_LEVEL,	/* int: PG_LEVEL_* of the frozen SPTE */
-	TDX_FROZEN_RETRY_ARG_MIRROR,	/* bool: 1 = mirror (private) root, 0 = direct */
-};
-
-/* kvmmmu:kvm_tdp_mmu_spte_frozen - an SPTE was frozen around an external op */
-enum {
-	TDX_SPTE_FROZEN_ARG_GFN,	/* u64 */
-	TDX_SPTE_FROZEN_ARG_LEVEL,	/* int: PG_LEVEL_* */
-	TDX_SPTE_FROZEN_ARG_MIRROR,	/* bool */
-	TDX_SPTE_FROZEN_ARG_HELD,	/* u64: ns between freeze and unfreeze */
-	TDX_SPTE_FROZEN_ARG_RESULT,	/* int: 0 or -errno of the external op */
-};
-
-/* kvmmmu:kvm_mmu_hugepage_mixed - a 2M/1G range became mixed or not mixed */
-enum {
-	TDX_MIXED_ARG_GFN,		/* u64: first gfn of the range */
-	TDX_MIXED_ARG_LEVEL,		/* int: PG_LEVEL_2M (2) or PG_LEVEL_1G (3) */
-	TDX_MIXED_ARG_MIXED,		/* bool: new state */
-};
-
-/* kvmmmu:kvm_mmu_private_map - a private leaf SPTE was installed or removed */
-enum {
-	TDX_PRIVATE_MAP_ARG_GFN,	/* u64 */
-	TDX_PRIVATE_MAP_ARG_LEVEL,	/* int: PG_LEVEL_* it is mapped at */
-	TDX_PRIVATE_MAP_ARG_MAPPED,	/* bool: 1 = mapped, 0 = zapped */
-};
 
 /* Page-table levels as the kernel numbers them (enum pg_level). */
 enum tdx_pg_level {

@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * maps.h - keys and values of the BPF aggregation maps.
+ * maps.h - the aggregation maps: one table row per map, one field table per
+ * key and value.
  *
- * The BPF programs (bpf/tdxtrace.bpf.c) write these; the loader library
- * (tools/lib) reads them, sums the per-CPU copies and hands the tools plain
- * arrays of these structs.  All counters are u64 sums so per-CPU copies merge
- * by addition, except *_min (merge: min) and *_max (merge: max); s64 "live"
- * gauges merge by addition too (a map on one CPU and an unmap on another sum
- * to zero).
+ * The BPF programs (bpf/tdx_agg.bpf.h) and, for offline sources, the same
+ * code compiled into user space (tools/lib/uagg.c) write these; the loader
+ * library reads them back as plain arrays of { key, value } (tdxtrace.h,
+ * struct tdx_snapshot).  From the tables below follow: the structs, the BPF
+ * map definitions and their sizes, the snapshot's arrays, how each field of
+ * a window is computed (merge kind), the map names tools print, and the
+ * field tables of docs/bpf.md (checked by tests/unit/test_abi).
+ *
+ * Layout (issue "core v2"): every statistics map is ONE shared hash, not a
+ * per-CPU one, allocated on demand (BPF_F_NO_PREALLOC): its memory grows
+ * with the TDs and leaves traced, not with max_entries, and never with the
+ * number of possible CPUs.  Values are updated with atomic instructions
+ * (docs/bpf.md, "Layout and cost").  Only struct tdx_counters is per-CPU.
  */
 #ifndef TDXTRACE_MAPS_H
 #define TDXTRACE_MAPS_H
@@ -17,51 +25,59 @@
 #include "leaves.h"
 #include "hist.h"
 
-/* Map capacities (max_entries); a full map counts TDX_CNT_DROPPED. */
+/* Map capacities (max_entries) scale with max_tds (default TDX_MAX_TDS). */
 #define TDX_MAX_TDS		256
-#define TDX_MAX_TD_LEAVES	(TDX_MAX_TDS * 24)
-#define TDX_MAX_MIX_RANGES	(1 << 18)
-#define TDX_MAX_EPT_GFNS	8192
 #define TDX_EXIT_REASON_SLOTS	80	/* VMX basic exit reasons 0..78, 79 = other */
 
-/* --- SEAMCALLs: per TD x leaf ------------------------------------------ */
-struct tdx_leaf_key {
-	__u32 pid;		/* TD (VMM tgid); 0 = not in a TD's context */
-	__u32 leaf;		/* leaf number (version bits stripped) */
-};
+/*
+ * Field tables.  Each row is one member of the struct:
+ *   F(c, type, name, merge, "meaning")		a scalar
+ *   V(c, type, name, n, merge, "meaning")	an array of n
+ * merge says how two values combine and how a window (cur - prev) is made:
+ *   SUM    a counter: added; a window subtracts
+ *   MIN    the minimum (~0 = none yet); a window keeps the newer value
+ *   MAX    the maximum; a window keeps the newer value
+ *   GAUGE  a level (s64, may go up and down); a window keeps the newer value
+ */
+enum tdx_merge { TDX_MERGE_SUM, TDX_MERGE_MIN, TDX_MERGE_MAX, TDX_MERGE_GAUGE };
 
-struct tdx_leaf_stats {
-	__u64 count;
-	__u64 sum_ns;
-	__u64 min_ns;		/* ~0 until the first event */
-	__u64 max_ns;
-	__u64 retries;		/* RND_NO_ENTROPY retries inside the kernel */
-	__u64 status[TDX_SC_MAX];
-	__u64 last_version;	/* highest leaf version seen (per-CPU merge: max) */
-	__u64 hist[TDX_HIST_SLOTS];
-};
+/* --- SEAMCALLs: per TD x leaf ------------------------------------------ */
+#define TDX_LEAF_KEY(F, V, c)						\
+	F(c, __u32, pid, SUM, "TD (VMM tgid); 0 = not in a TD's context")	\
+	F(c, __u32, leaf, SUM, "leaf number (version bits stripped)")
+
+#define TDX_LEAF_STATS(F, V, c)						\
+	F(c, __u64, count, SUM, "SEAMCALLs (the reader completes it: histogram total)") \
+	F(c, __u64, sum_ns, SUM, "total latency, ns")			\
+	F(c, __u64, min_ns, MIN, "lowest latency, ns (~0 = none)")	\
+	F(c, __u64, max_ns, MAX, "highest latency, ns")			\
+	F(c, __u64, retries, SUM, "RND_NO_ENTROPY retries inside the kernel") \
+	V(c, __u64, status, TDX_SC_MAX, SUM, "calls by status class ([success]: completed by the reader)") \
+	F(c, __u64, last_version, MAX, "highest leaf version seen")	\
+	V(c, __u64, hist, TDX_HIST_SLOTS, SUM, "latency histogram (hist.h)")
 
 /* --- TD entry/exit: per TD ---------------------------------------------- */
-struct tdx_vp_stats {
-	__u64 count;
-	__u64 sum_ns;
-	__u64 max_ns;
-	__u64 status[TDX_SC_MAX];
-	__u64 exit_reason[TDX_EXIT_REASON_SLOTS];
-	__u64 hist[TDX_HIST_SLOTS];	/* time in TD, entry to exit */
-};
+#define TDX_TD_KEY(F, V, c)						\
+	F(c, __u32, pid, SUM, "TD (VMM tgid)")
+
+#define TDX_VP_STATS(F, V, c)						\
+	F(c, __u64, count, SUM, "TD entries (the reader completes it: histogram total)") \
+	F(c, __u64, sum_ns, SUM, "total time in the TD, ns")		\
+	F(c, __u64, max_ns, MAX, "longest stay, ns")			\
+	V(c, __u64, status, TDX_SC_MAX, SUM, "entries by status class ([success]: completed by the reader)") \
+	V(c, __u64, exit_reason, TDX_EXIT_REASON_SLOTS, SUM, "exits by VMX basic reason") \
+	V(c, __u64, hist, TDX_HIST_SLOTS, SUM, "time in TD, entry to exit")
 
 /* --- EPT violations: per TD --------------------------------------------- */
-struct tdx_ept_stats {
-	__u64 count[2];			/* [0] shared, [1] private */
-	__u64 sum_ns;
-	__u64 max_ns;
-	__u64 retries;			/* sum of local retries */
-	__u64 retry_hist[TDX_RETRY_SLOTS];
-	__u64 result[TDX_EPT_RESULT_MAX];	/* RET_PF_*, [7] = -errno */
-	__u64 level[TDX_PG_LEVEL_MAX];
-	__u64 hist[TDX_HIST_SLOTS];	/* handling time */
-};
+#define TDX_EPT_STATS(F, V, c)						\
+	V(c, __u64, count, 2, SUM, "[0] shared, [1] private ([1]: completed by the reader)") \
+	F(c, __u64, sum_ns, SUM, "total handling time, ns")		\
+	F(c, __u64, max_ns, MAX, "longest handling, ns")		\
+	F(c, __u64, retries, SUM, "sum of local retries")		\
+	V(c, __u64, retry_hist, TDX_RETRY_SLOTS, SUM, "violations by local retries ([0]: completed by the reader)") \
+	V(c, __u64, result, TDX_EPT_RESULT_MAX, SUM, "RET_PF_*, [7] = -errno") \
+	V(c, __u64, level, TDX_PG_LEVEL_MAX, SUM, "by mapping level ([4K]: completed by the reader)") \
+	V(c, __u64, hist, TDX_HIST_SLOTS, SUM, "handling time")
 
 /*
  * Slowest GPAs: per TD x gfn, only violations whose handling time is at least
@@ -69,18 +85,16 @@ struct tdx_ept_stats {
  */
 #define TDX_EPT_GFN_MIN_NS	100000ULL	/* 100 us */
 #define TDX_GFN_TRACK_NONE	(~0ULL)
-struct tdx_ept_gfn_key {
-	__u32 pid;
-	__u32 private;
-	__u64 gfn;
-};
+#define TDX_EPT_GFN_KEY(F, V, c)					\
+	F(c, __u32, pid, SUM, "TD")					\
+	F(c, __u32, private, SUM, "1 private, 0 shared")		\
+	F(c, __u64, gfn, SUM, "guest frame number")
 
-struct tdx_ept_gfn_stats {
-	__u64 count;
-	__u64 sum_ns;
-	__u64 max_ns;
-	__u64 retries;
-};
+#define TDX_EPT_GFN_STATS(F, V, c)					\
+	F(c, __u64, count, SUM, "violations")				\
+	F(c, __u64, sum_ns, SUM, "total handling time, ns")		\
+	F(c, __u64, max_ns, MAX, "longest handling, ns")		\
+	F(c, __u64, retries, SUM, "local retries")
 
 /* --- MapGPA: per TD ------------------------------------------------------ */
 #define TDX_MAP_TO_PRIVATE 0
@@ -89,82 +103,114 @@ struct tdx_ept_gfn_stats {
 #define TDX_MAP_DONE_RETRY   1
 #define TDX_MAP_DONE_INVALID 2
 #define TDX_MAP_DONE_OTHER   3
-struct tdx_map_stats {
-	__u64 requests[2];		/* by direction */
-	__u64 req_bytes[2];
-	__u64 done[2];			/* completed requests by direction */
-	__u64 done_bytes[2];		/* bytes converted */
-	__u64 done_status[4];		/* TDX_MAP_DONE_* */
-	__u64 chunks;
-	__u64 chunk_bytes;
-	__u64 chunk_retries;		/* chunks handed back as RETRY */
-	__u64 chunk_errors;		/* chunks with hc_ret != 0, not RETRY */
-	__u64 sum_ns;
-	__u64 max_ns;
-	__u64 hist[TDX_HIST_SLOTS];	/* request round trip */
-};
+#define TDX_MAPGPA_STATS(F, V, c)					\
+	V(c, __u64, requests, 2, SUM, "requests by direction (TDX_MAP_TO_*)") \
+	V(c, __u64, req_bytes, 2, SUM, "bytes requested")		\
+	V(c, __u64, done, 2, SUM, "completed requests by direction")	\
+	V(c, __u64, done_bytes, 2, SUM, "bytes converted")		\
+	V(c, __u64, done_status, 4, SUM, "TDX_MAP_DONE_*")		\
+	F(c, __u64, chunks, SUM, "chunks handed to user space")	\
+	F(c, __u64, chunk_bytes, SUM, "bytes in chunks")		\
+	F(c, __u64, chunk_retries, SUM, "chunks handed back as RETRY")	\
+	F(c, __u64, chunk_errors, SUM, "chunks with hc_ret != 0, not RETRY") \
+	F(c, __u64, sum_ns, SUM, "total round trip, ns")		\
+	F(c, __u64, max_ns, MAX, "longest round trip, ns")		\
+	V(c, __u64, hist, TDX_HIST_SLOTS, SUM, "request round trip")
 
 /* --- FROZEN_SPTE: per TD x level x root ----------------------------------- */
-struct tdx_frozen_key {
-	__u32 pid;
-	__u16 level;			/* PG_LEVEL_* */
-	__u16 mirror;			/* 1 mirror root, 0 direct */
-};
+#define TDX_FROZEN_KEY(F, V, c)						\
+	F(c, __u32, pid, SUM, "TD")					\
+	F(c, __u16, level, SUM, "PG_LEVEL_*")				\
+	F(c, __u16, mirror, SUM, "1 mirror root, 0 direct")
 
-struct tdx_frozen_stats {
-	__u64 retries;			/* faults that met a frozen SPTE */
-	__u64 frozen;			/* freeze/unfreeze windows */
-	__u64 errors;			/* windows whose external op failed */
-	__u64 held_sum_ns;
-	__u64 held_max_ns;
-	__u64 hist[TDX_HIST_SLOTS];	/* held time */
-};
+#define TDX_FROZEN_STATS(F, V, c)					\
+	F(c, __u64, retries, SUM, "faults that met a frozen SPTE")	\
+	F(c, __u64, frozen, SUM, "freeze/unfreeze windows")		\
+	F(c, __u64, errors, SUM, "windows whose external op failed")	\
+	F(c, __u64, held_sum_ns, SUM, "total held time, ns")		\
+	F(c, __u64, held_max_ns, MAX, "longest hold, ns")		\
+	V(c, __u64, hist, TDX_HIST_SLOTS, SUM, "held time")
 
 /* --- Hugepage mixing: per TD -------------------------------------------- */
-struct tdx_mix_stats {
-	__s64 mixed_live[TDX_PG_LEVEL_MAX];	/* ranges mixed now, [2] 2M [3] 1G */
-	__u64 to_mixed[TDX_PG_LEVEL_MAX];	/* not mixed -> mixed */
-	__u64 to_unmixed[TDX_PG_LEVEL_MAX];	/* mixed -> not mixed */
-	__u64 redundant;			/* events that changed nothing */
-	__s64 private_live[TDX_PG_LEVEL_MAX];	/* private mappings now, by level */
-	__u64 maps;
-	__u64 unmaps;
-	__s64 private_4k_in_mixed;	/* 4K private mappings inside mixed 2M ranges */
-};
+#define TDX_MIX_STATS(F, V, c)						\
+	V(c, __s64, mixed_live, TDX_PG_LEVEL_MAX, GAUGE, "ranges mixed now, [2] 2M [3] 1G") \
+	V(c, __u64, to_mixed, TDX_PG_LEVEL_MAX, SUM, "not mixed -> mixed") \
+	V(c, __u64, to_unmixed, TDX_PG_LEVEL_MAX, SUM, "mixed -> not mixed") \
+	F(c, __u64, redundant, SUM, "events that changed nothing")	\
+	V(c, __s64, private_live, TDX_PG_LEVEL_MAX, GAUGE, "private mappings now, by level") \
+	F(c, __u64, maps, SUM, "private mappings installed")		\
+	F(c, __u64, unmaps, SUM, "private mappings removed")		\
+	F(c, __s64, private_4k_in_mixed, GAUGE, "4K private mappings inside mixed 2M ranges")
 
-/* Range state (global hash, updated atomically; not per-CPU). */
-struct tdx_range_key {
-	__u32 pid;
-	__u32 level;			/* PG_LEVEL_2M or PG_LEVEL_1G */
-	__u64 gfn;			/* first gfn of the range */
-};
+/* Range state (not in snapshots): the truth behind the mixing gauges. */
+#define TDX_RANGE_KEY(F, V, c)						\
+	F(c, __u32, pid, SUM, "TD")					\
+	F(c, __u32, level, SUM, "PG_LEVEL_2M or PG_LEVEL_1G")		\
+	F(c, __u64, gfn, SUM, "first gfn of the range")
 
-struct tdx_range_state {
-	__u32 mixed;
-	__u32 mapped_4k;		/* 4K private mappings inside (2M ranges) */
-};
+#define TDX_RANGE_STATE(F, V, c)					\
+	F(c, __u32, mixed, GAUGE, "1 while the range is mixed")		\
+	F(c, __u32, mapped_4k, GAUGE, "4K private mappings inside (2M ranges)")
 
-/* --- Global counters (per-CPU array, one entry) --------------------------- */
+/* The key structs: K(struct name, field table). */
+#define TDX_KEY_TABLE(K)						\
+	K(tdx_td_key,	   TDX_TD_KEY)					\
+	K(tdx_leaf_key,	   TDX_LEAF_KEY)				\
+	K(tdx_ept_gfn_key, TDX_EPT_GFN_KEY)				\
+	K(tdx_frozen_key,  TDX_FROZEN_KEY)				\
+	K(tdx_range_key,   TDX_RANGE_KEY)
+
+/*
+ * The map table.
+ *
+ *   X(ID, BPF map name, snapshot array, key struct, value struct,
+ *     value fields, entries per TD, in snapshots)
+ *
+ * max_entries = entries per TD x max_tds.  A map is sized so a full host
+ * (max_tds TDs) fits; since no entry is allocated before it is used, the
+ * capacity costs nothing until it is used.  A full map counts
+ * counters.dropped[TDX_MAP_<ID>]; the event still counts everywhere else.
+ */
+#define TDX_MAP_TABLE(X)							\
+	X(LEAF,	   tdx_leaf,	leaf,	tdx_leaf_key,	 tdx_leaf_stats,    TDX_LEAF_STATS,    24,   1) \
+	X(VP,	   tdx_vp,	vp,	tdx_td_key,	 tdx_vp_stats,	    TDX_VP_STATS,      1,    1) \
+	X(EPT,	   tdx_ept,	ept,	tdx_td_key,	 tdx_ept_stats,	    TDX_EPT_STATS,     1,    1) \
+	X(EPT_GFN, tdx_ept_gfn,	gfn,	tdx_ept_gfn_key, tdx_ept_gfn_stats, TDX_EPT_GFN_STATS, 32,   1) \
+	X(MAPGPA,  tdx_mapgpa,	map,	tdx_td_key,	 tdx_map_stats,	    TDX_MAPGPA_STATS,  1,    1) \
+	X(FROZEN,  tdx_frozen,	frozen,	tdx_frozen_key,	 tdx_frozen_stats,  TDX_FROZEN_STATS,  8,    1) \
+	X(MIX,	   tdx_mix,	mix,	tdx_td_key,	 tdx_mix_stats,	    TDX_MIX_STATS,     1,    1) \
+	X(RANGE,   tdx_range,	range,	tdx_range_key,	 tdx_range_state,   TDX_RANGE_STATE,   1024, 0)
+
+/* The structs, from the field tables. */
+#define TDX_X_FDECL(c, type, name, merge, doc) type name;
+#define TDX_X_VDECL(c, type, name, n, merge, doc) type name[n];
+#define TDX_X_KEY_STRUCT(kt, kf) struct kt { kf(TDX_X_FDECL, TDX_X_VDECL, kt) };
+#define TDX_X_VAL_STRUCT(id, bpf, snap, kt, vt, vf, per_td, in_snap)	\
+	struct vt { vf(TDX_X_FDECL, TDX_X_VDECL, vt) };
+TDX_KEY_TABLE(TDX_X_KEY_STRUCT)
+TDX_MAP_TABLE(TDX_X_VAL_STRUCT)
+#undef TDX_X_KEY_STRUCT
+#undef TDX_X_VAL_STRUCT
+
+/* Map ids: TDX_MAP_<ID>. */
 enum tdx_map_id {
-	TDX_MAP_LEAF,
-	TDX_MAP_VP,
-	TDX_MAP_EPT,
-	TDX_MAP_EPT_GFN,
-	TDX_MAP_MAPGPA,
-	TDX_MAP_FROZEN,
-	TDX_MAP_MIX,
-	TDX_MAP_RANGE,
+#define TDX_X_MAP_ENUM(id, ...) TDX_MAP_##id,
+	TDX_MAP_TABLE(TDX_X_MAP_ENUM)
+#undef TDX_X_MAP_ENUM
 	TDX_MAP_ID_MAX,
 };
 
-struct tdx_counters {
-	__u64 events[TDX_EV_MAX];	/* events aggregated, by kind */
-	__u64 filtered;			/* rejected by pid/leaf/min-latency filters */
-	__u64 dropped[TDX_MAP_ID_MAX];	/* map full: update failed */
-	__u64 lost;			/* ring buffer full (stream) */
-	__u64 streamed;			/* events written to the ring buffer */
-	__u64 sampled_out;		/* skipped by the stream sampling knob */
-	__u64 bad_input;		/* replay records rejected (bad kind/nargs) */
-};
+/* --- Global counters (per-CPU array, one entry) --------------------------- */
+#define TDX_COUNTERS(F, V, c)						\
+	V(c, __u64, events, TDX_EV_MAX, SUM, "events aggregated, by kind") \
+	F(c, __u64, filtered, SUM, "rejected by pid/leaf/min-latency filters") \
+	V(c, __u64, dropped, TDX_MAP_ID_MAX, SUM, "map full: insert failed, by map") \
+	F(c, __u64, lost, SUM, "ring buffer full (stream)")		\
+	F(c, __u64, streamed, SUM, "events written to the ring buffer")	\
+	F(c, __u64, sampled_out, SUM, "skipped by the stream sampling knob") \
+	F(c, __u64, bad_input, SUM, "replay records rejected (bad kind/nargs)") \
+	F(c, __u64, contended, SUM, "min/max updates given up after racing CPUs")
+
+struct tdx_counters { TDX_COUNTERS(TDX_X_FDECL, TDX_X_VDECL, tdx_counters) };
 
 #endif /* TDXTRACE_MAPS_H */

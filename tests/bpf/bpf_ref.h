@@ -104,7 +104,7 @@ static inline uint32_t *ref_range(struct ref *r, uint32_t pid, uint32_t level,
 				  uint64_t gfn)
 {
 	struct tdx_range_key k;
-	uint32_t cap = (uint32_t)((uint64_t)TDX_MAX_MIX_RANGES * r->max_tds / TDX_MAX_TDS);
+	uint32_t cap = tdx_map_desc(TDX_MAP_RANGE)->per_td * r->max_tds;
 
 	memset(&k, 0, sizeof(k));
 	k.pid = pid;
@@ -221,7 +221,7 @@ static inline void ref_apply(struct ref *r, const struct tdx_event *e)
 		gk.private = priv;
 		gk.gfn = a[1] / 4096;
 		g = REF_GET(r, gfn, n_gfn, &gk, sizeof(gk),
-			    (uint32_t)((uint64_t)TDX_MAX_EPT_GFNS * tds / TDX_MAX_TDS),
+			    tdx_map_desc(TDX_MAP_EPT_GFN)->per_td * tds,
 			    TDX_MAP_EPT_GFN);
 		if (g) {
 			g->v.count++;

@@ -569,10 +569,10 @@ static void test_subtract(void)
 	tdx_feed(s, e2, 3000);
 	/* refresh into a snapshot that already holds the first half */
 	ok(!tdx_snapshot_refresh(s, &b) && !tdx_snapshot_refresh(s, &b), "subtract: refresh twice");
-	cap = b.cap_[0];
+	cap = b.cap_leaf;
 	ok(!tdx_snapshot(s, &fresh) && snap_same(&b, &fresh),
 	   "subtract: a refreshed snapshot equals a fresh one");
-	is_u64(b.cap_[0], cap, "subtract: refreshing again does not grow the arrays");
+	is_u64(b.cap_leaf, cap, "subtract: refreshing again does not grow the arrays");
 	ok(b.n_leaf > a.n_leaf && b.n_vp == 4 && a.n_vp == 2,
 	   "subtract: the second half adds TDs between and after the first ones");
 	if (ok(!tdx_snapshot_diff(&d, &b, &a), "subtract: diff") &&
@@ -780,7 +780,7 @@ static int pin_cpu0(void)
 
 /* CPU 0's copy of key in a per-CPU map equals want (vsz bytes). */
 static int cpu0_equal(int fd, const void *key, const void *want, size_t vsz, int ncpu,
-		      const char *what)
+		      const char *what, enum tdx_map_id id)
 {
 	char *buf = calloc((size_t)ncpu, vsz);
 	int d, r = 0;
@@ -790,6 +790,8 @@ static int cpu0_equal(int fd, const void *key, const void *want, size_t vsz, int
 		free(buf);
 		return 0;
 	}
+	/* one shared value (not per CPU), completed as a snapshot does */
+	tdx_map_complete(id, buf);
 	d = first_diff(buf, want, vsz);
 	if (d >= 0)
 		diag("%s: word %d: got %llu want %llu", what, d,
@@ -885,25 +887,32 @@ static void test_raw_tp(void)
 
 		for (size_t i = 0; i < r.n_leaf; i++)
 			bad += !cpu0_equal(bpf_map__fd(k->maps.tdx_leaf), &r.leaf[i].key,
-					   &r.leaf[i].v, sizeof(r.leaf[i].v), ncpu, "leaf");
+					   &r.leaf[i].v, sizeof(r.leaf[i].v), ncpu, "leaf",
+					   TDX_MAP_LEAF);
 		for (size_t i = 0; i < r.n_vp; i++)
 			bad += !cpu0_equal(bpf_map__fd(k->maps.tdx_vp), &r.vp[i].pid,
-					   &r.vp[i].v, sizeof(r.vp[i].v), ncpu, "vp");
+					   &r.vp[i].v, sizeof(r.vp[i].v), ncpu, "vp",
+					   TDX_MAP_VP);
 		for (size_t i = 0; i < r.n_ept; i++)
 			bad += !cpu0_equal(bpf_map__fd(k->maps.tdx_ept), &r.ept[i].pid,
-					   &r.ept[i].v, sizeof(r.ept[i].v), ncpu, "ept");
+					   &r.ept[i].v, sizeof(r.ept[i].v), ncpu, "ept",
+					   TDX_MAP_EPT);
 		for (size_t i = 0; i < r.n_gfn; i++)
 			bad += !cpu0_equal(bpf_map__fd(k->maps.tdx_ept_gfn), &r.gfn[i].key,
-					   &r.gfn[i].v, sizeof(r.gfn[i].v), ncpu, "gfn");
+					   &r.gfn[i].v, sizeof(r.gfn[i].v), ncpu, "gfn",
+					   TDX_MAP_EPT_GFN);
 		for (size_t i = 0; i < r.n_map; i++)
 			bad += !cpu0_equal(bpf_map__fd(k->maps.tdx_mapgpa), &r.map[i].pid,
-					   &r.map[i].v, sizeof(r.map[i].v), ncpu, "mapgpa");
+					   &r.map[i].v, sizeof(r.map[i].v), ncpu, "mapgpa",
+					   TDX_MAP_MAPGPA);
 		for (size_t i = 0; i < r.n_frozen; i++)
 			bad += !cpu0_equal(bpf_map__fd(k->maps.tdx_frozen), &r.frozen[i].key,
-					   &r.frozen[i].v, sizeof(r.frozen[i].v), ncpu, "frozen");
+					   &r.frozen[i].v, sizeof(r.frozen[i].v), ncpu, "frozen",
+					   TDX_MAP_FROZEN);
 		for (size_t i = 0; i < r.n_mix; i++)
 			bad += !cpu0_equal(bpf_map__fd(k->maps.tdx_mix), &r.mix[i].pid,
-					   &r.mix[i].v, sizeof(r.mix[i].v), ncpu, "mix");
+					   &r.mix[i].v, sizeof(r.mix[i].v), ncpu, "mix",
+					   TDX_MAP_MIX);
 		ok(!bad, "raw_tp: every entry equals the reference on CPU 0 (%d differ)", bad);
 		ok(map_count(bpf_map__fd(k->maps.tdx_leaf)) == r.n_leaf &&
 		   map_count(bpf_map__fd(k->maps.tdx_vp)) == r.n_vp &&
@@ -934,6 +943,8 @@ out:
 
 int main(void)
 {
+	/* the BPF programs themselves; user space: test_uagg */
+	setenv("TDXTRACE_ENGINE", "bpf", 1);
 	if (geteuid() != 0) {
 		skip("needs root (CAP_BPF, CAP_PERFMON) to load BPF programs");
 		return tap_done();

@@ -90,6 +90,7 @@ static void ring_full(void)
 	__u64 seen = 0;
 
 	o.source = TDX_SRC_REPLAY;
+	o.engine = TDX_ENGINE_BPF;	/* the kernel's ring buffer fills */
 	o.stream = true;
 	o.ringbuf_bytes = 1;	/* rounded up to one page */
 	o.stream_cb = count_cb;

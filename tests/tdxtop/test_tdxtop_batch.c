@@ -158,7 +158,7 @@ static int expect(const char *spec, __u64 interval_ns, int nwin, __u32 only_pid)
 			break;
 		}
 		case TDX_EV_EPT_VIOLATION:
-			if (t && ev.args[TDX_EPT_ARG_PRIVATE])
+			if (t && ev.args[TDX_EPT_VIOLATION_ARG_PRIVATE])
 				t->ept_p++;
 			else if (t)
 				t->ept_s++;
@@ -166,7 +166,7 @@ static int expect(const char *spec, __u64 interval_ns, int nwin, __u32 only_pid)
 		case TDX_EV_MAP_GPA_DONE:
 			if (t) {
 				t->conv++;
-				t->conv_bytes += ev.args[TDX_MAP_DONE_ARG_SIZE];
+				t->conv_bytes += ev.args[TDX_MAP_GPA_DONE_ARG_SIZE];
 			}
 			break;
 		case TDX_EV_FROZEN_RETRY:

@@ -141,11 +141,11 @@ static void test_events(void)
 	is_u64(offsetof(struct tdx_event, args), 24, "args start at offset 24");
 	ok(!strcmp(tdx_event_name(TDX_EV_SEAMCALL), "tdx_seamcall"), "event name");
 	ok(!strcmp(tdx_event_system(TDX_EV_FROZEN_RETRY), "kvmmmu"), "event system");
-	is_u64(tdx_event_nargs(TDX_EV_EPT_VIOLATION), TDX_EPT_ARG_DURATION + 1,
+	is_u64(tdx_event_nargs(TDX_EV_EPT_VIOLATION), TDX_EPT_VIOLATION_ARG_DURATION + 1,
 	       "EPT violation nargs matches its argument enum");
 	is_u64(tdx_event_nargs(TDX_EV_SEAMCALL), TDX_SEAMCALL_ARG_DURATION + 1,
 	       "SEAMCALL nargs matches its argument enum");
-	is_u64(tdx_event_nargs(TDX_EV_MAP_GPA_DONE), TDX_MAP_DONE_ARG_DURATION + 1,
+	is_u64(tdx_event_nargs(TDX_EV_MAP_GPA_DONE), TDX_MAP_GPA_DONE_ARG_DURATION + 1,
 	       "MapGPA done nargs matches its argument enum");
 	is_u64(tdx_event_nargs(TDX_EV_SPTE_FROZEN), TDX_SPTE_FROZEN_ARG_RESULT + 1,
 	       "SPTE frozen nargs matches its argument enum");

@@ -67,7 +67,7 @@ static struct row rows[MAX_ROWS];
 static int nrows;
 
 static const char *const ev_names[TDX_EV_MAX] = {
-#define X(id, sys, name, nargs) [TDX_EV_##id] = name,
+#define X(id, lower, sys, name, nargs) [TDX_EV_##id] = name,
 	TDX_EVENT_TABLE(X)
 #undef X
 };
@@ -200,17 +200,17 @@ static void expect_event(struct td_expect *t, const struct row *r, __u8 *mixed_s
 	}
 	case TDX_EV_EPT_VIOLATION: {
 		struct tdx_ept_stats *s = &t->ept;
-		__u64 d = a[TDX_EPT_ARG_DURATION];
-		__s64 res = (__s64)a[TDX_EPT_ARG_RESULT];
+		__u64 d = a[TDX_EPT_VIOLATION_ARG_DURATION];
+		__s64 res = (__s64)a[TDX_EPT_VIOLATION_ARG_RESULT];
 
-		s->count[a[TDX_EPT_ARG_PRIVATE] ? 1 : 0]++;
+		s->count[a[TDX_EPT_VIOLATION_ARG_PRIVATE] ? 1 : 0]++;
 		s->sum_ns += d;
 		s->max_ns = d > s->max_ns ? d : s->max_ns;
-		s->retries += a[TDX_EPT_ARG_RETRIES];
-		s->retry_hist[retry_slot(a[TDX_EPT_ARG_RETRIES])]++;
+		s->retries += a[TDX_EPT_VIOLATION_ARG_RETRIES];
+		s->retry_hist[retry_slot(a[TDX_EPT_VIOLATION_ARG_RETRIES])]++;
 		s->result[res < 0 ? TDX_EPT_RESULT_ERR : res < TDX_EPT_RESULT_ERR ? res : TDX_EPT_RESULT_ERR]++;
-		if (a[TDX_EPT_ARG_LEVEL] < TDX_PG_LEVEL_MAX)
-			s->level[a[TDX_EPT_ARG_LEVEL]]++;
+		if (a[TDX_EPT_VIOLATION_ARG_LEVEL] < TDX_PG_LEVEL_MAX)
+			s->level[a[TDX_EPT_VIOLATION_ARG_LEVEL]]++;
 		s->hist[slot_of(d)]++;
 		break;
 	}
@@ -220,19 +220,19 @@ static void expect_event(struct td_expect *t, const struct row *r, __u8 *mixed_s
 		break;
 	case TDX_EV_MAP_GPA_CHUNK:
 		t->map.chunks++;
-		t->map.chunk_bytes += a[TDX_MAP_CHUNK_ARG_SIZE];
-		if (a[TDX_MAP_CHUNK_ARG_RETRY])
+		t->map.chunk_bytes += a[TDX_MAP_GPA_CHUNK_ARG_SIZE];
+		if (a[TDX_MAP_GPA_CHUNK_ARG_RETRY])
 			t->map.chunk_retries++;
-		else if (a[TDX_MAP_CHUNK_ARG_HC_RET])
+		else if (a[TDX_MAP_GPA_CHUNK_ARG_HC_RET])
 			t->map.chunk_errors++;
 		break;
 	case TDX_EV_MAP_GPA_DONE: {
 		struct tdx_map_stats *s = &t->map;
-		__u64 d = a[TDX_MAP_DONE_ARG_DURATION], st = a[TDX_MAP_DONE_ARG_STATUS];
-		int dir = a[TDX_MAP_DONE_ARG_TO_SHARED] ? 1 : 0;
+		__u64 d = a[TDX_MAP_GPA_DONE_ARG_DURATION], st = a[TDX_MAP_GPA_DONE_ARG_STATUS];
+		int dir = a[TDX_MAP_GPA_DONE_ARG_TO_SHARED] ? 1 : 0;
 
 		s->done[dir]++;
-		s->done_bytes[dir] += a[TDX_MAP_DONE_ARG_SIZE];
+		s->done_bytes[dir] += a[TDX_MAP_GPA_DONE_ARG_SIZE];
 		s->done_status[st == TDVMCALL_STATUS_SUCCESS ? TDX_MAP_DONE_SUCCESS :
 			       st == TDVMCALL_STATUS_RETRY ? TDX_MAP_DONE_RETRY :
 			       st == TDVMCALL_STATUS_INVALID_OPERAND ? TDX_MAP_DONE_INVALID :
@@ -261,7 +261,7 @@ static void expect_event(struct td_expect *t, const struct row *r, __u8 *mixed_s
 	case TDX_EV_HUGEPAGE_MIXED: {
 		/* state per (gfn, level): index of the row's first occurrence */
 		int idx = (int)(r - rows);
-		int lvl = (int)(a[TDX_MIXED_ARG_LEVEL] & 3);
+		int lvl = (int)(a[TDX_HUGEPAGE_MIXED_ARG_LEVEL] & 3);
 		int i, cur = 0;
 
 		for (i = 0; i < idx && i < nstate; i++)
@@ -270,16 +270,16 @@ static void expect_event(struct td_expect *t, const struct row *r, __u8 *mixed_s
 				break;
 			}
 		cur = mixed_state[idx];
-		if (a[TDX_MIXED_ARG_MIXED] && !cur) {
+		if (a[TDX_HUGEPAGE_MIXED_ARG_MIXED] && !cur) {
 			t->mix.to_mixed[lvl]++;
 			t->mix.mixed_live[lvl]++;
-		} else if (!a[TDX_MIXED_ARG_MIXED] && cur) {
+		} else if (!a[TDX_HUGEPAGE_MIXED_ARG_MIXED] && cur) {
 			t->mix.to_unmixed[lvl]++;
 			t->mix.mixed_live[lvl]--;
 		} else {
 			t->mix.redundant++;
 		}
-		mixed_state[idx] = a[TDX_MIXED_ARG_MIXED] ? 1 : 0;
+		mixed_state[idx] = a[TDX_HUGEPAGE_MIXED_ARG_MIXED] ? 1 : 0;
 		break;
 	}
 	case TDX_EV_PRIVATE_MAP: {

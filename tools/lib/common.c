@@ -123,7 +123,7 @@ static const struct {
 	int nargs;
 } events[TDX_EV_MAX] = {
 	[TDX_EV_NONE] = { "", "none", 0 },
-#define X(id, sys, name, nargs) [TDX_EV_##id] = { sys, name, nargs },
+#define X(id, lower, sys, name, nargs) [TDX_EV_##id] = { sys, name, nargs },
 	TDX_EVENT_TABLE(X)
 #undef X
 };

@@ -35,6 +35,7 @@
 
 #include "session_int.h"
 #include "tdxtrace.skel.h"
+#include "uagg.h"
 
 _Static_assert(TDX_FILTER_MAX_PIDS == 16, "bpf/tdx_agg.bpf.h: filter_pids[16]");
 
@@ -106,19 +107,27 @@ __u64 tdx_now(const struct tdx_session *s)
 
 int tdx__map_fd(const struct tdx_session *s, enum tdx_map_id id)
 {
-	struct tdxtrace_bpf *k = s->skel;
+	return (unsigned int)id < TDX_MAP_ID_MAX && s->skel ? s->map_fd[id] : -1;
+}
 
-	switch (id) {
-	case TDX_MAP_LEAF:	return bpf_map__fd(k->maps.tdx_leaf);
-	case TDX_MAP_VP:	return bpf_map__fd(k->maps.tdx_vp);
-	case TDX_MAP_EPT:	return bpf_map__fd(k->maps.tdx_ept);
-	case TDX_MAP_EPT_GFN:	return bpf_map__fd(k->maps.tdx_ept_gfn);
-	case TDX_MAP_MAPGPA:	return bpf_map__fd(k->maps.tdx_mapgpa);
-	case TDX_MAP_FROZEN:	return bpf_map__fd(k->maps.tdx_frozen);
-	case TDX_MAP_MIX:	return bpf_map__fd(k->maps.tdx_mix);
-	case TDX_MAP_RANGE:	return bpf_map__fd(k->maps.tdx_range);
-	default:		return -1;
-	}
+struct tdx_umap *tdx__umap(const struct tdx_session *s, enum tdx_map_id id)
+{
+	return s->uagg ? tdx_uagg_map(s->uagg, id) : NULL;
+}
+
+struct tdx_umap *tdx__umap_counters(const struct tdx_session *s)
+{
+	return s->uagg ? tdx_uagg_counters(s->uagg) : NULL;
+}
+
+enum tdx_engine tdx_engine(const struct tdx_session *s)
+{
+	return s->uagg ? TDX_ENGINE_USER : TDX_ENGINE_BPF;
+}
+
+__u64 tdx_start_ns(const struct tdx_session *s)
+{
+	return s->start_ns;
 }
 
 const struct tdx_source_info *tdx__source_info(const struct tdx_session *s)
@@ -128,7 +137,7 @@ const struct tdx_source_info *tdx__source_info(const struct tdx_session *s)
 
 int tdx__counters_fd(const struct tdx_session *s)
 {
-	return bpf_map__fd(s->skel->maps.tdx_counters);
+	return s->skel ? bpf_map__fd(s->skel->maps.tdx_counters) : -1;
 }
 
 /* ------------------------------------------------------------ mode choice */
@@ -364,17 +373,13 @@ static int set_sizes(struct tdx_session *s)
 		tdx_set_error("max_tds %u is too large (at most 65536)", tds);
 		return -EINVAL;
 	}
-	/* Per-TD maps hold max_tds keys; the others scale with it. */
-	err = err ?: bpf_map__set_max_entries(k->maps.tdx_vp, tds);
-	err = err ?: bpf_map__set_max_entries(k->maps.tdx_ept, tds);
-	err = err ?: bpf_map__set_max_entries(k->maps.tdx_mapgpa, tds);
-	err = err ?: bpf_map__set_max_entries(k->maps.tdx_mix, tds);
-	err = err ?: bpf_map__set_max_entries(k->maps.tdx_leaf, tds * 24);
-	err = err ?: bpf_map__set_max_entries(k->maps.tdx_frozen, tds * 8);
-	err = err ?: bpf_map__set_max_entries(k->maps.tdx_ept_gfn,
-		(__u32)((__u64)TDX_MAX_EPT_GFNS * tds / TDX_MAX_TDS ?: 32));
-	err = err ?: bpf_map__set_max_entries(k->maps.tdx_range,
-		(__u32)((__u64)TDX_MAX_MIX_RANGES * tds / TDX_MAX_TDS ?: 1024));
+	/* Every map of the table holds per_td entries per TD (maps.h). */
+	for (int id = 0; id < TDX_MAP_ID_MAX && !err; id++) {
+		const struct tdx_map_desc *d = tdx_map_desc((enum tdx_map_id)id);
+		struct bpf_map *m = bpf_object__find_map_by_name(k->obj, d->name);
+
+		err = m ? bpf_map__set_max_entries(m, d->per_td * tds) : -ENOENT;
+	}
 	err = err ?: bpf_map__set_max_entries(k->maps.tdx_stream, s->opts.stream ?
 		pow2_at_least(s->opts.ringbuf_bytes ? s->opts.ringbuf_bytes :
 			      4 << 20, (__u32)page) : (__u32)page);
@@ -431,6 +436,13 @@ int tdx_feed(struct tdx_session *s, const struct tdx_event *evs, size_t n)
 	size_t done = 0, queued = 0;
 	int r;
 
+	if (s && s->uagg) {
+		for (size_t i = 0; i < n; i++)
+			if (evs[i].ts_ns > s->now)
+				s->now = evs[i].ts_ns;
+		tdx_uagg_feed(s->uagg, evs, n);
+		return n > (size_t)INT32_MAX ? INT32_MAX : (int)n;
+	}
 	if (!s || !s->replay) {
 		tdx_set_error("tdx_feed needs a replay or sim session");
 		return -EINVAL;
@@ -527,6 +539,8 @@ static int open_source(struct tdx_session *s)
 	if (r < 0)
 		return r;
 	info = tdx_source_info(s->src);
+	if (info)
+		s->start_ns = info->start_ns;
 	s->batch = calloc(TDX_FEED_BATCH, sizeof(*s->batch));
 	if (!s->batch)
 		return -ENOMEM;
@@ -541,6 +555,42 @@ static int open_source(struct tdx_session *s)
 		s->have_pending = true;
 		s->now = s->pending.ts_ns;
 	}
+	return 0;
+}
+
+static int on_ustream(void *ctx, const void *data, size_t size)
+{
+	return on_stream(ctx, (void *)data, size);
+}
+
+/* Offline sources: the user-space engine unless BPF is asked for. */
+static enum tdx_engine choose_engine(const struct tdx_opts *o)
+{
+	const char *env = getenv("TDXTRACE_ENGINE");
+
+	if (o->source == TDX_SRC_LIVE)
+		return TDX_ENGINE_BPF;
+	if (o->engine != TDX_ENGINE_AUTO)
+		return o->engine;
+	if (env && !strcmp(env, "bpf"))
+		return TDX_ENGINE_BPF;
+	return TDX_ENGINE_USER;
+}
+
+static int open_user(struct tdx_session *s)
+{
+	__u32 tds = s->opts.max_tds ? s->opts.max_tds : TDX_MAX_TDS;
+	int err;
+
+	if (tds > 65536) {
+		tdx_set_error("max_tds %u is too large (at most 65536)", tds);
+		return -EINVAL;
+	}
+	s->mode = s->opts.source == TDX_SRC_SIM ? TDX_MODE_SIM : TDX_MODE_REPLAY;
+	err = tdx_uagg_new(&s->uagg, &s->opts, tds, on_ustream, s);
+	if (err)
+		return fail(err, "set up the user-space aggregation");
+	tdx__log(1, "mode: %s (user-space aggregation)\n", tdx_mode_name(s->mode));
 	return 0;
 }
 
@@ -571,6 +621,23 @@ int tdx_open(struct tdx_session **out, const struct tdx_opts *opts)
 	if (s->ncpus <= 0) {
 		err = fail(s->ncpus, "count the possible CPUs");
 		goto err_out;
+	}
+
+	for (int i = 0; i < TDX_MAP_ID_MAX; i++)
+		s->map_fd[i] = -1;
+	s->start_ns = mono_ns();
+	if (opts->source != TDX_SRC_LIVE) {
+		/* the source first: a bad file is reported before privileges */
+		err = open_source(s);
+		if (err)
+			goto err_out;
+		if (choose_engine(opts) == TDX_ENGINE_USER) {
+			err = open_user(s);
+			if (err)
+				goto err_out;
+			*out = s;
+			return 0;
+		}
 	}
 
 	s->skel = tdxtrace_bpf__open();
@@ -610,6 +677,9 @@ int tdx_open(struct tdx_session **out, const struct tdx_opts *opts)
 		err = fail(err, "load the BPF programs");
 		goto err_out;
 	}
+	for (int id = 0; id < TDX_MAP_ID_MAX; id++)
+		s->map_fd[id] = bpf_object__find_map_fd_by_name(s->skel->obj,
+				tdx_map_desc((enum tdx_map_id)id)->name);
 
 	if (s->mode == TDX_MODE_REPLAY || s->mode == TDX_MODE_SIM) {
 		s->drain_fd = bpf_program__fd(s->skel->progs.tdx_drain);
@@ -619,9 +689,6 @@ int tdx_open(struct tdx_session **out, const struct tdx_opts *opts)
 			err = fail(-errno, "create the replay ring buffer");
 			goto err_out;
 		}
-		err = open_source(s);
-		if (err)
-			goto err_out;
 	} else {
 		err = attach_live(s);
 		if (err)
@@ -656,6 +723,7 @@ void tdx_close(struct tdx_session *s)
 	if (s->src)
 		tdx_source_close(s->src);
 	free(s->batch);
+	tdx_uagg_free(s->uagg);
 	free(s->snap_kbuf);
 	free(s->snap_vbuf);
 	tdxtrace_bpf__destroy(s->skel);
@@ -689,21 +757,28 @@ static int advance_source(struct tdx_session *s, __u64 dt_ns, int timeout_ms)
 
 	if (!s->src)
 		return 1;
-	for (;;) {
-		if (!s->have_pending && !s->src_done) {
-			r = tdx_source_next(s->src, &s->pending);
+	/* events are read straight into the batch; one past the window waits */
+	while (!s->src_done) {
+		struct tdx_event *slot = &s->batch[n];
+
+		if (s->have_pending) {
+			*slot = s->pending;
+			s->have_pending = false;
+		} else {
+			r = tdx_source_next(s->src, slot);
 			if (r < 0)
 				return r;
-			if (r == 0)
+			if (r == 0) {
 				s->src_done = true;
-			else
-				s->have_pending = true;
+				break;
+			}
 		}
-		if (!s->have_pending || s->pending.ts_ns > target)
+		if (slot->ts_ns > target) {
+			s->pending = *slot;
+			s->have_pending = true;
 			break;
-		s->batch[n++] = s->pending;
-		s->have_pending = false;
-		if (n == TDX_FEED_BATCH) {
+		}
+		if (++n == TDX_FEED_BATCH) {
 			r = tdx_feed(s, s->batch, n);
 			if (r < 0)
 				return r;

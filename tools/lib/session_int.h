@@ -12,12 +12,17 @@
 #include "source.h"
 
 struct tdxtrace_bpf;
+struct tdx_uagg;
+struct tdx_umap;
 
 #define TDX_FEED_BATCH 4096	/* events pulled from a source per feed */
 
 struct tdx_session {
-	struct tdxtrace_bpf *skel;
+	struct tdxtrace_bpf *skel;		/* NULL with the user-space engine */
+	struct tdx_uagg *uagg;			/* NULL with BPF */
+	int map_fd[TDX_MAP_ID_MAX];
 	struct tdx_opts opts;
+	__u64 start_ns;
 	enum tdx_attach_mode mode;
 	int ncpus;
 
@@ -40,7 +45,10 @@ struct tdx_session {
 	size_t snap_kcap, snap_vcap;		/* bytes */
 };
 
-/* Map fds by enum tdx_map_id, and the counters' fd. */
+/* The user-space engine's tables (NULL for a BPF session). */
+struct tdx_umap *tdx__umap(const struct tdx_session *s, enum tdx_map_id id);
+struct tdx_umap *tdx__umap_counters(const struct tdx_session *s);
+/* Map fds by enum tdx_map_id, and the counters' fd (BPF sessions). */
 int tdx__map_fd(const struct tdx_session *s, enum tdx_map_id id);
 int tdx__counters_fd(const struct tdx_session *s);
 /* The source's current info (TDs, lost count), NULL without a source. */

@@ -691,15 +691,15 @@ static __u64 ept_violation(struct sim *s, __u64 t0)
 		gpa = (gfn << PAGE_SHIFT) | TDX_SIM_SHARED_BIT;
 	}
 	t += (__u64)(handler / 2);
-	args[TDX_EPT_ARG_VCPU] = v->id;
-	args[TDX_EPT_ARG_GPA] = gpa;
-	args[TDX_EPT_ARG_EXIT_QUAL] = (write ? 0x2ULL : 0x1ULL) | 0x180ULL |
+	args[TDX_EPT_VIOLATION_ARG_VCPU] = v->id;
+	args[TDX_EPT_VIOLATION_ARG_GPA] = gpa;
+	args[TDX_EPT_VIOLATION_ARG_EXIT_QUAL] = (write ? 0x2ULL : 0x1ULL) | 0x180ULL |
 				      (private ? 0 : 0x8ULL);
-	args[TDX_EPT_ARG_PRIVATE] = private;
-	args[TDX_EPT_ARG_LEVEL] = SEXT(level);
-	args[TDX_EPT_ARG_RETRIES] = retries;
-	args[TDX_EPT_ARG_RESULT] = SEXT(result);
-	args[TDX_EPT_ARG_DURATION] = t - t0;
+	args[TDX_EPT_VIOLATION_ARG_PRIVATE] = private;
+	args[TDX_EPT_VIOLATION_ARG_LEVEL] = SEXT(level);
+	args[TDX_EPT_VIOLATION_ARG_RETRIES] = retries;
+	args[TDX_EPT_VIOLATION_ARG_RESULT] = SEXT(result);
+	args[TDX_EPT_VIOLATION_ARG_DURATION] = t - t0;
 	emit_ctx(s, TDX_EV_EPT_VIOLATION, t, 8, args);
 	return t;
 }

@@ -2,11 +2,14 @@
 /*
  * snapshot.c - read the aggregation maps into plain structs.
  *
- * Per-CPU values are merged field by field: every u64/s64 is summed (gauges
- * included: a map on one CPU and an unmap on another sum to zero) except the
- * *_min fields (minimum over CPUs that saw an event) and *_max fields
- * (maximum).  Entries are sorted by key.  tdx_snapshot_diff subtracts two
- * snapshots entry by entry, keeping gauges and min/max from the newer one.
+ * Everything here is driven by the map table (include/tdxtrace/maps.h): one
+ * array per map in struct tdx_snapshot, keys compared field by field, and
+ * each value word merged or diffed by its field's merge kind.  The maps are
+ * read from the kernel (batched lookups; the values are shared, not per-CPU,
+ * so a snapshot copies what is traced, whatever the CPU count) or, for the
+ * user-space engine, straight from the in-process tables.  Entries are
+ * sorted by key.  tdx_snapshot_diff subtracts two snapshots entry by entry,
+ * keeping gauges and min/max from the newer one.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,125 +21,107 @@
 #include <bpf/bpf.h>
 
 #include "session_int.h"
-
-/* How a u64 field of a value merges and diffs. */
-enum fkind { F_SUM, F_MIN, F_MAX, F_GAUGE };
-
-struct field {
-	size_t off;
-	enum fkind kind;
-};
-
-struct vdesc {
-	size_t size;			/* value size (multiple of 8) */
-	size_t count_off;		/* a field that is 0 iff a CPU saw nothing (F_MIN) */
-	const struct field *special;	/* non-F_SUM fields */
-	int nspecial;
-};
-
-#define FLD(type, f, k) { offsetof(type, f), k }
-#define ARR(type, f, i, k) { offsetof(type, f) + (i) * sizeof(__u64), k }
-
-static const struct field leaf_f[] = {
-	FLD(struct tdx_leaf_stats, min_ns, F_MIN),
-	FLD(struct tdx_leaf_stats, max_ns, F_MAX),
-	FLD(struct tdx_leaf_stats, last_version, F_MAX),
-};
-static const struct field vp_f[] = { FLD(struct tdx_vp_stats, max_ns, F_MAX) };
-static const struct field ept_f[] = { FLD(struct tdx_ept_stats, max_ns, F_MAX) };
-static const struct field gfn_f[] = { FLD(struct tdx_ept_gfn_stats, max_ns, F_MAX) };
-static const struct field map_f[] = { FLD(struct tdx_map_stats, max_ns, F_MAX) };
-static const struct field frozen_f[] = {
-	FLD(struct tdx_frozen_stats, held_max_ns, F_MAX),
-};
-static const struct field mix_f[] = {
-	ARR(struct tdx_mix_stats, mixed_live, 0, F_GAUGE),
-	ARR(struct tdx_mix_stats, mixed_live, 1, F_GAUGE),
-	ARR(struct tdx_mix_stats, mixed_live, 2, F_GAUGE),
-	ARR(struct tdx_mix_stats, mixed_live, 3, F_GAUGE),
-	ARR(struct tdx_mix_stats, private_live, 0, F_GAUGE),
-	ARR(struct tdx_mix_stats, private_live, 1, F_GAUGE),
-	ARR(struct tdx_mix_stats, private_live, 2, F_GAUGE),
-	ARR(struct tdx_mix_stats, private_live, 3, F_GAUGE),
-	FLD(struct tdx_mix_stats, private_4k_in_mixed, F_GAUGE),
-};
-
-#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
-static const struct vdesc vd[TDX_MAP_ID_MAX] = {
-	[TDX_MAP_LEAF] = { sizeof(struct tdx_leaf_stats),
-		offsetof(struct tdx_leaf_stats, count), leaf_f, N(leaf_f) },
-	[TDX_MAP_VP] = { sizeof(struct tdx_vp_stats), 0, vp_f, N(vp_f) },
-	[TDX_MAP_EPT] = { sizeof(struct tdx_ept_stats), 0, ept_f, N(ept_f) },
-	[TDX_MAP_EPT_GFN] = { sizeof(struct tdx_ept_gfn_stats), 0, gfn_f, N(gfn_f) },
-	[TDX_MAP_MAPGPA] = { sizeof(struct tdx_map_stats), 0, map_f, N(map_f) },
-	[TDX_MAP_FROZEN] = { sizeof(struct tdx_frozen_stats), 0, frozen_f, N(frozen_f) },
-	[TDX_MAP_MIX] = { sizeof(struct tdx_mix_stats), 0, mix_f, N(mix_f) },
-};
-
-static enum fkind field_kind(const struct vdesc *d, size_t off)
-{
-	for (int i = 0; i < d->nspecial; i++)
-		if (d->special[i].off == off)
-			return d->special[i].kind;
-	return F_SUM;
-}
+#include "umap.h"
 
 /*
- * Merge ncpu per-CPU copies (each d->size bytes, 8-aligned) into out: sum
- * every word (a loop the compiler vectorises), then redo the few min/max
- * words.  This runs for every entry of every snapshot, so it stays cheap.
+ * What the generic code needs of one map: sizes, where its array lives in
+ * struct tdx_snapshot, and the merge kind of every 8-byte word of its value
+ * (from the field tables of include/tdxtrace/maps.h).
  */
-static void merge_percpu(const struct vdesc *d, void *out, const void *vals,
+struct mdesc {
+	size_t ksz, vsz, entsz, voff;
+	size_t off_n, off_arr, off_cap;		/* in struct tdx_snapshot */
+	bool in_snap;
+	const struct tdx_field_desc *key;
+	__u8 word[TDX_HIST_SLOTS + 64];		/* enum tdx_merge of each value word */
+	size_t count_word;			/* a word that is 0 iff the entry is unused */
+};
+
+#define TDX_X_OFFS_1(snap) .off_n = offsetof(struct tdx_snapshot, n_##snap),	\
+	.off_arr = offsetof(struct tdx_snapshot, snap),				\
+	.off_cap = offsetof(struct tdx_snapshot, cap_##snap), .in_snap = true
+#define TDX_X_OFFS_0(snap) .in_snap = false
+static struct mdesc md[TDX_MAP_ID_MAX] = {
+#define TDX_X_MDESC(id, bpf, snap, kt, vt, vf, per_td, in_snap)		\
+	[TDX_MAP_##id] = { .ksz = sizeof(struct kt), .vsz = sizeof(struct vt),	\
+			   .entsz = sizeof(struct tdx_snap_##snap),			\
+			   .voff = offsetof(struct tdx_snap_##snap, v), TDX_X_OFFS_##in_snap(snap) },
+	TDX_MAP_TABLE(TDX_X_MDESC)
+#undef TDX_X_MDESC
+};
+
+static __u8 counters_word[sizeof(struct tdx_counters) / 8];
+
+static void fill_words(__u8 *word, size_t nwords, const struct tdx_field_desc *f)
+{
+	for (; f->name; f++)
+		for (unsigned int i = 0; i < f->n; i++) {
+			size_t w = (f->off + (size_t)i * f->size) / 8;
+
+			if (f->size == 8 && w < nwords)
+				word[w] = (__u8)f->merge;
+		}
+}
+
+/* The word tables, once. */
+static void init_desc(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	for (int id = 0; id < TDX_MAP_ID_MAX; id++) {
+		const struct tdx_map_desc *d = tdx_map_desc((enum tdx_map_id)id);
+
+		md[id].key = d->key;
+		fill_words(md[id].word, sizeof(md[id].word), d->value);
+		md[id].count_word = 0;
+	}
+	fill_words(counters_word, sizeof(counters_word), tdx_counters_desc());
+	done = true;
+}
+
+_Static_assert(sizeof(struct tdx_leaf_stats) / 8 <= TDX_HIST_SLOTS + 64,
+	       "mdesc.word too small");
+
+/*
+ * Merge ncpu per-CPU copies of a value (counters only: the statistics maps
+ * are shared, ncpu 1): SUM and GAUGE words add, MIN/MAX words take the
+ * minimum/maximum.
+ */
+static void merge_percpu(const __u8 *word, size_t size, void *out, const void *vals,
 			 int ncpu)
 {
 	__u64 *o = out;
-	size_t nw = d->size / 8;
+	size_t nw = size / 8;
 
-	memcpy(out, vals, d->size);
+	memcpy(out, vals, size);
 	for (int c = 1; c < ncpu; c++) {
-		const __u64 *v = (const __u64 *)((const char *)vals + (size_t)c * d->size);
+		const __u64 *v = (const __u64 *)((const char *)vals + (size_t)c * size);
 
-		for (size_t w = 0; w < nw; w++)
-			o[w] += v[w];
-	}
-	for (int i = 0; i < d->nspecial; i++) {
-		size_t w = d->special[i].off / 8;
-		bool seen = false;
-
-		if (d->special[i].kind != F_MIN && d->special[i].kind != F_MAX)
-			continue;
-		o[w] = d->special[i].kind == F_MIN ? ~0ULL : 0;
-		for (int c = 0; c < ncpu; c++) {
-			const __u64 *v = (const __u64 *)((const char *)vals + (size_t)c * d->size);
-
-			if (d->special[i].kind == F_MAX) {
-				if (v[w] > o[w])
-					o[w] = v[w];
-				continue;
-			}
-			if (!v[d->count_off / 8])
-				continue;	/* this CPU saw nothing */
-			if (!seen || v[w] < o[w])
-				o[w] = v[w];
-			seen = true;
+		for (size_t w = 0; w < nw; w++) {
+			if (word[w] == TDX_MERGE_MIN)
+				o[w] = v[w] < o[w] ? v[w] : o[w];
+			else if (word[w] == TDX_MERGE_MAX)
+				o[w] = v[w] > o[w] ? v[w] : o[w];
+			else
+				o[w] += v[w];
 		}
 	}
 }
 
 /*
- * cur - prev field by field; gauges, min and max from cur.  out may be prev
+ * cur - prev word by word; gauges, min and max from cur.  out may be prev
  * (each word is read before it is written).
  */
-static void diff_value(const struct vdesc *d, void *out, const void *cur,
+static void diff_value(const __u8 *word, size_t size, void *out, const void *cur,
 		       const void *prev)
 {
 	const __u64 *c = cur, *p = prev;
 	__u64 *o = out;
 
-	for (size_t w = 0; w < d->size / 8; w++)
-		o[w] = c[w] - p[w];
-	for (int i = 0; i < d->nspecial; i++)
-		o[d->special[i].off / 8] = c[d->special[i].off / 8];
+	for (size_t w = 0; w < size / 8; w++)
+		o[w] = word[w] == TDX_MERGE_SUM ? c[w] - p[w] : c[w];
 }
 
 /* Grow *arr (entries of entsz bytes) to hold at least want entries. */
@@ -181,58 +166,58 @@ static int scratch(struct tdx_session *s, size_t kbytes, size_t vbytes)
 
 /* Where the entries of one map go: { key; pad; value } of entsz bytes. */
 struct sink {
+	const struct mdesc *d;
+	enum tdx_map_id id;
 	void **arr;
 	size_t *cap;
-	size_t ksz, entsz, voff;
+	size_t n;
 };
 
-static int put(const struct sink *k, size_t n, const struct vdesc *d,
-	       const void *key, const void *percpu, int ncpu)
+static int put(struct sink *k, const void *key, const void *val)
 {
+	const struct mdesc *d = k->d;
 	char *e;
 
-	if (grow(k->arr, k->cap, n + 1, k->entsz))
+	if (grow(k->arr, k->cap, k->n + 1, d->entsz))
 		return -ENOMEM;
-	e = (char *)*k->arr + n * k->entsz;
-	memset(e, 0, k->voff);			/* key and its padding */
-	memcpy(e, key, k->ksz);
-	merge_percpu(d, e + k->voff, percpu, ncpu);
+	e = (char *)*k->arr + k->n * d->entsz;
+	memset(e, 0, d->voff);			/* key and its padding */
+	memcpy(e, key, d->ksz);
+	memcpy(e + d->voff, val, d->vsz);
+	tdx_map_complete(k->id, e + d->voff);
+	k->n++;
 	return 0;
 }
 
 /*
- * Entries per BPF_MAP_LOOKUP_BATCH call: about 1 MiB of per-CPU values.
- * Fewer, larger calls are cheaper (64 TDs x 26 leaves on 2 CPUs: 7.7 ms of
- * CPU per snapshot with 64 KiB calls, 6.1 ms with 256 KiB, 5.2 ms with
- * 1 MiB); the bound keeps the buffer small on hosts with hundreds of CPUs.
+ * Entries per BPF_MAP_LOOKUP_BATCH call: about 1 MiB of values.  Fewer,
+ * larger calls are cheaper; the values are shared (not per-CPU), so the
+ * buffer does not grow with the CPU count.
  */
 static size_t batch_entries(size_t vbytes)
 {
 	size_t n = (1024u << 10) / vbytes;
 
-	return n < 4 ? 4 : n > 256 ? 256 : n;
+	return n < 4 ? 4 : n > 1024 ? 1024 : n;
 }
 
 /*
  * Batched read (BPF_MAP_LOOKUP_BATCH): a few syscalls for the whole map
- * instead of two per entry, merged straight into the sink.  Returns entries,
- * or -EOPNOTSUPP/-EINVAL when the kernel has no batch ops for this map (the
- * caller falls back).
+ * instead of two per entry.  Returns entries, or -EOPNOTSUPP/-EINVAL when
+ * the kernel has no batch ops for this map (the caller falls back).
  */
-static long read_batch(struct tdx_session *s, int fd, const struct vdesc *d,
-		       const struct sink *k)
+static long read_batch(struct tdx_session *s, int fd, struct sink *k)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	size_t vbytes = d->size * (size_t)s->ncpus, chunk = batch_entries(vbytes);
+	size_t vbytes = k->d->vsz, chunk = batch_entries(vbytes);
 	__u64 in_tok[8], out_tok[8];
 	bool first = true;
-	size_t n = 0;
 
 	for (;;) {
 		__u32 count = (__u32)chunk;
 		int r;
 
-		if (scratch(s, chunk * k->ksz, chunk * vbytes))
+		if (scratch(s, chunk * k->d->ksz, chunk * vbytes))
 			return -ENOMEM;
 		r = bpf_map_lookup_batch(fd, first ? NULL : in_tok, out_tok,
 					 s->snap_kbuf, s->snap_vbuf, &count, &opts);
@@ -242,114 +227,109 @@ static long read_batch(struct tdx_session *s, int fd, const struct vdesc *d,
 		}
 		if (r && errno != ENOENT)
 			return -errno;
-		for (__u32 i = 0; i < count; i++, n++)
-			if (put(k, n, d, (char *)s->snap_kbuf + (size_t)i * k->ksz,
-				(char *)s->snap_vbuf + (size_t)i * vbytes, s->ncpus))
+		for (__u32 i = 0; i < count; i++)
+			if (put(k, (char *)s->snap_kbuf + (size_t)i * k->d->ksz,
+				(char *)s->snap_vbuf + (size_t)i * vbytes))
 				return -ENOMEM;
 		if (r)		/* ENOENT: that was the last batch */
-			return (long)n;
+			return (long)k->n;
 		memcpy(in_tok, out_tok, sizeof(in_tok));
 		first = false;
 	}
 }
 
 /* One entry at a time: kernels without batch lookups. */
-static long read_iter(struct tdx_session *s, int fd, const struct vdesc *d,
-		      const struct sink *k)
+static long read_iter(struct tdx_session *s, int fd, struct sink *k)
 {
 	char key[32], next[32];
 	void *prev = NULL;
-	size_t n = 0;
 
-	if (scratch(s, 0, d->size * (size_t)s->ncpus))
+	k->n = 0;
+	if (scratch(s, 0, k->d->vsz))
 		return -ENOMEM;
 	while (bpf_map_get_next_key(fd, prev, next) == 0) {
-		memcpy(key, next, k->ksz);
+		memcpy(key, next, k->d->ksz);
 		prev = key;
 		if (bpf_map_lookup_elem(fd, key, s->snap_vbuf)) {
 			if (errno == ENOENT)
 				continue;	/* deleted meanwhile */
 			return -errno;
 		}
-		if (put(k, n, d, key, s->snap_vbuf, s->ncpus))
+		if (put(k, key, s->snap_vbuf))
 			return -ENOMEM;
-		n++;
 	}
-	return (long)n;
+	return (long)k->n;
+}
+
+static int put_umap(const void *key, void *val, void *ctx)
+{
+	return put(ctx, key, val);
 }
 
 /* ---------------------------------------------------------------- sorting */
 
-static int cmp_u32(__u32 a, __u32 b)
+/* Keys compare field by field, in table order (pid first). */
+static const struct tdx_field_desc *sort_key;
+
+static int cmp_key(const void *a, const void *b)
 {
-	return a < b ? -1 : a > b;
+	for (const struct tdx_field_desc *f = sort_key; f->name; f++) {
+		__u64 x = 0, y = 0;
+
+		memcpy(&x, (const char *)a + f->off, f->size);
+		memcpy(&y, (const char *)b + f->off, f->size);
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return 0;
 }
 
-static int cmp_u64(__u64 a, __u64 b)
+static int cmp_entries(const struct mdesc *d, const void *a, const void *b)
 {
-	return a < b ? -1 : a > b;
-}
-
-static int cmp_leaf(const void *a, const void *b)
-{
-	const struct tdx_leaf_key *x = a, *y = b;
-
-	return cmp_u32(x->pid, y->pid) ?: cmp_u32(x->leaf, y->leaf);
+	sort_key = d->key;
+	return cmp_key(a, b);
 }
 
 static int cmp_pid(const void *a, const void *b)
 {
-	return cmp_u32(*(const __u32 *)a, *(const __u32 *)b);
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
 }
 
-static int cmp_gfn(const void *a, const void *b)
+#define SNAP_N(o, d)	((size_t *)((char *)(o) + (d)->off_n))
+#define SNAP_ARR(o, d)	((void **)((char *)(o) + (d)->off_arr))
+#define SNAP_CAP(o, d)	((size_t *)((char *)(o) + (d)->off_cap))
+#define SNAP_CN(o, d)	(*(const size_t *)((const char *)(o) + (d)->off_n))
+#define SNAP_CARR(o, d)	(*(void *const *)((const char *)(o) + (d)->off_arr))
+
+/* Fill the snapshot's array of one map, sorted by key, reusing its memory. */
+static long fill_entries(struct tdx_session *s, struct tdx_snapshot *o, enum tdx_map_id id)
 {
-	const struct tdx_ept_gfn_key *x = a, *y = b;
-
-	return cmp_u32(x->pid, y->pid) ?: cmp_u32(x->private, y->private) ?:
-	       cmp_u64(x->gfn, y->gfn);
-}
-
-static int cmp_frozen(const void *a, const void *b)
-{
-	const struct tdx_frozen_key *x = a, *y = b;
-
-	return cmp_u32(x->pid, y->pid) ?: cmp_u32(x->level, y->level) ?:
-	       cmp_u32(x->mirror, y->mirror);
-}
-
-/*
- * Fill an array of snapshot entries { KEY key; VALUE v; } (key padded to the
- * value's 8-byte alignment) from one map, reusing the array's memory.
- */
-static long fill_entries(struct tdx_session *s, enum tdx_map_id id, size_t ksz,
-			 size_t entsz, size_t voff, void **arr, size_t *cap,
-			 int (*cmp)(const void *, const void *))
-{
-	struct sink k = { arr, cap, ksz, entsz, voff };
-	int fd = tdx__map_fd(s, id);
+	const struct mdesc *d = &md[id];
+	struct sink k = { d, id, SNAP_ARR(o, d), SNAP_CAP(o, d), 0 };
+	struct tdx_umap *um = tdx__umap(s, id);
 	long n;
 
-	n = read_batch(s, fd, &vd[id], &k);
-	if (n == -EINVAL || n == -EOPNOTSUPP || n == -524 /* ENOTSUPP */)
-		n = read_iter(s, fd, &vd[id], &k);
+	if (um) {
+		n = tdx_umap_foreach(um, put_umap, &k);
+		n = n < 0 ? n : (long)k.n;
+	} else {
+		int fd = tdx__map_fd(s, id);
+
+		n = read_batch(s, fd, &k);
+		if (n == -EINVAL || n == -EOPNOTSUPP || n == -524 /* ENOTSUPP */)
+			n = read_iter(s, fd, &k);
+	}
 	if (n < 0)
 		return n;
-	if (grow(arr, cap, (size_t)n + 1, entsz))	/* never NULL */
+	if (grow(k.arr, k.cap, (size_t)n + 1, d->entsz))	/* never NULL */
 		return -ENOMEM;
-	qsort(*arr, (size_t)n, entsz, cmp);
+	sort_key = d->key;
+	qsort(*k.arr, (size_t)n, d->entsz, cmp_key);
+	*SNAP_N(o, d) = (size_t)n;
 	return n;
 }
-
-/* Array index in tdx_snapshot.cap_[] */
-enum { C_LEAF, C_VP, C_EPT, C_GFN, C_MAP, C_FROZEN, C_MIX, C_TD };
-
-#define FILL(s, o, id, T, keyfield, cmp, arr, cnt, ci) ({		\
-	long __n = fill_entries(s, id, sizeof(((T *)0)->keyfield),	\
-				sizeof(T), offsetof(T, v),		\
-				(void **)&(o)->arr, &(o)->cap_[ci], cmp); \
-	(o)->cnt = __n >= 0 ? (size_t)__n : 0;				\
-	__n; })
 
 /* ------------------------------------------------------------- TD labels */
 
@@ -413,22 +393,28 @@ static void td_label(const struct tdx_session *s, struct tdx_td_info *td)
 
 static int collect_tds(struct tdx_session *s, struct tdx_snapshot *o)
 {
-	size_t cap = o->n_leaf + o->n_vp + o->n_ept + o->n_gfn + o->n_map +
-		     o->n_frozen + o->n_mix + 1, n = 0;
-	__u32 *pids = malloc(cap * sizeof(*pids));
+	size_t cap = 1, n = 0;
+	__u32 *pids;
 
+	for (int id = 0; id < TDX_MAP_ID_MAX; id++)
+		if (md[id].in_snap)
+			cap += SNAP_CN(o, &md[id]);
+	pids = malloc(cap * sizeof(*pids));
 	if (!pids)
 		return -ENOMEM;
-	for (size_t i = 0; i < o->n_leaf; i++) pids[n++] = o->leaf[i].key.pid;
-	for (size_t i = 0; i < o->n_vp; i++) pids[n++] = o->vp[i].pid;
-	for (size_t i = 0; i < o->n_ept; i++) pids[n++] = o->ept[i].pid;
-	for (size_t i = 0; i < o->n_gfn; i++) pids[n++] = o->gfn[i].key.pid;
-	for (size_t i = 0; i < o->n_map; i++) pids[n++] = o->map[i].pid;
-	for (size_t i = 0; i < o->n_frozen; i++) pids[n++] = o->frozen[i].key.pid;
-	for (size_t i = 0; i < o->n_mix; i++) pids[n++] = o->mix[i].pid;
+	for (int id = 0; id < TDX_MAP_ID_MAX; id++) {
+		const struct mdesc *d = &md[id];
+		const char *a;
+
+		if (!d->in_snap)
+			continue;
+		a = SNAP_CARR(o, d);
+		for (size_t i = 0; i < SNAP_CN(o, d); i++)
+			pids[n++] = *(const __u32 *)(a + i * d->entsz);	/* key.pid */
+	}
 	qsort(pids, n, sizeof(*pids), cmp_pid);
 	o->n_td = 0;
-	if (grow((void **)&o->td, &o->cap_[C_TD], n + 1, sizeof(*o->td))) {
+	if (grow((void **)&o->td, &o->cap_td, n + 1, sizeof(*o->td))) {
 		free(pids);
 		return -ENOMEM;
 	}
@@ -448,18 +434,23 @@ static int collect_tds(struct tdx_session *s, struct tdx_snapshot *o)
 
 static int read_counters(struct tdx_session *s, struct tdx_counters *out)
 {
-	static const struct vdesc cd = { sizeof(struct tdx_counters), 0, NULL, 0 };
+	struct tdx_umap *um = tdx__umap_counters(s);
 	size_t sz = sizeof(*out) * (size_t)s->ncpus;
-	void *buf = malloc(sz);
 	__u32 zero = 0;
+	void *buf;
 	int err = 0;
 
+	if (um) {
+		memcpy(out, tdx_umap_lookup(um, &zero), sizeof(*out));
+		return 0;
+	}
+	buf = malloc(sz);
 	if (!buf)
 		return -ENOMEM;
 	if (bpf_map_lookup_elem(tdx__counters_fd(s), &zero, buf))
 		err = -errno;
 	else
-		merge_percpu(&cd, out, buf, s->ncpus);
+		merge_percpu(counters_word, sizeof(*out), out, buf, s->ncpus);
 	free(buf);
 	return err;
 }
@@ -468,34 +459,19 @@ int tdx_snapshot_refresh(struct tdx_session *s, struct tdx_snapshot *o)
 {
 	long r;
 
+	init_desc();
 	o->ts_ns = tdx_now(s);
 	o->mode = s->mode;
 	o->source_lost = tdx__source_info(s) ? tdx__source_info(s)->lost : 0;
 	r = read_counters(s, &o->counters);
-	r = r ?: FILL(s, o, TDX_MAP_LEAF, struct tdx_snap_leaf, key, cmp_leaf,
-		      leaf, n_leaf, C_LEAF);
-	if (r >= 0)
-		r = FILL(s, o, TDX_MAP_VP, struct tdx_snap_vp, pid, cmp_pid, vp, n_vp, C_VP);
-	if (r >= 0)
-		r = FILL(s, o, TDX_MAP_EPT, struct tdx_snap_ept, pid, cmp_pid, ept, n_ept,
-			 C_EPT);
-	if (r >= 0)
-		r = FILL(s, o, TDX_MAP_EPT_GFN, struct tdx_snap_gfn, key, cmp_gfn, gfn,
-			 n_gfn, C_GFN);
-	if (r >= 0)
-		r = FILL(s, o, TDX_MAP_MAPGPA, struct tdx_snap_map, pid, cmp_pid, map,
-			 n_map, C_MAP);
-	if (r >= 0)
-		r = FILL(s, o, TDX_MAP_FROZEN, struct tdx_snap_frozen, key, cmp_frozen,
-			 frozen, n_frozen, C_FROZEN);
-	if (r >= 0)
-		r = FILL(s, o, TDX_MAP_MIX, struct tdx_snap_mix, pid, cmp_pid, mix, n_mix,
-			 C_MIX);
+	for (int id = 0; id < TDX_MAP_ID_MAX && r >= 0; id++)
+		if (md[id].in_snap)
+			r = fill_entries(s, o, (enum tdx_map_id)id);
 	if (r >= 0)
 		r = collect_tds(s, o);
 	if (r < 0) {
 		tdx_snapshot_free(o);
-		tdx_set_error("cannot read the BPF maps: %s", strerror((int)-r));
+		tdx_set_error("cannot read the aggregation maps: %s", strerror((int)-r));
 		return (int)r;
 	}
 	return 0;
@@ -511,25 +487,14 @@ void tdx_snapshot_free(struct tdx_snapshot *o)
 {
 	if (!o)
 		return;
-	free(o->leaf);
-	free(o->vp);
-	free(o->ept);
-	free(o->gfn);
-	free(o->map);
-	free(o->frozen);
-	free(o->mix);
+	for (int id = 0; id < TDX_MAP_ID_MAX; id++)
+		if (md[id].in_snap)
+			free(*SNAP_ARR(o, &md[id]));
 	free(o->td);
 	memset(o, 0, sizeof(*o));
 }
 
-/* One array's description for the diffs. */
-struct darr {
-	size_t entsz, voff;
-	const struct vdesc *d;
-	int (*cmp)(const void *, const void *);
-};
-
-#define ENT(p, i, a) ((char *)(p) + (size_t)(i) * (a)->entsz)
+#define ENT(p, i, d) ((char *)(p) + (size_t)(i) * (d)->entsz)
 
 /*
  * out[] = cur[] - prev[] into a separate array: for each cur entry, subtract
@@ -537,21 +502,22 @@ struct darr {
  * kept as they are).
  */
 static int diff_array(void **out, size_t *cap, const void *cur, size_t ncur,
-		      const void *prev, size_t nprev, const struct darr *a)
+		      const void *prev, size_t nprev, const struct mdesc *d)
 {
 	size_t j = 0;
 
-	if (grow(out, cap, ncur + 1, a->entsz))
+	if (grow(out, cap, ncur + 1, d->entsz))
 		return -ENOMEM;
 	for (size_t i = 0; i < ncur; i++) {
-		const char *c = ENT(cur, i, a);
-		char *e = ENT(*out, i, a);
+		const char *c = ENT(cur, i, d);
+		char *e = ENT(*out, i, d);
 
-		memcpy(e, c, a->entsz);
-		while (j < nprev && a->cmp(ENT(prev, j, a), c) < 0)
+		memcpy(e, c, d->entsz);
+		while (j < nprev && cmp_entries(d, ENT(prev, j, d), c) < 0)
 			j++;
-		if (j < nprev && !a->cmp(ENT(prev, j, a), c))
-			diff_value(a->d, e + a->voff, c + a->voff, ENT(prev, j, a) + a->voff);
+		if (j < nprev && !cmp_entries(d, ENT(prev, j, d), c))
+			diff_value(d->word, d->vsz, e + d->voff, c + d->voff,
+				   ENT(prev, j, d) + d->voff);
 	}
 	return 0;
 }
@@ -564,21 +530,21 @@ static int diff_array(void **out, size_t *cap, const void *cur, size_t ncur,
  * separate array instead.
  */
 static int subtract_array(void **prev, size_t *cap, size_t *nprev, const void *cur,
-			  size_t ncur, const struct darr *a)
+			  size_t ncur, const struct mdesc *d)
 {
 	size_t matched = 0, j = 0;
 
 	for (size_t i = 0; i < ncur && j < *nprev; i++) {
-		while (j < *nprev && a->cmp(ENT(*prev, j, a), ENT(cur, i, a)) < 0)
+		while (j < *nprev && cmp_entries(d, ENT(*prev, j, d), ENT(cur, i, d)) < 0)
 			j++;
-		if (j < *nprev && !a->cmp(ENT(*prev, j, a), ENT(cur, i, a)))
+		if (j < *nprev && !cmp_entries(d, ENT(*prev, j, d), ENT(cur, i, d)))
 			matched++;
 	}
 	if (matched != *nprev) {
 		void *out = NULL;
 		size_t ocap = 0;
 
-		if (diff_array(&out, &ocap, cur, ncur, *prev, *nprev, a))
+		if (diff_array(&out, &ocap, cur, ncur, *prev, *nprev, d))
 			return -ENOMEM;
 		free(*prev);
 		*prev = out;
@@ -586,36 +552,25 @@ static int subtract_array(void **prev, size_t *cap, size_t *nprev, const void *c
 		*nprev = ncur;
 		return 0;
 	}
-	if (grow(prev, cap, ncur + 1, a->entsz))
+	if (grow(prev, cap, ncur + 1, d->entsz))
 		return -ENOMEM;
 	j = *nprev;
 	for (size_t i = ncur; i-- > 0;) {
-		const char *c = ENT(cur, i, a);
-		char *o = ENT(*prev, i, a);
+		const char *c = ENT(cur, i, d);
+		char *o = ENT(*prev, i, d);
 
-		if (j > 0 && !a->cmp(ENT(*prev, j - 1, a), c)) {
+		if (j > 0 && !cmp_entries(d, ENT(*prev, j - 1, d), c)) {
 			j--;
-			diff_value(a->d, o + a->voff, c + a->voff,
-				   ENT(*prev, j, a) + a->voff);
-			memcpy(o, c, a->voff);		/* the key */
+			diff_value(d->word, d->vsz, o + d->voff, c + d->voff,
+				   ENT(*prev, j, d) + d->voff);
+			memcpy(o, c, d->voff);		/* the key */
 		} else {
-			memcpy(o, c, a->entsz);		/* new since prev */
+			memcpy(o, c, d->entsz);		/* new since prev */
 		}
 	}
 	*nprev = ncur;
 	return 0;
 }
-
-#define DA(T, id, cmp) (&(const struct darr){ sizeof(T), offsetof(T, v), &vd[id], cmp })
-#define A_LEAF   DA(struct tdx_snap_leaf, TDX_MAP_LEAF, cmp_leaf)
-#define A_VP     DA(struct tdx_snap_vp, TDX_MAP_VP, cmp_pid)
-#define A_EPT    DA(struct tdx_snap_ept, TDX_MAP_EPT, cmp_pid)
-#define A_GFN    DA(struct tdx_snap_gfn, TDX_MAP_EPT_GFN, cmp_gfn)
-#define A_MAP    DA(struct tdx_snap_map, TDX_MAP_MAPGPA, cmp_pid)
-#define A_FROZEN DA(struct tdx_snap_frozen, TDX_MAP_FROZEN, cmp_frozen)
-#define A_MIX    DA(struct tdx_snap_mix, TDX_MAP_MIX, cmp_pid)
-
-static const struct vdesc counters_vd = { sizeof(struct tdx_counters), 0, NULL, 0 };
 
 /* The window's header and TD labels (from cur). */
 static int diff_head(struct tdx_snapshot *o, const struct tdx_snapshot *cur,
@@ -624,8 +579,9 @@ static int diff_head(struct tdx_snapshot *o, const struct tdx_snapshot *cur,
 	o->ts_ns = cur->ts_ns;
 	o->mode = cur->mode;
 	o->source_lost = cur->source_lost - prev->source_lost;
-	diff_value(&counters_vd, &o->counters, &cur->counters, &prev->counters);
-	if (grow((void **)&o->td, &o->cap_[C_TD], cur->n_td + 1, sizeof(*o->td)))
+	diff_value(counters_word, sizeof(o->counters), &o->counters, &cur->counters,
+		   &prev->counters);
+	if (grow((void **)&o->td, &o->cap_td, cur->n_td + 1, sizeof(*o->td)))
 		return -ENOMEM;
 	memset(o->td, 0, (cur->n_td + 1) * sizeof(*o->td));
 	if (cur->n_td)
@@ -634,26 +590,23 @@ static int diff_head(struct tdx_snapshot *o, const struct tdx_snapshot *cur,
 	return 0;
 }
 
-#define DIFF(o, c, p, arr, cnt, ci, A) ({				\
-	int __r = diff_array((void **)&(o)->arr, &(o)->cap_[ci], (c)->arr, \
-			     (c)->cnt, (p)->arr, (p)->cnt, A);		\
-	if (!__r)							\
-		(o)->cnt = (c)->cnt;					\
-	__r; })
-
 int tdx_snapshot_diff(struct tdx_snapshot *o, const struct tdx_snapshot *cur,
 		      const struct tdx_snapshot *prev)
 {
-	int r;
+	int r = 0;
 
+	init_desc();
 	memset(o, 0, sizeof(*o));
-	r = DIFF(o, cur, prev, leaf, n_leaf, C_LEAF, A_LEAF);
-	r = r ?: DIFF(o, cur, prev, vp, n_vp, C_VP, A_VP);
-	r = r ?: DIFF(o, cur, prev, ept, n_ept, C_EPT, A_EPT);
-	r = r ?: DIFF(o, cur, prev, gfn, n_gfn, C_GFN, A_GFN);
-	r = r ?: DIFF(o, cur, prev, map, n_map, C_MAP, A_MAP);
-	r = r ?: DIFF(o, cur, prev, frozen, n_frozen, C_FROZEN, A_FROZEN);
-	r = r ?: DIFF(o, cur, prev, mix, n_mix, C_MIX, A_MIX);
+	for (int id = 0; id < TDX_MAP_ID_MAX && !r; id++) {
+		const struct mdesc *d = &md[id];
+
+		if (!d->in_snap)
+			continue;
+		r = diff_array(SNAP_ARR(o, d), SNAP_CAP(o, d), SNAP_CARR(cur, d),
+			       SNAP_CN(cur, d), SNAP_CARR(prev, d), SNAP_CN(prev, d), d);
+		if (!r)
+			*SNAP_N(o, d) = SNAP_CN(cur, d);
+	}
 	r = r ?: diff_head(o, cur, prev);
 	if (r) {
 		tdx_snapshot_free(o);
@@ -662,20 +615,18 @@ int tdx_snapshot_diff(struct tdx_snapshot *o, const struct tdx_snapshot *cur,
 	return r;
 }
 
-#define SUB(p, c, arr, cnt, ci, A) \
-	subtract_array((void **)&(p)->arr, &(p)->cap_[ci], &(p)->cnt, (c)->arr, (c)->cnt, A)
-
 int tdx_snapshot_subtract(struct tdx_snapshot *p, const struct tdx_snapshot *cur)
 {
-	int r;
+	int r = 0;
 
-	r = SUB(p, cur, leaf, n_leaf, C_LEAF, A_LEAF);
-	r = r ?: SUB(p, cur, vp, n_vp, C_VP, A_VP);
-	r = r ?: SUB(p, cur, ept, n_ept, C_EPT, A_EPT);
-	r = r ?: SUB(p, cur, gfn, n_gfn, C_GFN, A_GFN);
-	r = r ?: SUB(p, cur, map, n_map, C_MAP, A_MAP);
-	r = r ?: SUB(p, cur, frozen, n_frozen, C_FROZEN, A_FROZEN);
-	r = r ?: SUB(p, cur, mix, n_mix, C_MIX, A_MIX);
+	init_desc();
+	for (int id = 0; id < TDX_MAP_ID_MAX && !r; id++) {
+		const struct mdesc *d = &md[id];
+
+		if (d->in_snap)
+			r = subtract_array(SNAP_ARR(p, d), SNAP_CAP(p, d), SNAP_N(p, d),
+					   SNAP_CARR(cur, d), SNAP_CN(cur, d), d);
+	}
 	r = r ?: diff_head(p, cur, p);
 	if (r) {
 		tdx_snapshot_free(p);
@@ -686,74 +637,96 @@ int tdx_snapshot_subtract(struct tdx_snapshot *p, const struct tdx_snapshot *cur
 
 /* ----------------------------------------------------------------- reset */
 
-/* Delete every key of a map. */
-static int clear_map(int fd, size_t ksz)
+/*
+ * Zero a value's counters but keep its gauges (the hugepage mixing levels
+ * stay exact across resets) and its MIN/MAX words (reset to none).
+ */
+static void reset_value(const struct mdesc *d, void *val)
 {
-	char key[32];
+	__u64 *w = val;
 
-	(void)ksz;
-	while (bpf_map_get_next_key(fd, NULL, key) == 0)
-		if (bpf_map_delete_elem(fd, key) && errno != ENOENT)
-			return -errno;
+	for (size_t i = 0; i < d->vsz / 8; i++)
+		if (d->word[i] == TDX_MERGE_SUM || d->word[i] == TDX_MERGE_MAX)
+			w[i] = 0;
+		else if (d->word[i] == TDX_MERGE_MIN)
+			w[i] = ~0ULL;
+}
+
+static bool has_gauges(const struct mdesc *d)
+{
+	for (size_t i = 0; i < d->vsz / 8; i++)
+		if (d->word[i] == TDX_MERGE_GAUGE)
+			return true;
+	return false;
+}
+
+static int reset_umap_value(const void *key, void *val, void *ctx)
+{
+	(void)key;
+	reset_value(ctx, val);
 	return 0;
 }
 
-/*
- * Zero the hugepage statistics but keep their gauges (mixed_live,
- * private_live, private_4k_in_mixed) and the range states, so the live
- * values stay exact across resets.
- */
-static int reset_mix(struct tdx_session *s)
+/* Delete every key of a map, or, for maps with gauges, zero the rest. */
+static int reset_map(struct tdx_session *s, enum tdx_map_id id)
 {
-	int fd = tdx__map_fd(s, TDX_MAP_MIX);
-	size_t vsz = sizeof(struct tdx_mix_stats);
-	char *buf = malloc(vsz * (size_t)s->ncpus);
-	__u32 key, *prev = NULL;
-	int err = 0;
+	const struct mdesc *d = &md[id];
+	struct tdx_umap *um = tdx__umap(s, id);
+	int fd = um ? -1 : tdx__map_fd(s, id);
+	char key[32], *prev = NULL;
+	void *val;
 
-	if (!buf)
-		return -ENOMEM;
-	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, buf))
-			continue;
-		for (int c = 0; c < s->ncpus; c++) {
-			__u64 *w = (__u64 *)(buf + (size_t)c * vsz);
-
-			for (size_t i = 0; i < vsz / 8; i++)
-				if (field_kind(&vd[TDX_MAP_MIX], i * 8) == F_SUM)
-					w[i] = 0;
-		}
-		if (bpf_map_update_elem(fd, &key, buf, BPF_EXIST)) {
-			err = -errno;
-			break;
-		}
+	if (!d->in_snap)
+		return 0;		/* range states: the truth behind the gauges */
+	if (um) {
+		if (has_gauges(d))
+			return tdx_umap_foreach(um, reset_umap_value, (void *)d);
+		tdx_umap_clear(um);
+		return 0;
 	}
-	free(buf);
-	return err;
+	if (!has_gauges(d)) {
+		while (bpf_map_get_next_key(fd, NULL, key) == 0)
+			if (bpf_map_delete_elem(fd, key) && errno != ENOENT)
+				return -errno;
+		return 0;
+	}
+	val = malloc(d->vsz);
+	if (!val)
+		return -ENOMEM;
+	while (bpf_map_get_next_key(fd, prev, key) == 0) {
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, val))
+			continue;
+		reset_value(d, val);
+		if (bpf_map_update_elem(fd, key, val, BPF_EXIST))
+			break;
+	}
+	free(val);
+	return 0;
 }
 
 int tdx_reset(struct tdx_session *s)
 {
-	static const enum tdx_map_id ids[] = {
-		TDX_MAP_LEAF, TDX_MAP_VP, TDX_MAP_EPT, TDX_MAP_EPT_GFN,
-		TDX_MAP_MAPGPA, TDX_MAP_FROZEN,
-	};
+	struct tdx_umap *uc = tdx__umap_counters(s);
 	size_t sz = sizeof(struct tdx_counters) * (size_t)s->ncpus;
-	void *zero = calloc(1, sz);
+	void *zero;
 	__u32 k0 = 0;
 	int err = 0;
 
-	if (!zero)
-		return -ENOMEM;
-	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]) && !err; i++)
-		err = clear_map(tdx__map_fd(s, ids[i]), 32);
-	if (!err)
-		err = reset_mix(s);
-	if (!err && bpf_map_update_elem(tdx__counters_fd(s), &k0, zero, BPF_ANY))
-		err = -errno;
-	free(zero);
+	init_desc();
+	for (int id = 0; id < TDX_MAP_ID_MAX && !err; id++)
+		err = reset_map(s, (enum tdx_map_id)id);
+	if (uc) {
+		tdx_umap_clear(uc);
+	} else if (!err) {
+		zero = calloc(1, sz);
+		if (!zero)
+			return -ENOMEM;
+		if (bpf_map_update_elem(tdx__counters_fd(s), &k0, zero, BPF_ANY))
+			err = -errno;
+		free(zero);
+	}
 	if (err)
-		tdx_set_error("cannot reset the BPF maps: %s", strerror(-err));
+		tdx_set_error("cannot reset the aggregation maps: %s", strerror(-err));
 	return err;
 }

@@ -58,6 +58,17 @@ enum tdx_attach_mode {
 	TDX_MODE_SIM,
 };
 
+/*
+ * Where an offline source (replay, sim) is aggregated.  Both run the same
+ * code (bpf/tdx_agg.bpf.h) and give the same maps bit for bit:
+ *   AUTO  user space (no privileges needed); TDXTRACE_ENGINE=bpf|user
+ *         in the environment overrides it
+ *   BPF   the BPF programs, fed through a user ring buffer (needs CAP_BPF)
+ *   USER  in-process (tools/lib/uagg.c)
+ * A live session always runs in the kernel.
+ */
+enum tdx_engine { TDX_ENGINE_AUTO, TDX_ENGINE_BPF, TDX_ENGINE_USER };
+
 #define TDX_FILTER_MAX_PIDS 16
 
 struct tdx_filter {
@@ -85,6 +96,7 @@ struct tdx_opts {
 	__u32 ringbuf_bytes;		/* 0 = default (4 MiB) */
 	__u32 max_tds;			/* 0 = TDX_MAX_TDS; smaller to force "dropped" */
 	int verbose;			/* >0: libbpf and loader debug messages */
+	enum tdx_engine engine;		/* offline sources: where to aggregate */
 	int (*stream_cb)(void *ctx, const struct tdx_event *ev);
 	void *stream_ctx;
 };
@@ -100,6 +112,13 @@ enum tdx_attach_mode tdx_mode(const struct tdx_session *s);
 const char *tdx_mode_name(enum tdx_attach_mode m);
 /* What the current mode cannot observe ("" if nothing is missing). */
 const char *tdx_missing(const struct tdx_session *s);
+/* Where this session aggregates (BPF or USER). */
+enum tdx_engine tdx_engine(const struct tdx_session *s);
+/*
+ * Start of the source (ns, the clock of its events): the record file's or
+ * trace.dat's start, the simulator's; live: when the session opened.
+ */
+__u64 tdx_start_ns(const struct tdx_session *s);
 
 /*
  * Move the session forward.  Live: wait up to timeout_ms, polling the ring
@@ -129,13 +148,14 @@ void tdx_set_verbose(int level);
 
 /* --------------------------------------------------------------- snapshot */
 
-struct tdx_snap_leaf   { struct tdx_leaf_key key;    struct tdx_leaf_stats v; };
-struct tdx_snap_vp     { __u32 pid;                  struct tdx_vp_stats v; };
-struct tdx_snap_ept    { __u32 pid;                  struct tdx_ept_stats v; };
-struct tdx_snap_gfn    { struct tdx_ept_gfn_key key; struct tdx_ept_gfn_stats v; };
-struct tdx_snap_map    { __u32 pid;                  struct tdx_map_stats v; };
-struct tdx_snap_frozen { struct tdx_frozen_key key;  struct tdx_frozen_stats v; };
-struct tdx_snap_mix    { __u32 pid;                  struct tdx_mix_stats v; };
+/*
+ * One entry of a map: { key, value } (include/tdxtrace/maps.h).  Every key
+ * starts with the TD's pid, so entry.pid works for all of them.
+ */
+#define TDX_X_SNAP_ENT(id, bpf, snap, kt, vt, vf, per_td, in_snap)	\
+	struct tdx_snap_##snap { union { struct kt key; __u32 pid; }; struct vt v; };
+TDX_MAP_TABLE(TDX_X_SNAP_ENT)
+#undef TDX_X_SNAP_ENT
 
 /* A TD as the tools label it. */
 struct tdx_td_info {
@@ -144,21 +164,25 @@ struct tdx_td_info {
 	__u32 vcpus;		/* 0 if unknown */
 };
 
+#define TDX_X_IF_1(...) __VA_ARGS__
+#define TDX_X_IF_0(...)
+
+/*
+ * A snapshot: per map of the table (in_snap 1) an array sorted by key,
+ * n_<snap> entries at <snap> (cap_<snap>: private, the allocated size).
+ */
 struct tdx_snapshot {
 	__u64 ts_ns;				/* tdx_now() when taken */
 	enum tdx_attach_mode mode;
 	struct tdx_counters counters;		/* summed over CPUs */
 	__u64 source_lost;			/* lost records the source itself reports */
-	size_t n_leaf, n_vp, n_ept, n_gfn, n_map, n_frozen, n_mix, n_td;
-	struct tdx_snap_leaf *leaf;		/* sorted by (pid, leaf) */
-	struct tdx_snap_vp *vp;			/* sorted by pid, likewise below */
-	struct tdx_snap_ept *ept;
-	struct tdx_snap_gfn *gfn;
-	struct tdx_snap_map *map;
-	struct tdx_snap_frozen *frozen;
-	struct tdx_snap_mix *mix;
+#define TDX_X_SNAP_ARR(id, bpf, snap, kt, vt, vf, per_td, in_snap)	\
+	TDX_X_IF_##in_snap(size_t n_##snap; struct tdx_snap_##snap *snap; size_t cap_##snap;)
+	TDX_MAP_TABLE(TDX_X_SNAP_ARR)
+#undef TDX_X_SNAP_ARR
+	size_t n_td;
 	struct tdx_td_info *td;			/* every pid seen in any map */
-	size_t cap_[8];				/* private: array capacities (reuse) */
+	size_t cap_td;
 };
 
 /* Fill *out (allocates; free with tdx_snapshot_free).  */
@@ -175,6 +199,50 @@ int tdx_snapshot_diff(struct tdx_snapshot *out, const struct tdx_snapshot *cur,
 		      const struct tdx_snapshot *prev);
 /* prev = cur - prev in place (prev's memory becomes the window). */
 int tdx_snapshot_subtract(struct tdx_snapshot *prev, const struct tdx_snapshot *cur);
+
+/* ------------------------------------------------------------- the tables */
+
+/* One member of a key, value or counters struct (include/tdxtrace/maps.h). */
+struct tdx_field_desc {
+	const char *name;
+	size_t off;			/* offset in the struct */
+	unsigned int size;		/* bytes of one element */
+	unsigned int n;			/* elements (1 = scalar) */
+	enum tdx_merge merge;
+	bool is_signed;
+	const char *doc;
+};
+
+struct tdx_map_desc {
+	const char *name;		/* BPF map name ("tdx_leaf") */
+	const char *snap;		/* snapshot array ("leaf"), NULL if none */
+	size_t key_size, value_size;
+	__u32 per_td;			/* max_entries = per_td x max_tds */
+	const struct tdx_field_desc *key, *value;	/* ended by name == NULL */
+};
+
+/*
+ * Complete a value read raw from map id: the fields the BPF programs leave
+ * to the reader to keep the common event at two atomic adds (SEAMCALL and
+ * TD-entry count = the histogram's total, status[success] = count minus the
+ * other classes).  Snapshots do it; call it only on values read otherwise.
+ */
+void tdx_map_complete(enum tdx_map_id id, void *value);
+
+/* The map of id, NULL if out of range. */
+const struct tdx_map_desc *tdx_map_desc(enum tdx_map_id id);
+const struct tdx_field_desc *tdx_counters_desc(void);
+
+/* One argument of an event (include/tdxtrace/events.h argument tables). */
+struct tdx_arg_desc {
+	const char *field;		/* tracefs field name */
+	const char *aliases;		/* "name|alias|..." as the importer accepts */
+	enum tdx_arg_fmt fmt;
+	const char *doc;
+};
+
+/* Argument i of kind, NULL if none. */
+const struct tdx_arg_desc *tdx_event_arg(__u32 kind, int i);
 
 /* ---------------------------------------------------------------- helpers */
 

@@ -202,11 +202,11 @@ void tb_acc_event(struct tb_acc *a, const struct tdx_event *ev)
 		break;
 	case TDX_EV_EPT_VIOLATION:
 		e = TB_EV_EPT;
-		d = ev->args[TDX_EPT_ARG_DURATION];
+		d = ev->args[TDX_EPT_VIOLATION_ARG_DURATION];
 		break;
 	case TDX_EV_MAP_GPA_DONE:
 		e = TB_EV_MAP;
-		d = ev->args[TDX_MAP_DONE_ARG_DURATION];
+		d = ev->args[TDX_MAP_GPA_DONE_ARG_DURATION];
 		break;
 	case TDX_EV_SPTE_FROZEN:
 		e = TB_EV_FROZEN;

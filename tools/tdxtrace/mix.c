@@ -114,11 +114,11 @@ int cli_mix_stream(void *ctx, const struct tdx_event *ev)
 	} else {
 		struct range_node key = {
 			.pid = ev->pid,
-			.level = (__u32)ev->args[TDX_MIXED_ARG_LEVEL],
-			.gfn = ev->args[TDX_MIXED_ARG_GFN],
+			.level = (__u32)ev->args[TDX_HUGEPAGE_MIXED_ARG_LEVEL],
+			.gfn = ev->args[TDX_HUGEPAGE_MIXED_ARG_GFN],
 		};
 		struct range_node **n = tsearch(&key, &c->split_ranges, range_cmp);
-		__u32 mixed = ev->args[TDX_MIXED_ARG_MIXED] ? 1 : 0;
+		__u32 mixed = ev->args[TDX_HUGEPAGE_MIXED_ARG_MIXED] ? 1 : 0;
 
 		if (!n)
 			return 0;

@@ -37,12 +37,12 @@ static bool arg_signed(int kind, int i)
 {
 	switch (kind) {
 	case TDX_EV_SEAMCALL:		return i == TDX_SEAMCALL_ARG_LEVEL;
-	case TDX_EV_EPT_VIOLATION:	return i == TDX_EPT_ARG_LEVEL || i == TDX_EPT_ARG_RESULT;
-	case TDX_EV_MAP_GPA_CHUNK:	return i == TDX_MAP_CHUNK_ARG_HC_RET;
+	case TDX_EV_EPT_VIOLATION:	return i == TDX_EPT_VIOLATION_ARG_LEVEL || i == TDX_EPT_VIOLATION_ARG_RESULT;
+	case TDX_EV_MAP_GPA_CHUNK:	return i == TDX_MAP_GPA_CHUNK_ARG_HC_RET;
 	case TDX_EV_FROZEN_RETRY:	return i == TDX_FROZEN_RETRY_ARG_LEVEL;
 	case TDX_EV_SPTE_FROZEN:
 		return i == TDX_SPTE_FROZEN_ARG_LEVEL || i == TDX_SPTE_FROZEN_ARG_RESULT;
-	case TDX_EV_HUGEPAGE_MIXED:	return i == TDX_MIXED_ARG_LEVEL;
+	case TDX_EV_HUGEPAGE_MIXED:	return i == TDX_HUGEPAGE_MIXED_ARG_LEVEL;
 	case TDX_EV_PRIVATE_MAP:	return i == TDX_PRIVATE_MAP_ARG_LEVEL;
 	}
 	return false;

@@ -52,7 +52,7 @@ struct tt_event {
 };
 
 static struct tt_event events[TDX_EV_MAX] = {
-#define TT_EV(id, sys, nm, n) [TDX_EV_##id] = { .system = sys, .name = nm, .nargs = n },
+#define TT_EV(id, lower, sys, nm, n) [TDX_EV_##id] = { .system = sys, .name = nm, .nargs = n },
 	TDX_EVENT_TABLE(TT_EV)
 #undef TT_EV
 };
