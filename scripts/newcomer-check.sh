@@ -56,6 +56,7 @@ tap() {	# tap ok|"not ok" TEXT
 	if [[ $1 == ok ]]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 	echo "$1 $n - $2" | tee -a "$results"
 }
+verdict() { (($1 == 0)) && echo ok || echo "not ok"; }	# verdict STATUS
 note() { echo "# $*" | tee -a "$results"; }
 secs() { awk -v s="$1" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }'; }
 
@@ -153,18 +154,18 @@ in_root() {
 note "commit $(git -C "$SRC" log -1 --format='%h %s' "$rev")"
 note "clone at $clone (a dot and a deep folder); host $(uname -r), $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg)"
 have=$(in_root "dpkg-query -W -f='\${Package} \${Status}\n' $(tr '\n' ' ' < <("$SRC/scripts/setup-deps.sh" --list build test kernel vm)) 2>/dev/null | awk '/install ok installed/ { print \$1 }'" | tr '\n' ' ')
-[[ -z $have ]]; tap $([[ $? == 0 ]] && echo ok || echo "not ok") "the fresh root has none of setup-deps.sh's packages${have:+ (has: $have)}"
+[[ -z $have ]]; tap "$(verdict $?)" "the fresh root has none of setup-deps.sh's packages${have:+ (has: $have)}"
 
 # ---------------------------------------------------------------- README steps
 t=$(date +%s.%N)
 in_root "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends git make ca-certificates" \
 	>"$out/apt.log" 2>&1
 r=$?
-tap $([[ $r == 0 ]] && echo ok || echo "not ok") "apt-get install git make: $(secs "$t") s"
+tap "$(verdict $r)" "apt-get install git make: $(secs "$t") s"
 t=$(date +%s.%N)
 in_root "git clone -q /mnt/tdxtrace.git '$clone' && git -C '$clone' checkout -q $rev" >"$out/clone.log" 2>&1
 r=$?
-tap $([[ $r == 0 ]] && echo ok || echo "not ok") "git clone into $clone: $(secs "$t") s"
+tap "$(verdict $r)" "git clone into $clone: $(secs "$t") s"
 
 # make run in a pseudo-terminal until tdxtop's first screen, then q.
 rm -f "$out/run.rc" "$out/run-pane.log"
@@ -197,7 +198,7 @@ if [[ -n $first ]]; then
 	tmux -S "$tsock" send-keys -t newcomer q
 	for ((i = 0; i < 600; i++)); do [[ -f $out/run.rc ]] && break; sleep 0.1; done
 	rc=$(cat "$out/run.rc" 2>/dev/null || echo none)
-	[[ $rc == 0 ]]; tap $([[ $? == 0 ]] && echo ok || echo "not ok") "make run: q quits tdxtop after $(secs "$tq") s, exit status $rc"
+	[[ $rc == 0 ]]; tap "$(verdict $?)" "make run: q quits tdxtop after $(secs "$tq") s, exit status $rc"
 else
 	sed 's/^/# screen: /' "$out/screen.txt" | tail -n 30
 	tap "not ok" "make run: no tdxtop screen (exit status $(cat "$out/run.rc" 2>/dev/null || echo none); pane log: $out/run-pane.log)"
@@ -206,14 +207,17 @@ tmux -S "$tsock" kill-server 2>/dev/null
 
 # make check, as the README's second command (no terminal).
 t=$(date +%s.%N)
-in_root "cd $clone && make check" </dev/null >"$out/check.log" 2>&1
+# (its own session: a signal meant for whoever started this script's process
+# group does not reach it)
+setsid -w bash -c "$(declare -f in_root); root='$root'; in_root 'cd $clone && make check'" \
+	</dev/null >"$out/check.log" 2>&1
 r=$?
 dt=$(secs "$t")
 summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out/check.log" | tail -n1)
 grep -E '^(PASS|FAIL) ' "$out/check.log" | sed 's/^/# /' >>"$results"
 grep -E '^FAIL|^     \|' "$out/check.log" | head -n 60 | sed 's/^/# /'
 rm -rf "$out/test-logs" && cp -a "$root$clone/build/test-logs" "$out/test-logs" 2>/dev/null
-tap $([[ $r == 0 ]] && echo ok || echo "not ok") "make check (first run): ${summary:-no summary line} in $dt s (exit $r; log: $out/check.log)"
+tap "$(verdict $r)" "make check (first run): ${summary:-no summary line} in $dt s (exit $r; log: $out/check.log)"
 
 note "figures also in $results"
 echo "$pass passed, $fail failed"
