@@ -69,12 +69,13 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 # ---------------------------------------------------------------- setup
 # The Debian packages come first, in a pass of their own: each group a goal
 # needs (scripts/setup-deps.sh --groups; `make run` only "build", `make check`
-# also "test" and "kernel") has a stamp $(O)/.deps/GROUP.mk that this Makefile
-# includes.  A missing or outdated stamp is remade by running setup-deps.sh
-# for that group, and make then reads every makefile again from the start
-# (GNU make restarts after remaking an included makefile), so everything
-# below that asks pkg-config or the compiler at parse time sees the installed
-# packages.  `make clean` needs no group.
+# also "test", "kernel" and "exporter") has a stamp $(O)/.deps/GROUP.mk that
+# this Makefile includes.  A missing or outdated stamp is remade by running
+# setup-deps.sh for that group, and make then reads every makefile again from
+# the start (GNU make restarts after remaking an included makefile), so what
+# asks pkg-config or the compiler while the makefiles are read (here, in
+# tools/lib/lib.mk, in any fragment) sees the installed packages; what it
+# got on the first reading is thrown away.  `make clean` needs no group.
 SETUP_GROUPS := $(shell $(SRC)/scripts/setup-deps.sh --groups $(or $(MAKECMDGOALS),all))
 DEPS_STAMP := $(patsubst %,$(O)/.deps/%.mk,$(SETUP_GROUPS))
 ifneq ($(SETUP_GROUPS),)
