@@ -9,6 +9,7 @@
 #   make vmtest       boot the patched kernel under QEMU and test end to end
 #   make bench        benchmarks (BPF ns/event, overhead, replay, tdxtop, tdxbench)
 #   make fuzz         run the libFuzzer harnesses (FUZZ_SECONDS each)
+#   make newcomer-check  the README's first steps on a fresh Debian 12 (chroot)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make clean
 #
@@ -65,8 +66,32 @@ BPFTOOL ?= bpftool
 ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
+# ---------------------------------------------------------------- setup
+# The Debian packages come first, in a pass of their own: each group a goal
+# needs (scripts/setup-deps.sh --groups; `make run` only "build", `make check`
+# also "test", "kernel" and "exporter") has a stamp $(O)/.deps/GROUP.mk that
+# this Makefile includes.  A missing or outdated stamp is remade by running
+# setup-deps.sh for that group, and make then reads every makefile again from
+# the start (GNU make restarts after remaking an included makefile), so what
+# asks pkg-config or the compiler while the makefiles are read (here, in
+# tools/lib/lib.mk, in any fragment) sees the installed packages; what it
+# got on the first reading is thrown away.  `make clean` needs no group.
+SETUP_GROUPS := $(shell $(SRC)/scripts/setup-deps.sh --groups $(or $(MAKECMDGOALS),all))
+DEPS_STAMP := $(patsubst %,$(O)/.deps/%.mk,$(SETUP_GROUPS))
+ifneq ($(SETUP_GROUPS),)
+include $(DEPS_STAMP)
+endif
+$(O)/.deps/%.mk: scripts/setup-deps.sh
+	$(call msg,SETUP,$* packages)
+	$(Q)mkdir -p $(@D) && scripts/setup-deps.sh $* && \
+		echo '# scripts/setup-deps.sh $* has run (make reads this file again)' >$@
+
+# Flags from pkg-config, each asked once (after setup, see above); the
+# library's own (libtracecmd, libtraceevent, zstd) are in tools/lib/lib.mk.
 PKG_CFLAGS := $(shell pkg-config --cflags libbpf json-c ncursesw 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
+JSONC_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
+NCURSES_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
@@ -82,13 +107,6 @@ endif
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-I$(O)/bpf -I$(SRC)/include -I$(SRC)/bpf \
 	$(if $(MULTIARCH),-I/usr/include/$(MULTIARCH)) -MMD -MP
-
-# ---------------------------------------------------------------- setup
-# Install missing Debian packages once (scripts/setup-deps.sh is idempotent).
-DEPS_STAMP := $(O)/.deps-stamp
-$(DEPS_STAMP): scripts/setup-deps.sh
-	$(call msg,SETUP,packages)
-	$(Q)mkdir -p $(@D) && scripts/setup-deps.sh && touch $@
 
 # ---------------------------------------------------------------- fragments
 BPF_SRCS :=
@@ -112,11 +130,11 @@ LIB_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(LIB_SRCS))
 # fentry fallback touches are declared locally with preserve_access_index
 # (CO-RE relocates them against the running kernel).  See docs/bpf.md.
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
-$(O)/bpf/vmlinux.h: | $(DEPS_STAMP)
+$(O)/bpf/vmlinux.h:
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(@D) && $(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-$(O)/bpf/%.bpf.o: bpf/%.bpf.c $(O)/bpf/vmlinux.h | $(DEPS_STAMP)
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c $(O)/bpf/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D) && $(CLANG) $(BPF_CFLAGS) -c $< -o $@ && $(LLVM_STRIP) -g $@
 
@@ -125,7 +143,7 @@ $(O)/bpf/%.skel.h: $(O)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
 # ---------------------------------------------------------------- C
-$(O)/obj/%.o: %.c | $(DEPS_STAMP) $(SKELS)
+$(O)/obj/%.o: %.c | $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D) && $(CC) $(CFLAGS) -c $< -o $@
 
@@ -143,7 +161,9 @@ endef
 .PHONY: all run check kernel-check vmtest bench fuzz install clean deps test-bins
 all: $(BPF_OBJS) $(SKELS) $(LIBTDX) $(BINS)
 
-deps: $(DEPS_STAMP)
+# `make deps`: every group tdxtrace's targets use, then what is still missing.
+deps:
+	$(Q)scripts/setup-deps.sh --check $(SETUP_GROUPS)
 
 test-bins: all $(TEST_BINS)
 
@@ -152,13 +172,25 @@ test-bins: all $(TEST_BINS)
 check: test-bins $(CHECK_DEPS)
 	$(Q)O=$(O) SRC=$(SRC) SAN=$(SAN) tests/run-tests.sh $(TESTS)
 
+# The demo's simulator spec.  With steady's default 2 GiB per TD the lazy
+# accept of the last 10 % of memory is done after ~40 s and the picture
+# changes (SEAMCALLs fall to a third, no FROZEN_SPTE retries); with 128 GiB
+# TDs it stays the same for ~40 minutes (tests/tdxtop/test_run_demo.sh).
+RUN_SIM ?= steady,mem=131072
 run: all
-	$(Q)if [ -x $(O)/bin/tdxtop ]; then exec $(O)/bin/tdxtop --sim steady; \
-	elif [ -x $(O)/bin/tdxtrace ]; then echo "tdxtop is not built yet; running tdxtrace stat --sim steady"; \
-		exec $(O)/bin/tdxtrace stat --sim steady; \
+	$(Q)if [ -x $(O)/bin/tdxtop ]; then exec $(O)/bin/tdxtop --sim $(RUN_SIM); \
+	elif [ -x $(O)/bin/tdxtrace ]; then echo "tdxtop is not built yet; running tdxtrace stat --sim $(RUN_SIM)"; \
+		exec $(O)/bin/tdxtrace stat --sim $(RUN_SIM); \
 	else echo "no tool is built yet"; exit 1; fi
 
 bench: all $(BENCH_TARGETS)
+
+# The README's first steps on a fresh Debian 12 (debootstrap, chroot): a
+# clone at a path with a dot, its first `make run` and `make check`, timed.
+# Not part of `make check` (20-40 min; see docs/testing.md).
+.PHONY: newcomer-check
+newcomer-check:
+	$(Q)O=$(O) SRC=$(SRC) nice -n $(or $(NEWCOMER_NICE),10) scripts/newcomer-check.sh
 
 install: all
 	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8

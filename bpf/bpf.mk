@@ -11,7 +11,7 @@ BPF_CFLAGS += -mcpu=v3
 # (bench/bpf_bench.c) -> $(O)/bench/bpf.json
 BPF_BENCH := $(O)/tools/bpf_bench
 $(BPF_BENCH): $(O)/obj/bench/bpf_bench.o $(LIBTDX)
-	$(call link,$<,$(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c))
+	$(call link,$<,$(JSONC_LIBS))
 $(O)/obj/bench/bpf_bench.o: $(O)/bpf/aggbench.skel.h
 
 BENCH_TARGETS += bench-bpf
@@ -25,7 +25,7 @@ bench-bpf: $(BPF_BENCH)
 # the user-space engine's offline rate (bench/layout.c) -> $(O)/bench/layout.json
 LAYOUT_BENCH := $(O)/tools/layout
 $(LAYOUT_BENCH): $(O)/obj/bench/layout.o $(LIBTDX)
-	$(call link,$<,$(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c))
+	$(call link,$<,$(JSONC_LIBS))
 BENCH_TARGETS += bench-layout
 .PHONY: bench-layout
 bench-layout: $(LAYOUT_BENCH)

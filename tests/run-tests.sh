@@ -34,11 +34,22 @@ while IFS= read -r t; do tests+=("$t"); done < <(
 		find "$SRC/tests" -mindepth 2 -maxdepth 2 -type f -name 'test_*.sh' 2>/dev/null
 	} | sort)
 
+# A test's name is its path below $O (built tests) or $SRC (scripts), so that
+# TESTS patterns and log names never depend on where the clone or the build
+# directory is.
+test_name() {
+	case $1 in
+	"$O"/*) echo "build/${1#"$O/"}" ;;
+	*) echo "${1#"$SRC/"}" ;;
+	esac
+}
+
 if (($#)); then
 	sel=()
 	for t in "${tests[@]}"; do
+		name=$(test_name "$t")
 		for p in "$@"; do
-			if [[ $t == *$p* ]]; then sel+=("$t"); break; fi
+			if [[ $name == *$p* ]]; then sel+=("$t"); break; fi
 		done
 	done
 	tests=("${sel[@]}")
@@ -47,8 +58,7 @@ fi
 pass=0 fail=0 skip=0
 failed=()
 for t in "${tests[@]}"; do
-	name=${t#"$SRC/"}
-	name=${name#"$O/"}
+	name=$(test_name "$t")
 	log=$logdir/$(echo "$name" | tr '/' '_').log
 	start=$(date +%s.%N)
 	timeout --kill-after=10 "$TEST_TIMEOUT" "$t" >"$log" 2>&1 </dev/null

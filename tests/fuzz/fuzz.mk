@@ -15,7 +15,7 @@ FUZZ_SECONDS ?= 300
 
 # SKELS is set after the fragments are read: expand it late.
 .SECONDEXPANSION:
-$(O)/fuzz/obj/%.o: %.c | $(DEPS_STAMP) $$(SKELS)
+$(O)/fuzz/obj/%.o: %.c | $$(SKELS)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)mkdir -p $(@D) && $(CLANG) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -34,11 +34,11 @@ fuzz: $(FUZZ_BINS)
 
 # Harnesses of code outside libtdxtrace link those objects too (built with the
 # fuzz flags by the rule above) and their libraries.
-FUZZ_LDLIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c) -lm
+FUZZ_LDLIBS := $(JSONC_LIBS) -lm
 $(O)/fuzz/fuzz_bench_json: $(O)/fuzz/obj/tools/tdxbench/result.o
 FUZZ_CLI_OBJS = $(patsubst %.c,$(O)/fuzz/obj/%.o,$(filter-out %/main.c,$(sort $(wildcard tools/tdxtrace/*.c))))
 $(O)/fuzz/fuzz_cli_args: $$(FUZZ_CLI_OBJS)
-# Per-object flags the library's own build gives these files (tests/sources/sources.mk).
-$(O)/fuzz/obj/tools/lib/calib.o: FUZZ_CFLAGS += -DTDX_CALIB_PATH='"$(SRC)/data/calibration.conf"'
+# Per-object flags the library's own build gives these files (tools/lib/lib.mk).
+$(O)/fuzz/obj/tools/lib/calib.o: FUZZ_CFLAGS += $(CALIB_CFLAGS)
 $(O)/fuzz/obj/tools/lib/calib.o: data/calibration.conf
 $(O)/fuzz/obj/tools/lib/tracedat.o: FUZZ_CFLAGS += $(TRACECMD_CFLAGS)

@@ -20,9 +20,18 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-allocator_may_return_null=1}
 results=$O/fuzz/results.txt
 mkdir -p "$O/fuzz"
 : >"$results"
-for bin in "$O"/fuzz/fuzz_*; do
-	[[ -x $bin && $bin != *.* ]] || continue
-	name=${bin##*/fuzz_}
+# The harnesses are the sources tests/fuzz/fuzz_*.c (as tests/fuzz/fuzz.mk
+# builds them), not whatever $O/fuzz holds: a harness that was not built fails.
+for src in "$SRC"/tests/fuzz/fuzz_*.c; do
+	[[ -f $src ]] || continue
+	name=${src##*/fuzz_}
+	name=${name%.c}
+	bin=$O/fuzz/fuzz_$name
+	if [[ ! -x $bin ]]; then
+		n=$((n + 1))
+		echo "not ok $n - fuzz $name: $bin was not built"
+		continue
+	fi
 	seeds=$SRC/tests/fuzz/corpus/$name
 	regress=$SRC/tests/fuzz/regress/$name
 	work=$O/fuzz/corpus-$name

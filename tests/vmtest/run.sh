@@ -138,13 +138,32 @@ if [[ -f $vmtap ]]; then
 		fi
 	done < <(tr -d '\r' <"$vmtap")
 fi
+# The kernel log, in two checks, so that a harness shutdown is told from a
+# kernel bug (tests/vmtest/check-klog.py): (1) no BUG/WARNING/Oops/panic from
+# the kernel under test, anywhere; the only thing not counted is init
+# exiting after it printed "vmtest-init: done", whose panic ("Attempted to
+# kill init") is the harness's; (2) the harness's own end: after "done" the
+# kernel powered off ("reboot: Power down") and init did not exit.
 klog=("$out/console.log")
 [[ -f $res/dmesg.txt ]] && klog+=("$res/dmesg.txt")
-if grep -qE 'BUG:|WARNING:|Oops|Kernel panic' "${klog[@]}"; then
-	grep -h -E -A5 'BUG:|WARNING:|Oops|Kernel panic' "${klog[@]}" | head -n 30 | sed 's/^/# /'
-	tap "not ok" "kernel log has no BUG/WARNING/Oops"
+if python3 "$SRC/tests/vmtest/check-klog.py" "${klog[@]}" >"$out/klog-check.txt"
+then
+	tap ok "kernel log has no BUG/WARNING/Oops from the kernel under test"
 else
-	tap ok "kernel log has no BUG/WARNING/Oops"
+	sed 's/^/# /' "$out/klog-check.txt"
+	grep -h -E -A5 'BUG:|WARNING:|Oops|Kernel panic' "$out/console.log" | head -n 30 | sed 's/^/# /'
+	tap "not ok" "kernel log has no BUG/WARNING/Oops from the kernel under test"
+fi
+if [[ ! -f $res/rc ]]; then
+	tap skip "the VM powered off by itself after the tests # SKIP the tests did not finish"
+elif grep -q '^harness:' "$out/klog-check.txt"; then
+	sed -n 's/^harness: /# /p' "$out/klog-check.txt"
+	tap "not ok" "the VM powered off by itself after the tests (init exited instead: a harness bug, tests/vmtest/init.sh)"
+elif grep -q '^end: done, poweroff' "$out/klog-check.txt"; then
+	tap ok "the VM powered off by itself after the tests"
+else
+	sed -n '/vmtest-init: done/,$p' "$out/console.log" | tail -n 10 | sed 's/^/# console: /'
+	tap "not ok" "the VM powered off by itself after the tests (no 'reboot: Power down' after init's end)"
 fi
 echo "# total: $(($(date +%s) - t0))s" | tee -a "$tapf"
 finish

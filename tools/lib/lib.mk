@@ -9,3 +9,20 @@ LIB_SRCS += tools/lib/loader.c tools/lib/snapshot.c
 LIB_SRCS += tools/lib/umap.c tools/lib/uagg.c
 $(O)/obj/tools/lib/uagg.o: override CFLAGS += -I$(SRC)/bpf
 $(O)/fuzz/obj/tools/lib/uagg.o: FUZZ_CFLAGS += -I$(SRC)/bpf
+
+# The library's own build flags (pkg-config is asked after setup: see the
+# top Makefile).  trace.dat import uses libtracecmd/libtraceevent; the
+# trace.dat checker decompresses sections as libtracecmd would (zstd, zlib);
+# record files use ISA-L's CRC-32; the simulator uses libm.
+TRACECMD_CFLAGS := $(shell pkg-config --cflags libtracecmd libtraceevent 2>/dev/null)
+TRACECMD_LIBS := $(shell pkg-config --libs libtracecmd libtraceevent 2>/dev/null || echo -ltracecmd -ltraceevent)
+ZSTD_LIBS := $(shell pkg-config --libs libzstd 2>/dev/null || echo -lzstd)
+ISAL_LIBS := $(shell pkg-config --libs libisal 2>/dev/null || echo -lisal)
+PKG_LIBS += $(TRACECMD_LIBS) $(ZSTD_LIBS) $(ISAL_LIBS) -lm
+
+$(O)/obj/tools/lib/tracedat.o: override CFLAGS += $(TRACECMD_CFLAGS)
+
+# data/calibration.conf is embedded with .incbin: rebuild when it changes.
+CALIB_CFLAGS := -DTDX_CALIB_PATH='"$(SRC)/data/calibration.conf"'
+$(O)/obj/tools/lib/calib.o: override CFLAGS += $(CALIB_CFLAGS)
+$(O)/obj/tools/lib/calib.o: data/calibration.conf

@@ -5,7 +5,7 @@ TDXBENCH_SRCS := tools/tdxbench/tdxbench.c tools/tdxbench/stats.c \
 	tools/tdxbench/result.c tools/tdxbench/compare.c tools/tdxbench/run.c \
 	tools/tdxbench/rounds.c
 TDXBENCH_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(TDXBENCH_SRCS))
-TDXBENCH_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c) -lm
+TDXBENCH_LIBS := $(JSONC_LIBS) -lm
 
 BINS += $(O)/bin/tdxbench
 MAN_PAGES += docs/man/tdxbench.8

@@ -8,8 +8,7 @@ TDXTOP_SRCS := tools/tdxtop/tdxtop.c tools/tdxtop/model.c tools/tdxtop/view.c \
 	tools/tdxtop/batch.c
 TDXTOP_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(TDXTOP_SRCS))
 TDXTOP_MODEL := $(O)/obj/tools/tdxtop/model.o
-TDXTOP_LIBS := $(shell pkg-config --libs ncursesw json-c 2>/dev/null || \
-	echo -lncursesw -ltinfo -ljson-c) -lm
+TDXTOP_LIBS := $(NCURSES_LIBS) $(JSONC_LIBS) -lm
 
 BINS += $(O)/bin/tdxtop
 MAN_PAGES += docs/man/tdxtop.8

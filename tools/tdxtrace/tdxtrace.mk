@@ -8,7 +8,7 @@ TDXTRACE_SRCS := $(sort $(wildcard tools/tdxtrace/*.c))
 TDXTRACE_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(TDXTRACE_SRCS))
 TDXCLI_OBJS   := $(filter-out %/main.o,$(TDXTRACE_OBJS))
 TDXCLI_LIB    := $(O)/lib/libtdxcli.a
-TDXTRACE_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c) -lm
+TDXTRACE_LIBS := $(JSONC_LIBS) -lm
 
 BINS += $(O)/bin/tdxtrace
 # tests/cli/test_cli_sim runs the tool
