@@ -628,25 +628,6 @@ static int rec_check(struct recsrc *s, const struct tdx_event *ev, __u32 i)
 	return 0;
 }
 
-static int rec_next(struct tdx_source *src, struct tdx_event *ev)
-{
-	struct recsrc *s = src->priv;
-	int r;
-
-	if (s->err)
-		return s->err;
-	r = rec_fill(s);
-	if (r <= 0)
-		return r;
-	memcpy(ev, s->cur + (size_t)s->blk_i * 88, 88);
-	r = rec_check(s, ev, s->blk_i);
-	if (r)
-		return r;
-	s->blk_i++;
-	s->events++;
-	return 1;
-}
-
 /* The rest of the current block, at most n: one copy, then the checks. */
 static int rec_next_batch(struct tdx_source *src, struct tdx_event *evs, int n)
 {
@@ -691,6 +672,11 @@ static void rec_close(struct tdx_source *src)
 	free(s->path);
 	free(s);
 	src->priv = NULL;
+}
+
+static int rec_next(struct tdx_source *src, struct tdx_event *ev)
+{
+	return rec_next_batch(src, ev, 1);
 }
 
 static const struct tdx_source_ops rec_ops = {
