@@ -28,12 +28,20 @@
  * struct tdx_snapshot, and the merge kind of every 8-byte word of its value
  * (from the field tables of include/tdxtrace/maps.h).
  */
+/* Every value of the table, for the size of the word tables below. */
+union any_value {
+#define TDX_X_U(id, bpf, snap, kt, vt, vf, per_td, in_snap) struct vt id;
+	TDX_MAP_TABLE(TDX_X_U)
+#undef TDX_X_U
+};
+#define MAX_VALUE_WORDS ((sizeof(union any_value) + 7) / 8)
+
 struct mdesc {
 	size_t ksz, vsz, entsz, voff;
 	size_t off_n, off_arr, off_cap;		/* in struct tdx_snapshot */
 	bool in_snap;
 	const struct tdx_field_desc *key;
-	__u8 word[TDX_HIST_SLOTS + 64];		/* enum tdx_merge of each value word */
+	__u8 word[MAX_VALUE_WORDS];		/* enum tdx_merge of each value word */
 	size_t count_word;			/* a word that is 0 iff the entry is unused */
 };
 
@@ -81,8 +89,6 @@ static void init_desc(void)
 	done = true;
 }
 
-_Static_assert(sizeof(struct tdx_leaf_stats) / 8 <= TDX_HIST_SLOTS + 64,
-	       "mdesc.word too small");
 
 /*
  * Merge ncpu per-CPU copies of a value (counters only: the statistics maps
