@@ -862,7 +862,8 @@ static void render_self(struct rctx *r, const struct tdx_snapshot *s, const stru
 	family(r, "tdxtrace_exporter_session_reopens", "counter", "Session reopens (SIGHUP).");
 	sample_u64(r, NULL, NULL, h->reopens);
 	family(r, "tdxtrace_exporter_http_errors", "counter",
-	       "HTTP requests answered with an error status (4xx/5xx).");
+	       "Requests the exporter answered 404/405/500 (libmicrohttpd refuses bad HTTP "
+	       "with 400/413/431 itself, uncounted).");
 	sample_u64(r, NULL, NULL, h->http_errors);
 	if (h->renders) {
 		family(r, "tdxtrace_exporter_last_samples", "gauge",
