@@ -4,3 +4,16 @@
 bench-exporter: $(O)/bin/tdxtrace
 	$(Q)mkdir -p $(O)/bench && O=$(O) tests/exporter/bench_exporter.py $(O)/bench/exporter.json
 BENCH_TARGETS += bench-exporter
+
+# make install: the systemd unit (tests/exporter/test_unit.sh verifies it), the
+# rules and the dashboard.  A prerequisite of the top-level install target.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+.PHONY: install-exporter
+install: install-exporter
+install-exporter:
+	$(Q)install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/prometheus $(DESTDIR)$(DATADIR)/grafana
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' deploy/systemd/tdxtrace-exporter.service.in > \
+		$(DESTDIR)$(UNITDIR)/tdxtrace-exporter.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/tdxtrace-exporter.service
+	$(Q)install -m 0644 deploy/prometheus/tdxtrace-rules.yml $(DESTDIR)$(DATADIR)/prometheus/
+	$(Q)install -m 0644 deploy/grafana/tdxtrace-dashboard.json $(DESTDIR)$(DATADIR)/grafana/
