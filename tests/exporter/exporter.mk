@@ -17,3 +17,10 @@ install-exporter:
 	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/tdxtrace-exporter.service
 	$(Q)install -m 0644 deploy/prometheus/tdxtrace-rules.yml $(DESTDIR)$(DATADIR)/prometheus/
 	$(Q)install -m 0644 deploy/grafana/tdxtrace-dashboard.json $(DESTDIR)$(DATADIR)/grafana/
+
+# test_exporter_unit: the pure parts, linked from the CLI archive (which holds
+# exporter_http.o, hence libmicrohttpd; evaluated when the link runs).
+# (tools/tdxtrace/tdxtrace.mk, which defines TDXCLI_LIB, is read after this file)
+$(O)/tests/test_exporter_unit: $(O)/lib/libtdxcli.a
+$(O)/tests/test_exporter_unit: LDLIBS += $(TDXCLI_LIB) $(LIBTDX) $(PKG_LIBS) $(TDXTRACE_LIBS) \
+	$(TDXTRACE_MHD_LIBS)
