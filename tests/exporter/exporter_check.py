@@ -326,7 +326,20 @@ ok(exprs and not empty, "dashboard: all %d expressions (panels and variables) re
 
 alerts, _ = prom_query('ALERTS')
 firing = sorted({s["metric"]["alertname"] for s in alerts or []})
-ok(True, "alerts pending/firing on the simulated fleet: %s" % (firing or "none"))
+print("# alerts pending/firing on the simulated fleet: %s" % (firing or "none"))
+r, _ = prom_query('up{job="tdxtrace"} == 1')
+r2, _ = prom_query('sum(scrape_samples_scraped{job="tdxtrace"})')
+ok(r and len(r) == 2, "both targets up, scraped as OpenMetrics without parse errors (%s samples)" %
+   (r2[0]["value"][1] if r2 else "?"))
+
+# the exporter refuses what it cannot do, with the documented exit codes
+pu = subprocess.run([TDXTRACE, "exporter", "--sim", SPEC_A, "--listen", "127.0.0.1:%d" % port_a],
+                    capture_output=True, text=True, timeout=30)
+pb = subprocess.run([TDXTRACE, "exporter", "--sim", SPEC_A, "--listen", "localhost:99999"],
+                    capture_output=True, text=True, timeout=30)
+ok(pu.returncode == 1 and "cannot listen" in pu.stderr and pb.returncode == 2 and
+   "invalid --listen" in pb.stderr, "port in use: exit 1 (%r); bad --listen: exit 2 (%r)" %
+   (pu.stderr.strip()[-60:], pb.stderr.strip().splitlines()[0] if pb.stderr else ""))
 
 # ------------------------------------------------------------------ bad input (C)
 

@@ -171,15 +171,15 @@ static struct exp_body *scrape(struct exp *e, bool om)
 		goto out;
 	}
 	cpu0 = thread_cpu_ns();
-	if (e->s && tdx_snapshot_refresh(e->s, &e->snap)) {
+	/* up: a session is open and its maps could be read (retried every render) */
+	e->host.up = e->s && !tdx_snapshot_refresh(e->s, &e->snap);
+	if (e->s && !e->host.up)
 		fprintf(stderr, "%s: snapshot: %s\n", e->c->prog, tdx_last_error());
-		e->host.up = false;
-	}
-	if (e->s && e->host.up)
+	if (e->host.up)
 		exp_labels_update(e->labels, &e->snap);
 	e->ropts.om = om;
 	xb_reserve(&xb, e->host.last_bytes + 4096);
-	n = exp_render(&xb, e->s && e->host.up ? &e->snap : NULL, &e->host, &e->ropts,
+	n = exp_render(&xb, e->host.up ? &e->snap : NULL, &e->host, &e->ropts,
 		       exp_labels_get, e->labels);
 	b = calloc(1, sizeof(*b));
 	if (xb.oom || !b) {
