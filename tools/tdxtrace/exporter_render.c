@@ -515,12 +515,14 @@ static void render_seamcalls(struct rctx *r, const struct tdx_snapshot *s)
 
 static void render_td_info(struct rctx *r, const struct tdx_snapshot *s)
 {
+	/* pid 0 (SEAMCALLs outside any TD's context) is not a TD */
 	family(r, "tdxtrace_td", "info", "A TD seen by tdxtrace, with its labels.");
 	for (size_t i = 0; i < s->n_td; i++)
-		sample_u64(r, r->lf(r->ck, s->td[i].pid), NULL, 1);
+		if (s->td[i].pid)
+			sample_u64(r, r->lf(r->ck, s->td[i].pid), NULL, 1);
 	family(r, "tdxtrace_td_vcpus", "gauge", "vCPUs of a TD (TDs whose count is known).");
 	for (size_t i = 0; i < s->n_td; i++)
-		if (s->td[i].vcpus)
+		if (s->td[i].pid && s->td[i].vcpus)
 			sample_u64(r, r->lf(r->ck, s->td[i].pid), NULL, s->td[i].vcpus);
 }
 
@@ -814,6 +816,7 @@ static void render_self(struct rctx *r, const struct tdx_snapshot *s, const stru
 	}
 	if (s) {
 		const struct tdx_counters *k = &s->counters;
+		size_t ntd = 0;
 
 		family(r, "tdxtrace_events", "counter", "Events aggregated, by tracepoint.");
 		for (int e = 0; e < TDX_EV_MAX; e++) {
@@ -840,7 +843,9 @@ static void render_self(struct rctx *r, const struct tdx_snapshot *s, const stru
 		       "Replay records rejected (bad kind or argument count).");
 		sample_u64(r, NULL, NULL, k->bad_input);
 		family(r, "tdxtrace_tds", "gauge", "TDs in the session's maps.");
-		sample_u64(r, NULL, NULL, s->n_td);
+		for (size_t i = 0; i < s->n_td; i++)
+			ntd += s->td[i].pid != 0;
+		sample_u64(r, NULL, NULL, ntd);
 		family(r, "tdxtrace_source_time_seconds", "gauge",
 		       "Source clock at the snapshot (CLOCK_MONOTONIC live; source time offline).");
 		sample_secs(r, NULL, NULL, s->ts_ns);
