@@ -19,7 +19,7 @@ PKGS=(
 	# tests and benchmarks
 	tmux bpftrace linux-perf python3 jq util-linux libcap2-bin
 	# tdxtrace exporter (issue 21): HTTP server; prometheus/promtool and YAML for its tests
-	libmicrohttpd-dev prometheus python3-yaml
+	libmicrohttpd-dev prometheus python3-yaml python3-prometheus-client
 	# kernel-check and vmtest
 	flex bison bc libssl-dev dwarves cpio busybox-static qemu-system-x86
 	xz-utils git patch rsync kmod python3-ply

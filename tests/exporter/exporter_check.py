@@ -190,6 +190,18 @@ om_ok = (st == 200 and hdr.get("Content-Type", "").startswith("application/openm
          and 'le="+Inf"' in om)
 ok(om_ok, "A: Prometheus' Accept gets OpenMetrics 1.0 (# EOF, counter family without _total, info)",
    hdr)
+try:
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families as om_parse
+except ImportError:
+    om_parse = None
+if om_parse:
+    try:
+        nf = len(list(om_parse(om)))
+        ok(nf > 30, "prometheus_client's strict OpenMetrics parser accepts A's scrape (%d families)" % nf)
+    except Exception as ex:
+        ok(False, "prometheus_client's strict OpenMetrics parser accepts A's scrape", repr(ex))
+else:
+    skip("strict OpenMetrics parse", "no python3-prometheus-client")
 st, hdr, text_c = http_get(port_c)
 pc = subprocess.run(["promtool", "check", "metrics"], input=text_c, capture_output=True, text=True,
                     timeout=30)
