@@ -41,8 +41,8 @@ DASHBOARD = os.path.join(SRC, "deploy/grafana/tdxtrace-dashboard.json")
 DOC = os.path.join(SRC, "docs/exporter.md")
 RENDER_C = os.path.join(SRC, "tools/tdxtrace/exporter_render.c")
 
-SPEC_A = "steady:11,duration=6s"
-SPEC_B = "contention:22,duration=6s"
+SPEC_A = "steady:11,duration=8s"
+SPEC_B = "contention:22,duration=8s"
 SPEC_C = "steady:33,duration=600s"
 
 n = 0
@@ -77,7 +77,7 @@ def http_get(port, path="/metrics", headers=None, timeout=5, method="GET"):
 
 def start_exporter(name, *args):
     log = open(os.path.join(tmp, name + ".log"), "w+")
-    p = subprocess.Popen([TDXTRACE, "exporter", "--listen", "127.0.0.1:0", *args],
+    p = subprocess.Popen([TDXTRACE, "exporter", "--listen", "127.0.0.1:0", *args],  # a later --listen wins
                          stdout=subprocess.DEVNULL, stderr=log)
     procs.append(p)
     deadline = time.time() + 15
@@ -139,21 +139,11 @@ def stop(p, sig=signal.SIGTERM, timeout=10):
 
 
 # ------------------------------------------------------------------ start
+# Prometheus first (its start takes seconds), on ports chosen here, so that it
+# scrapes A and B from their first second: the windows then move.
 tmp = tempfile.mkdtemp(prefix="tdxtrace-exporter-")
 t_start = time.time()
-a, port_a = start_exporter("a", "--sim", SPEC_A, "--pace", "1")
-b, port_b = start_exporter("b", "--sim", SPEC_B, "--pace", "1")
-c, port_c = start_exporter("c", "--sim", SPEC_C, "--pace", "0.2", "--coarse", "--timeout", "2",
-                           "--max-connections", "16", "--cache", "0")
-if not ok(port_a and port_b and port_c, "three exporters listen on 127.0.0.1 (ports %s %s %s)" %
-          (port_a, port_b, port_c), open(os.path.join(tmp, "a.log")).read()):
-    for p in procs:
-        stop(p)
-    print("1..%d" % n)
-    sys.exit(1)
-
-# Prometheus: scrape A and B every second, with the rules loaded
-prom_port = free_port()
+prom_port, port_a, port_b = free_port(), free_port(), free_port()
 prom_dir = os.path.join(tmp, "prom")
 os.makedirs(prom_dir)
 cfg = {
@@ -172,6 +162,29 @@ prom = subprocess.Popen(["prometheus", "--config.file=" + os.path.join(prom_dir,
                          "--storage.tsdb.retention.time=1h", "--log.level=warn"],
                         stdout=prom_log, stderr=prom_log, cwd=prom_dir)
 procs.append(prom)
+ready = False
+for _ in range(100):
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/-/ready" % prom_port, timeout=1) as r:
+            ready = r.status == 200
+    except OSError:
+        pass
+    if ready:
+        break
+    time.sleep(0.2)
+ok(ready, "prometheus ready on 127.0.0.1:%d (%.1f s)" % (prom_port, time.time() - t_start),
+   open(os.path.join(tmp, "prometheus.log")).read()[-2000:])
+
+a, pa = start_exporter("a", "--sim", SPEC_A, "--pace", "1", "--listen", "127.0.0.1:%d" % port_a)
+b, pb = start_exporter("b", "--sim", SPEC_B, "--pace", "1", "--listen", "127.0.0.1:%d" % port_b)
+c, port_c = start_exporter("c", "--sim", SPEC_C, "--pace", "0.2", "--coarse", "--timeout", "2",
+                           "--max-connections", "16", "--cache", "0")
+if not ok(pa == port_a and pb == port_b and port_c, "three exporters listen on 127.0.0.1 (ports %s %s %s)" %
+          (pa, pb, port_c), open(os.path.join(tmp, "a.log")).read()):
+    for p in procs:
+        stop(p)
+    print("1..%d" % n)
+    sys.exit(1)
 
 # ------------------------------------------------------------------ formats (while A runs)
 st, hdr, text = http_get(port_a)
@@ -202,7 +215,11 @@ if om_parse:
         ok(False, "prometheus_client's strict OpenMetrics parser accepts A's scrape", repr(ex))
 else:
     skip("strict OpenMetrics parse", "no python3-prometheus-client")
-st, hdr, text_c = http_get(port_c)
+for _ in range(50):		# C feeds 0.1 s steps at pace 0.2: its first SEAMCALLs
+    st, hdr, text_c = http_get(port_c)
+    if "tdxtrace_seamcall_duration_seconds_count{" in text_c:
+        break
+    time.sleep(0.2)
 pc = subprocess.run(["promtool", "check", "metrics"], input=text_c, capture_output=True, text=True,
                     timeout=30)
 les = set(re.findall(r'tdxtrace_seamcall_duration_seconds_bucket\{[^}]*le="([^"]+)"', text_c))
@@ -259,6 +276,33 @@ for name, port, spec in (("A", port_a, SPEC_A), ("B", port_b, SPEC_B)):
     want = {k: v for k, v in stat["counters"]["events"].items()}
     ok(got and got == want, "%s: tdxtrace_events_total in prometheus == `tdxtrace stat` (%d events)" %
        (name, sum(want.values())), "got %s\nwant %s\n%s" % (got, want, err))
+
+    # windows: every scrape saw k whole 0.1 s steps; its counters must be the
+    # sum of the first k intervals of `tdxtrace stat -i 100ms`
+    ivs = subprocess.run([TDXTRACE, "stat", "--sim", spec, "-i", "100ms", "--json"], capture_output=True,
+                         text=True, timeout=120).stdout.splitlines()
+    cum = [{}]
+    for line in ivs:
+        ev = json.loads(line)["counters"]["events"]
+        cum.append({k: cum[-1].get(k, 0) + v for k, v in ev.items()})
+    fed, _ = prom_query('tdxtrace_source_fed_seconds{%s}[5m]' % inst)
+    evs, _ = prom_query('tdxtrace_events_total{%s}[5m]' % inst)
+    steps = {ts: round(float(v) * 10) for ts, v in (fed[0]["values"] if fed else [])}
+    bad, ks = [], set()
+    for series in evs or []:
+        e = series["metric"]["event"]
+        for ts, v in series["values"]:
+            k = steps.get(ts)
+            if k is None or k >= len(cum):
+                bad.append((e, ts, k))
+                continue
+            ks.add(k)
+            if cum[k].get(e, 0) != int(float(v)):
+                bad.append((e, k, int(float(v)), cum[k].get(e)))
+    ok(evs and len(ks) >= 3 and not bad,
+       "%s: at each of %d scrapes (%d distinct windows) every event counter == the sum of "
+       "`tdxtrace stat -i 100ms` intervals up to that scrape's source time" %
+       (name, len(steps), len(ks)), bad[:10])
 
     det = {e["name"]: e.get("detail", {}) for e in stat["events"]}
     r, _ = prom_query('sum by (gpa) (tdxtrace_ept_violations_total{%s})' % inst)

@@ -28,7 +28,13 @@
 #define DEFAULT_LISTEN	"127.0.0.1:9479"
 #define STEP_MS		50		/* main loop tick, offline */
 #define LIVE_STEP_MS	1000		/* main loop tick, live */
-#define FEED_MAX_NS	100000000ULL	/* source time fed per lock hold */
+/*
+ * Offline sources are fed in steps of exactly FEED_STEP_NS of source time (one
+ * lock hold each), as `tdxtrace <report> -i 100ms` steps them: a scrape sees
+ * the state after k whole steps (tdxtrace_source_fed_seconds = k x 0.1), so a
+ * window between two scrapes equals the sum of that report's intervals.
+ */
+#define FEED_STEP_NS	100000000ULL
 #define RETRY_NS	30000000000ULL	/* reopen after a failed SIGHUP reopen */
 
 enum {
@@ -182,7 +188,7 @@ struct pacer {
 	__u64 fed_ns;		/* source time fed */
 };
 
-/* One tick of an offline session: feed what the pace allows. */
+/* One tick of an offline session: feed the whole steps the pace allows. */
 static int feed(struct exp *e, struct pacer *p)
 {
 	__u64 want;
@@ -191,27 +197,25 @@ static int feed(struct exp *e, struct pacer *p)
 	if (!e->s || e->host.offline_done)
 		return 0;
 	if (xo.pace == 0) {
-		want = p->fed_ns + FEED_MAX_NS;
+		want = p->fed_ns + FEED_STEP_NS;
 	} else {
 		double w = (double)(exp_mono_ns() - p->t0) * xo.pace;
 
 		want = w > 1.8e19 ? ~0ULL : (__u64)w;
 	}
-	while (p->fed_ns < want && !e->host.offline_done) {
-		__u64 dt = want - p->fed_ns;
-
-		if (dt > FEED_MAX_NS)
-			dt = FEED_MAX_NS;
+	while (p->fed_ns + FEED_STEP_NS <= want && !e->host.offline_done) {
 		pthread_mutex_lock(&e->lock);
-		ret = e->s ? tdx_advance(e->s, dt, 0) : 0;
+		ret = e->s ? tdx_advance(e->s, FEED_STEP_NS, 0) : 0;
+		if (ret >= 0)
+			p->fed_ns += FEED_STEP_NS;
 		if (ret == 1)
 			e->host.offline_done = true;
+		e->host.fed_ns = p->fed_ns;
 		pthread_mutex_unlock(&e->lock);
 		if (ret < 0)
 			return ret;
-		p->fed_ns += dt;
 		if (xo.pace == 0)
-			break;		/* let signals in between chunks */
+			break;		/* let signals in between steps */
 	}
 	return 0;
 }
@@ -228,6 +232,7 @@ static void reopen(struct exp *e, struct pacer *p)
 	pthread_mutex_unlock(&e->lock);
 	p->t0 = exp_mono_ns();
 	p->fed_ns = 0;
+	e->host.fed_ns = 0;
 	if (rc)
 		fprintf(stderr, "%s: reopen failed; serving tdxtrace_session_up 0, retrying "
 			"in 30 s or on SIGHUP\n", e->c->prog);

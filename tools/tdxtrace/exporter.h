@@ -61,6 +61,7 @@ struct exp_host {
 	const char *source_name;	/* sim spec / replay file, "" live */
 	const char *missing;		/* tdx_missing(), "" or NULL if nothing */
 	bool offline_done;		/* replay/sim: the source is exhausted */
+	__u64 fed_ns;			/* replay/sim: source time fed (whole steps) */
 	char tdx_module[64];		/* "" unknown */
 	char cpu_vendor[32], cpu_model_name[96], cpu_family[8], cpu_model[8],
 	     cpu_stepping[8], cpu_microcode[24];

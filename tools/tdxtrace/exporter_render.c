@@ -853,6 +853,9 @@ static void render_self(struct rctx *r, const struct tdx_snapshot *s, const stru
 			family(r, "tdxtrace_source_exhausted", "gauge",
 			       "Replay/sim: 1 once every event of the source was fed.");
 			sample_u64(r, NULL, NULL, h->offline_done);
+			family(r, "tdxtrace_source_fed_seconds", "gauge",
+			       "Replay/sim: source time fed since the start, in whole 0.1 s steps.");
+			sample_secs(r, NULL, NULL, h->fed_ns);
 		}
 	}
 	family(r, "tdxtrace_exporter_scrapes", "counter", "Scrapes of /metrics, by format.");
