@@ -3,6 +3,7 @@
  * exporter.h - the pieces of `tdxtrace exporter` (docs/exporter.md):
  *
  *   exporter.c         the subcommand: options, the session loop, signals
+ *   exporter_buf.c     the text buffer and number/label formatting
  *   exporter_http.c    libmicrohttpd: /, /metrics, Accept negotiation, cache
  *   exporter_render.c  the one place metrics are named and written (pure:
  *                      snapshot + labels in, exposition text out)
@@ -39,6 +40,9 @@ void xb_double(struct xbuf *b, double v);
 /* A label value, escaped (\\ \" \n) and made valid UTF-8 ('?' for bad bytes). */
 void xb_label_value(struct xbuf *b, const char *s);
 void xb_free(struct xbuf *b);
+/* Into out (>= 24 / 40 bytes): decimal u64, ns as exact seconds; lengths. */
+size_t xb_fmt_u64(char *out, __u64 v);
+size_t xb_fmt_ns_seconds(char *out, __u64 ns);
 
 /* ------------------------------------------------------------ render */
 enum exp_buckets {
