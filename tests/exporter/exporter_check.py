@@ -397,6 +397,41 @@ ok(pu.returncode == 1 and "cannot listen" in pu.stderr and pb.returncode == 2 an
    "invalid --listen" in pb.stderr, "port in use: exit 1 (%r); bad --listen: exit 2 (%r)" %
    (pu.stderr.strip()[-60:], pb.stderr.strip().splitlines()[0] if pb.stderr else ""))
 
+# a replay file: the same figures as `tdxtrace stat --replay`, held at the end
+rec = os.path.join(tmp, "r.tdxrec")
+subprocess.run([TDXTRACE, "sim", "convert:5,duration=2s", "-o", rec], capture_output=True, timeout=60)
+r_p, r_port = start_exporter("r", "--replay", rec, "--pace", "0")
+body = ""
+for _ in range(100):
+    if not r_port:
+        break
+    _, _, body = http_get(r_port)
+    if "tdxtrace_source_exhausted 1" in body:
+        break
+    time.sleep(0.2)
+want = json.loads(subprocess.run(
+    [TDXTRACE, "stat", "--replay", rec, "--json"], capture_output=True, text=True, timeout=60).stdout)
+got = {m.group(1): int(m.group(2)) for m in re.finditer(r'^tdxtrace_events_total\{event="([^"]+)"\} (\d+)$',
+                                                         body, re.M)}
+ok(got and got == want["counters"]["events"] and 'source="replay"' in body,
+   "--replay FILE --pace 0: events == `tdxtrace stat --replay` (%d), session_info source=replay" %
+   sum(got.values()), "got %s want %s" % (got, want["counters"]["events"]))
+stop(r_p)
+
+# live on a host without TDX: a clear message and exit 1, nothing listens
+lv = subprocess.Popen([TDXTRACE, "exporter", "--listen", "127.0.0.1:0"], stdout=subprocess.DEVNULL,
+                      stderr=subprocess.PIPE, text=True)
+try:
+    _, lv_err = lv.communicate(timeout=15)
+    if "listening" in lv_err:
+        skip("live without TDX: exit 1", "the live session opened: this host has TDX")
+    else:
+        ok(lv.returncode in (1, 77) and lv_err.strip(),
+           "live without TDX host support: exit %d, %r" % (lv.returncode, lv_err.strip()[-80:]))
+except subprocess.TimeoutExpired:
+    stop(lv)
+    skip("live without TDX: exit 1", "the live session opened: this host has TDX")
+
 # ------------------------------------------------------------------ bad input (C)
 
 
