@@ -24,3 +24,10 @@ install-exporter:
 $(O)/tests/test_exporter_unit: $(O)/lib/libtdxcli.a
 $(O)/tests/test_exporter_unit: LDLIBS += $(TDXCLI_LIB) $(LIBTDX) $(PKG_LIBS) $(TDXTRACE_LIBS) \
 	$(TDXTRACE_MHD_LIBS)
+
+# tests/fuzz links every tools/tdxtrace/*.c object but main.c into
+# fuzz_cli_args, exporter_http.o included: give it libmicrohttpd.  Recursive
+# (`=`) so both are expanded when the link runs (they are defined in
+# tools/tdxtrace/tdxtrace.mk, read after this file); TDXTRACE_LIBS is what
+# FUZZ_LDLIBS holds (json-c, -lm).
+$(O)/fuzz/fuzz_cli_args: FUZZ_LDLIBS = $(TDXTRACE_LIBS) $(TDXTRACE_MHD_LIBS)
