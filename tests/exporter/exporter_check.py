@@ -393,8 +393,10 @@ pu = subprocess.run([TDXTRACE, "exporter", "--sim", SPEC_A, "--listen", "127.0.0
                     capture_output=True, text=True, timeout=30)
 pb = subprocess.run([TDXTRACE, "exporter", "--sim", SPEC_A, "--listen", "localhost:99999"],
                     capture_output=True, text=True, timeout=30)
+pj = subprocess.run([TDXTRACE, "exporter", "--sim", SPEC_A, "--json"], capture_output=True, text=True,
+                    timeout=30)
 ok(pu.returncode == 1 and "cannot listen" in pu.stderr and pb.returncode == 2 and
-   "invalid --listen" in pb.stderr, "port in use: exit 1 (%r); bad --listen: exit 2 (%r)" %
+   "invalid --listen" in pb.stderr and pj.returncode == 2 and "do not apply" in pj.stderr, "port in use: exit 1 (%r); bad --listen, --json: exit 2 (%r)" %
    (pu.stderr.strip()[-60:], pb.stderr.strip().splitlines()[0] if pb.stderr else ""))
 
 # a replay file: the same figures as `tdxtrace stat --replay`, held at the end

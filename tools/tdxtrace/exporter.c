@@ -66,7 +66,7 @@ static const struct argp_option exporter_options[] = {
 	{ "buckets", OPT_BUCKETS, "fine|coarse", 0,
 	  "Histogram bounds: fine = every power of two from 256 ns to 1.07 s (23, "
 	  "default), coarse = every other one (12)", 0 },
-	{ "coarse", OPT_COARSE, NULL, 0, "Both of the above: the small cardinality budget", 0 },
+	{ "coarse", OPT_COARSE, NULL, 0, "--leaf-groups and --buckets coarse: the small cardinality budget", 0 },
 	{ "pace", OPT_PACE, "FACTOR", 0,
 	  "Replay/sim: seconds of source time fed per second (default 1; 0 = all at once)", 0 },
 	{ "cache", OPT_CACHE, "DURATION", 0,
@@ -250,6 +250,11 @@ static int run_exporter(struct cli *c)
 	__u64 down_since = 0;
 	int rc;
 
+	if (c->json || c->plot) {
+		fprintf(stderr, "%s: --json and --plot do not apply (the output is /metrics)\n",
+			c->prog);
+		return TDX_EXIT_USAGE;
+	}
 	pthread_mutex_init(&e.lock, NULL);
 	e.listen = xo.listen;
 	e.cache_ns = xo.cache_ns;
