@@ -10,6 +10,7 @@
                       goal < 1 %
   rss_kib             VmRSS after 20 and after SOAK scrapes (text and OpenMetrics
                       alternating); flat: growth < 2 MiB
+Environment: BENCH_EXPORTER_SPEC, _ARGS (e.g. "--coarse"), _SCRAPES, _IDLE_S, _SOAK.
 Exit 1 if a goal is missed.
 """
 import json
@@ -27,6 +28,7 @@ SPEC = os.environ.get("BENCH_EXPORTER_SPEC", "steady:1,tds=64,all_leaves=1,durat
 SCRAPES = int(os.environ.get("BENCH_EXPORTER_SCRAPES", "30"))
 IDLE_S = float(os.environ.get("BENCH_EXPORTER_IDLE_S", "30"))
 SOAK = int(os.environ.get("BENCH_EXPORTER_SOAK", "300"))
+ARGS = os.environ.get("BENCH_EXPORTER_ARGS", "").split()	# e.g. "--coarse"
 HZ = os.sysconf("SC_CLK_TCK")
 
 
@@ -53,7 +55,7 @@ if os.getuid() != 0:
 out = sys.argv[1]
 log = open(out + ".log", "w+")
 p = subprocess.Popen([T, "exporter", "--listen", "127.0.0.1:0", "--sim", SPEC, "--pace", "0",
-                      "--cache", "0"], stderr=log, stdout=subprocess.DEVNULL)
+                      "--cache", "0", *ARGS], stderr=log, stdout=subprocess.DEVNULL)
 port = None
 for _ in range(150):
     log.seek(0)
@@ -104,7 +106,7 @@ finally:
     rc = p.wait(20)
 
 res = {
-    "bench": "exporter", "spec": SPEC, "tds": tds, "leaves": leaves, "td_leaf_pairs": len(pairs),
+    "bench": "exporter", "spec": SPEC, "args": ARGS, "tds": tds, "leaves": leaves, "td_leaf_pairs": len(pairs),
     "samples": samples, "bytes": nbytes, "samples_per_td": samples / tds if tds else None,
     "scrapes": SCRAPES, "scrape_cpu_ms": scrape_ms, "scrape_wall_ms": wall / SCRAPES * 1000,
     "scrape_cpu_goal_ms": 20, "idle_seconds": IDLE_S, "daemon_cpu_percent": idle_pct,

@@ -109,7 +109,7 @@ void exp_host_facts(struct exp_host *h, bool live, const char *tdx_module);
 struct exp_body {
 	int refs;			/* under exp->lock */
 	__u64 born_ns;			/* CLOCK_MONOTONIC when rendered */
-	size_t len;
+	size_t len, cap;
 	char *data;			/* the render buffer (moved from an xbuf) */
 };
 

@@ -178,6 +178,13 @@ static struct exp_body *scrape(struct exp *e, bool om)
 	if (e->host.up)
 		exp_labels_update(e->labels, &e->snap);
 	e->ropts.om = om;
+	/* the previous body of this format, if no response holds it any more */
+	if (e->cache[om] && e->cache[om]->refs == 1) {
+		xb.p = e->cache[om]->data;
+		xb.cap = e->cache[om]->cap;
+		free(e->cache[om]);
+		e->cache[om] = NULL;
+	}
 	xb_reserve(&xb, e->host.last_bytes + 4096);
 	n = exp_render(&xb, e->host.up ? &e->snap : NULL, &e->host, &e->ropts,
 		       exp_labels_get, e->labels);
@@ -190,6 +197,7 @@ static struct exp_body *scrape(struct exp *e, bool om)
 	}
 	b->data = xb.p;
 	b->len = xb.len;
+	b->cap = xb.cap;
 	b->born_ns = now;
 	b->refs = 2;			/* the cache and this scrape */
 	body_unref_locked(e->cache[om]);
