@@ -34,7 +34,8 @@ DEFAULT_GROUPS=(build test kernel vm exporter)
 
 # BPF toolchain, libraries and headers the tools compile and link against.
 PKGS_build="make gcc pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-	libncurses-dev libjson-c-dev libtracecmd-dev libtraceevent-dev libtracefs-dev libzstd-dev libisal-dev"
+	libncurses-dev libjson-c-dev libtracecmd-dev libtraceevent-dev libtracefs-dev libzstd-dev libisal-dev
+	libmicrohttpd-dev"
 TARGETS_build="make, make run, make install"
 # Tests and benchmarks: libFuzzer/ASan runtime, tmux (tdxtop UI test), the
 # comparison tools (bpftrace, perf, trace-cmd), gnuplot (tdxtrace plot, tdxbench
@@ -50,10 +51,10 @@ TARGETS_kernel="make check, make kernel-check, make vmtest"
 # The vmtest kernel (BTF from pahole) and its VM.
 PKGS_vm="dwarves cpio busybox-static qemu-system-x86 kmod rsync python3-ply"
 TARGETS_vm="make vmtest"
-# The metrics exporter's tests (prometheus/promtool, python3-jsonschema, ...):
-# empty until the exporter lands.  What the tdxtrace binary links
-# (libmicrohttpd-dev) belongs to the build group.
-PKGS_exporter=""
+# The metrics exporter's tests: a real Prometheus and promtool, YAML for the
+# generated config, prometheus_client's strict OpenMetrics parser.  What the
+# tdxtrace binary links (libmicrohttpd-dev) belongs to the build group.
+PKGS_exporter="prometheus python3-yaml python3-prometheus-client"
 TARGETS_exporter="make check"
 # make newcomer-check: a minimal Debian 12 made with debootstrap.
 PKGS_newcomer="debootstrap tmux git"

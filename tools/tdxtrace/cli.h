@@ -238,6 +238,7 @@ int cli_exit_code(int err);
 /* ---- subcommands */
 extern const struct cli_cmd cli_cmd_lat, cli_cmd_ept, cli_cmd_convert, cli_cmd_mix,
 	cli_cmd_contention, cli_cmd_stat, cli_cmd_record, cli_cmd_report, cli_cmd_sim;
+extern const struct cli_cmd cli_cmd_exporter;	/* exporter*.c, docs/exporter.md */
 extern const struct cli_cmd *const cli_cmds[];
 
 #endif /* TDXTRACE_CLI_H */

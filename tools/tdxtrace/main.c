@@ -21,6 +21,7 @@ const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_record,
 	&cli_cmd_report,
 	&cli_cmd_sim,
+	&cli_cmd_exporter,
 	NULL,
 };
 

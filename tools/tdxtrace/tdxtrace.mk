@@ -9,6 +9,9 @@ TDXTRACE_OBJS := $(patsubst %.c,$(O)/obj/%.o,$(TDXTRACE_SRCS))
 TDXCLI_OBJS   := $(filter-out %/main.o,$(TDXTRACE_OBJS))
 TDXCLI_LIB    := $(O)/lib/libtdxcli.a
 TDXTRACE_LIBS := $(JSONC_LIBS) -lm
+# exporter*.c (issue 21): libmicrohttpd, only in the tdxtrace binary (pkg-config
+# is asked after setup, like every library's flags: see the top Makefile)
+TDXTRACE_MHD_LIBS = $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd) -lpthread
 
 BINS += $(O)/bin/tdxtrace
 # tests/cli/test_cli_sim runs the tool
@@ -16,7 +19,7 @@ CHECK_DEPS += $(O)/bin/tdxtrace
 MAN_PAGES += docs/man/tdxtrace.8
 
 $(O)/bin/tdxtrace: $(TDXTRACE_OBJS) $(LIBTDX)
-	$(call link,$(TDXTRACE_OBJS),$(TDXTRACE_LIBS))
+	$(call link,$(TDXTRACE_OBJS),$(TDXTRACE_LIBS) $(TDXTRACE_MHD_LIBS))
 
 $(TDXCLI_LIB): $(TDXCLI_OBJS)
 	$(call msg,AR,$@)
