@@ -4,7 +4,10 @@
 # 77 (or 1), without libbpf noise; with the documented minimal capabilities,
 # CAP_BPF + CAP_PERFMON as ambient capabilities of user nobody, the same
 # command works.  With CAP_BPF alone it is refused (so CAP_PERFMON is really
-# needed on this kernel).  `tdxtrace sim` needs no privilege at all.
+# needed on this kernel).  The commands are offline ones run through the BPF
+# programs (TDXTRACE_ENGINE=bpf); by default offline sources aggregate in
+# user space and need no privilege at all, which is checked too, as is
+# `tdxtrace sim`.
 # Run as root (setpriv drops to nobody); skipped otherwise.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -20,10 +23,10 @@ if ! setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$B/tdxtop"; the
 fi
 python3 "$SRC/tests/reliability/mkrec.py" "$tmp/r.rec" >/dev/null && chmod 644 "$tmp/r.rec"
 
-as() {	# as CAPS cmd...   (CAPS: "" = none, or "+bpf,+perfmon")
+as() {	# as CAPS cmd...   (CAPS: "" = none, or "+bpf,+perfmon"), through BPF
 	local caps=$1
 	shift
-	setpriv --reuid=65534 --regid=65534 --clear-groups \
+	TDXTRACE_ENGINE=${ENGINE:-bpf} setpriv --reuid=65534 --regid=65534 --clear-groups \
 		--inh-caps=-all${caps:+,$caps} --ambient-caps=-all${caps:+,$caps} \
 		--bounding-set=-all${caps:+,$caps} "$@"
 }
@@ -57,6 +60,16 @@ for c in "${cmds[@]}"; do
 	else
 		nok "CAP_BPF alone: $short: exit $rc"
 		sed 's/^/# /' "$tmp/err" | head -n 3
+	fi
+	rm -f "$tmp/out.rec" "$tmp/out.json"
+	# the default: offline in user space, no capability needed
+	ENGINE=user as "" $c >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [[ $rc == 0 && -s $tmp/out ]] || [[ $rc == 0 && $c == *" -o "* ]]; then
+		ok "no capabilities, user-space engine (the default offline): $short works"
+	else
+		nok "no capabilities, user-space engine: $short: exit $rc"
+		sed 's/^/# /' "$tmp/err" | head -n 6
 	fi
 	rm -f "$tmp/out.rec" "$tmp/out.json"
 	as "+bpf,+perfmon" $c >"$tmp/out" 2>"$tmp/err"

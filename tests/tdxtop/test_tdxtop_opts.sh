@@ -83,11 +83,12 @@ fi
 # Without privileges (BPF cannot load): exit 77, one message naming the
 # capabilities.  The simulator loads the same BPF programs as live mode.
 if [[ $(id -u) == 0 ]] && command -v setpriv >/dev/null; then
-	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	# through BPF (offline in user space needs no privilege: test_cli_nobody)
+	TDXTRACE_ENGINE=bpf setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
 		"$T" -b -n 1 --sim steady >"$tmp/out" 2>"$tmp/err" </dev/null
 	rc=$?
 elif [[ $(id -u) != 0 ]]; then
-	"$T" -b -n 1 --sim steady >"$tmp/out" 2>"$tmp/err" </dev/null
+	TDXTRACE_ENGINE=bpf "$T" -b -n 1 --sim steady >"$tmp/out" 2>"$tmp/err" </dev/null
 	rc=$?
 else
 	rc=skip

@@ -91,6 +91,7 @@ struct status_ent {
 static const struct status_ent statuses[] = {
 #define X(macro, val, name) { val, name },
 	TDX_STATUS_TABLE(X)
+	TDX_STATUS_SPEC_TABLE(X)
 #undef X
 };
 
