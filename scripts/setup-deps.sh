@@ -44,11 +44,13 @@ PKGS_test="libclang-rt-14-dev tmux bpftrace linux-perf trace-cmd gnuplot-nox pyt
 	libcap2-bin"
 TARGETS_test="make check, make bench, make fuzz, make soak"
 # The kernel series: Debian's linux-source (xz), git am, checkpatch (perl),
-# W=1 compiles of the touched files.
-PKGS_kernel="gcc make flex bison bc libssl-dev libelf-dev xz-utils git patch perl python3"
+# W=1 compiles of the touched files.  pahole (dwarves) too: without it
+# Kconfig drops DEBUG_INFO_BTF from kernel/config/tdx.config (found by
+# make newcomer-check).
+PKGS_kernel="gcc make flex bison bc libssl-dev libelf-dev xz-utils git patch perl python3 dwarves"
 TARGETS_kernel="make check, make kernel-check, make vmtest"
-# The vmtest kernel (BTF from pahole) and its VM.
-PKGS_vm="dwarves cpio busybox-static qemu-system-x86 kmod rsync python3-ply"
+# The vmtest kernel's initramfs/modules and its VM.
+PKGS_vm="cpio busybox-static qemu-system-x86 kmod rsync python3-ply"
 TARGETS_vm="make vmtest"
 # The metrics exporter's tests (prometheus/promtool, python3-jsonschema, ...):
 # empty until the exporter lands.  What the tdxtrace binary links
