@@ -48,6 +48,9 @@ for c in debootstrap tmux git chroot findmnt; do
 done
 
 mkdir -p "$cache" "$out"
+# One run at a time per cache (a second would remove the first's root).
+exec 8>"$cache/.lock"
+flock -n 8 || die "another newcomer-check is running (lock $cache/.lock)"
 results=$out/results.txt
 : >"$results"
 n=0 pass=0 fail=0

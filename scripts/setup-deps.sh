@@ -39,17 +39,19 @@ PKGS_build="make gcc pkg-config clang llvm libbpf-dev bpftool libelf-dev zlib1g-
 TARGETS_build="make, make run, make install"
 # Tests and benchmarks: libFuzzer/ASan runtime, tmux (tdxtop UI test), the
 # comparison tools (bpftrace, perf, trace-cmd), gnuplot (tdxtrace plot, tdxbench
-# compare --plot), the scripts' helpers (util-linux, essential, has flock,
-# script and unshare).
+# compare --plot), the scripts' helpers (procps: ps, which a minimal
+# Debian lacks; util-linux, essential, has flock, setpriv and unshare).
 PKGS_test="libclang-rt-14-dev tmux bpftrace linux-perf trace-cmd gnuplot-nox python3 jq
-	libcap2-bin"
+	libcap2-bin procps"
 TARGETS_test="make check, make bench, make fuzz, make soak"
 # The kernel series: Debian's linux-source (xz), git am, checkpatch (perl),
-# W=1 compiles of the touched files.
-PKGS_kernel="gcc make flex bison bc libssl-dev libelf-dev xz-utils git patch perl python3"
+# W=1 compiles of the touched files.  pahole (dwarves) too: without it
+# Kconfig drops DEBUG_INFO_BTF from kernel/config/tdx.config (found by
+# make newcomer-check).
+PKGS_kernel="gcc make flex bison bc libssl-dev libelf-dev xz-utils git patch perl python3 dwarves"
 TARGETS_kernel="make check, make kernel-check, make vmtest"
-# The vmtest kernel (BTF from pahole) and its VM.
-PKGS_vm="dwarves cpio busybox-static qemu-system-x86 kmod rsync python3-ply"
+# The vmtest kernel's initramfs/modules and its VM.
+PKGS_vm="cpio busybox-static qemu-system-x86 kmod rsync python3-ply"
 TARGETS_vm="make vmtest"
 # The metrics exporter's tests: a real Prometheus and promtool, YAML for the
 # generated config, prometheus_client's strict OpenMetrics parser.  What the
