@@ -47,7 +47,7 @@ out=$(check vmtest)
 [[ $(grep -c missing <<<"$out") == 4 ]] && grep -q '^vm .*qemu-system-x86' <<<"$out"
 ok $? "--check vmtest reports the build, test, kernel and vm groups"
 
-"$S" --list build test kernel vm | sort -u >"$tmp/installed"
+"$S" --list build test kernel vm exporter | sort -u >"$tmp/installed"
 out=$(check)
 rc=$?
 [[ $rc == 0 ]] && ! grep -q missing <<<"$out"
