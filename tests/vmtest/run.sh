@@ -11,7 +11,9 @@
 #
 # Environment: O (tdxtrace build dir with bin/ and lib/, default build/),
 # VMTEST_TIMEOUT (s, whole VM run, default 900), VMTEST_MEM (default 2G),
-# VMTEST_SMP (default 2), plus build-kernel.sh's VMTEST_KERNEL/JOBS/UNPATCHED.
+# VMTEST_SMP (default 2), VMTEST_MAXCPUS (QEMU -smp N,maxcpus=M: M possible
+# CPUs, N online; machine q35 when M > 255, which the pc machine refuses),
+# VMTEST_CMDLINE (appended to the kernel command line, e.g. possible_cpus=256), plus build-kernel.sh's VMTEST_KERNEL/JOBS/UNPATCHED.
 # VMTEST_IMAGE=bzImage [VMTEST_INITRD=...] boots that kernel instead of
 # building one (to debug the harness; the initramfs must exec $tdx_init);
 # VMTEST_KO=module to test with it, VMTEST_PRELOAD=a.ko,b.ko loaded before.
@@ -100,8 +102,15 @@ cmdline="console=ttyS0 root=/dev/root rootfstype=9p rootflags=trans=virtio,versi
 cmdline+=" init=$SRC/tests/vmtest/init.sh panic=-1 oops=panic loglevel=4 nokaslr"
 cmdline+=" tdx_src=$SRC tdx_o=$O tdx_ko=$ko tdx_shell=$shell$boot_extra"
 [[ -n ${VMTEST_PRELOAD:-} ]] && cmdline+=" tdx_preload=$VMTEST_PRELOAD"
-qemu=(qemu-system-x86_64 -machine pc -cpu max -accel tcg -m "${VMTEST_MEM:-2G}"
-	-smp "${VMTEST_SMP:-2}" -nographic -no-reboot -kernel "$bzimage" ${VMTEST_INITRD:+-initrd "$VMTEST_INITRD"} -append "$cmdline"
+[[ -n ${VMTEST_CMDLINE:-} ]] && cmdline+=" $VMTEST_CMDLINE"
+smp=${VMTEST_SMP:-2}
+machine=pc
+if [[ -n ${VMTEST_MAXCPUS:-} ]]; then
+	smp+=",maxcpus=$VMTEST_MAXCPUS"
+	((VMTEST_MAXCPUS > 255)) && machine=q35
+fi
+qemu=(qemu-system-x86_64 -machine "$machine" -cpu max -accel tcg -m "${VMTEST_MEM:-2G}"
+	-smp "$smp" -nographic -no-reboot -kernel "$bzimage" ${VMTEST_INITRD:+-initrd "$VMTEST_INITRD"} -append "$cmdline"
 	-fsdev "local,id=rootfs,path=/,security_model=none,readonly=on,multidevs=remap"
 	-device "virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root"
 	-fsdev "local,id=results,path=$res,security_model=none,multidevs=remap"
