@@ -104,7 +104,8 @@ for eid, sysname, name, nargs in table:
               f"events.h {want}\nseries   {d[1]}")
     else:
         check(False, f"events.h documents the arguments of {name}")
-    fired = any(re.search(r'\btrace_%s\(' % name, t) for f, t in text.items()
+    # trace_<name>(), or trace_call__<name>() inside trace_<name>_enabled()
+    fired = any(re.search(r'\btrace_(call__)?%s\(' % name, t) for f, t in text.items()
                 if f.endswith(".c"))
     check(fired, f"{name} is fired from C code")
     if sysname == "kvm":
