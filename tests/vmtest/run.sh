@@ -91,6 +91,15 @@ else
 	sed 's/^/# /' "$out/btf.txt"
 	tap "not ok" "BTF: tracepoint prototypes differ from events.h (the test module would pass wrong values)"
 fi
+# The series v2 events the test module fires from its second table.
+if python3 "$SRC/tests/vmtest/check-btf.py" "$obj/vmlinux" "$SRC/tests/kernel/module/events_v2.h" \
+	>"$out/btf-v2.txt" 2>&1; then
+	sed 's/^/# /' "$out/btf-v2.txt"
+	tap ok "BTF: every series v2 event has the argument count and types of events_v2.h"
+else
+	sed 's/^/# /' "$out/btf-v2.txt"
+	tap "not ok" "BTF: series v2 tracepoint prototypes differ from events_v2.h"
+fi
 fi
 
 # ---------------------------------------------------------------- boot
