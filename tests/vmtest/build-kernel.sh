@@ -88,6 +88,9 @@ work=$vmc/$ver/src
 obj=$vmc/$ver/obj
 # A cached key counts if its artifacts exist and, unless VMTEST_NEED_OBJ=0,
 # the object directory is at that key too (modules are built against it).
+# run.sh asks with VMTEST_NEED_OBJ=0 first: a module already built for the
+# key needs no object directory, so runs of two series on one cache do not
+# rebuild the shared object directory back and forth.
 if [[ -f $out/done ]] && { [[ ${VMTEST_NEED_OBJ:-1} == 0 ]] ||
 	[[ $(cat "$obj/.tdxtrace-key" 2>/dev/null) == "$key" ]]; }; then
 	log "cached: $out (${#patches[@]} patches)"
@@ -176,6 +179,11 @@ log "built in $(($(date +%s) - start)) s ($(grep -cE '^  (CC|AS)( \[M\])? ' "$bl
 
 mkdir -p "$out.tmp"
 cp "$obj/arch/x86/boot/bzImage" "$obj/.config" "$obj/System.map" "$out.tmp/"
+# The kernel's BTF on its own (a few MB): run.sh checks the tracepoint
+# prototypes against it even when the object directory has moved on to
+# another key (bpftool reads raw BTF files).
+objcopy -O binary --only-section=.BTF "$obj/vmlinux" "$out.tmp/vmlinux.btf" 2>>"$blog" ||
+	rm -f "$out.tmp/vmlinux.btf"
 [[ -f $obj/Module.symvers ]] && cp "$obj/Module.symvers" "$out.tmp/"
 {
 	echo "version=$ver"
