@@ -12,8 +12,10 @@
 # Environment: O (tdxtrace build dir with bin/ and lib/, default build/),
 # VMTEST_TIMEOUT (s, whole VM run, default 900), VMTEST_MEM (default 2G),
 # VMTEST_SMP (default 2), VMTEST_MAXCPUS (QEMU -smp N,maxcpus=M: M possible
-# CPUs, N online; machine q35 when M > 255, which the pc machine refuses),
-# VMTEST_CMDLINE (appended to the kernel command line, e.g. possible_cpus=256), plus build-kernel.sh's VMTEST_KERNEL/JOBS/UNPATCHED.
+# CPUs, N online; at most 255 under TCG: the pc machine refuses more, q35
+# needs KVM's irqchip with the x2APIC API for APIC IDs above 254, and
+# 7.x's possible_cpus= only lowers the count), VMTEST_CMDLINE (appended to
+# the kernel command line), plus build-kernel.sh's VMTEST_KERNEL/JOBS/UNPATCHED.
 # VMTEST_IMAGE=bzImage [VMTEST_INITRD=...] boots that kernel instead of
 # building one (to debug the harness; the initramfs must exec $tdx_init);
 # VMTEST_KO=module to test with it, VMTEST_PRELOAD=a.ko,b.ko loaded before.
@@ -126,8 +128,11 @@ cmdline+=" tdx_src=$SRC tdx_o=$O tdx_ko=$ko tdx_shell=$shell$boot_extra"
 smp=${VMTEST_SMP:-2}
 machine=pc
 if [[ -n ${VMTEST_MAXCPUS:-} ]]; then
+	if ((VMTEST_MAXCPUS > 255)); then
+		tap "not ok" "VMTEST_MAXCPUS=$VMTEST_MAXCPUS: QEMU TCG boots at most 255 possible CPUs (APIC IDs above 254 need KVM's x2APIC irqchip)"
+		finish
+	fi
 	smp+=",maxcpus=$VMTEST_MAXCPUS"
-	((VMTEST_MAXCPUS > 255)) && machine=q35
 fi
 qemu=(qemu-system-x86_64 -machine "$machine" -cpu max -accel tcg -m "${VMTEST_MEM:-2G}"
 	-smp "$smp" -nographic -no-reboot -kernel "$bzimage" ${VMTEST_INITRD:+-initrd "$VMTEST_INITRD"} -append "$cmdline"
