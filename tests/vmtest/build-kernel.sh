@@ -13,9 +13,17 @@
 #   vmtest/<ver>/src    one work tree: pristine + the last applied patches
 #   vmtest/<ver>/obj    its object directory (O=), reused: make is incremental
 #   vmtest/<key>/       the artifacts for one key = hash(base, config, patches)
-# A key already built is returned at once.  When only the patches change, only
-# the files they touch (before or after) are rewritten in the work tree, so the
-# rebuild recompiles what depends on them and nothing else.
+# A key already built is returned at once.  When only the patches change, the
+# work tree goes from the old series to the new one without a fresh copy: every
+# file the old or the new patches touch is staged from the pristine tree, the
+# new series is applied to the stage (the same as reverse-applying the old
+# series and applying the new one, but it cannot fail on an old patch that was
+# edited or removed since), and only the files whose content differs are
+# rewritten in the work tree.  make then recompiles what depends on those files
+# and nothing else; the object directory persists.  The config is regenerated
+# each time, but an identical .config touches no include/config/ stamp, so it
+# costs nothing.  The key still names exactly what was built; the log says how
+# many objects were compiled.
 #
 # Environment: VMTEST_KERNEL (7.2), VMTEST_JOBS (2), VMTEST_UNPATCHED=1 (base
 # kernel, no series: to bring up the boot before a series exists),
@@ -80,6 +88,9 @@ work=$vmc/$ver/src
 obj=$vmc/$ver/obj
 # A cached key counts if its artifacts exist and, unless VMTEST_NEED_OBJ=0,
 # the object directory is at that key too (modules are built against it).
+# run.sh asks with VMTEST_NEED_OBJ=0 first: a module already built for the
+# key needs no object directory, so runs of two series on one cache do not
+# rebuild the shared object directory back and forth.
 if [[ -f $out/done ]] && { [[ ${VMTEST_NEED_OBJ:-1} == 0 ]] ||
 	[[ $(cat "$obj/.tdxtrace-key" 2>/dev/null) == "$key" ]]; }; then
 	log "cached: $out (${#patches[@]} patches)"
@@ -164,10 +175,15 @@ if ! kmake -j"$jobs" bzImage modules; then
 	grep -E 'error|Error' "$blog" | head -n 30 >&2 || true
 	die "kernel build failed (see $blog)"
 fi
-log "built in $(($(date +%s) - start)) s"
+log "built in $(($(date +%s) - start)) s ($(grep -cE '^  (CC|AS)( \[M\])? ' "$blog" || true) objects compiled)"
 
 mkdir -p "$out.tmp"
 cp "$obj/arch/x86/boot/bzImage" "$obj/.config" "$obj/System.map" "$out.tmp/"
+# The kernel's BTF on its own (a few MB): run.sh checks the tracepoint
+# prototypes against it even when the object directory has moved on to
+# another key (bpftool reads raw BTF files).
+objcopy -O binary --only-section=.BTF "$obj/vmlinux" "$out.tmp/vmlinux.btf" 2>>"$blog" ||
+	rm -f "$out.tmp/vmlinux.btf"
 [[ -f $obj/Module.symvers ]] && cp "$obj/Module.symvers" "$out.tmp/"
 {
 	echo "version=$ver"

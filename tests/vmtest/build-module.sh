@@ -35,7 +35,7 @@ fi
 
 rm -rf "$out.tmp"
 mkdir -p "$out.tmp/include/tdxtrace"
-cp "$msrc"/Kbuild "$msrc"/Makefile "$msrc"/*.c "$out.tmp/"
+cp "$msrc"/Kbuild "$msrc"/Makefile "$msrc"/*.c "$msrc"/*.h "$out.tmp/"
 cp "$SRC"/include/tdxtrace/*.h "$out.tmp/include/tdxtrace/"
 if ! nice -n 10 make -C "$out.tmp" KDIR="$obj" >"$out.tmp/build.log" 2>&1; then
 	sed 's/^/  /' "$out.tmp/build.log" | tail -n 40 >&2

@@ -11,7 +11,11 @@
 #
 # Environment: O (tdxtrace build dir with bin/ and lib/, default build/),
 # VMTEST_TIMEOUT (s, whole VM run, default 900), VMTEST_MEM (default 2G),
-# VMTEST_SMP (default 2), plus build-kernel.sh's VMTEST_KERNEL/JOBS/UNPATCHED.
+# VMTEST_SMP (default 2), VMTEST_MAXCPUS (QEMU -smp N,maxcpus=M: M possible
+# CPUs, N online; at most 255 under TCG: the pc machine refuses more, q35
+# needs KVM's irqchip with the x2APIC API for APIC IDs above 254, and
+# 7.x's possible_cpus= only lowers the count), VMTEST_CMDLINE (appended to
+# the kernel command line), plus build-kernel.sh's VMTEST_KERNEL/JOBS/UNPATCHED.
 # VMTEST_IMAGE=bzImage [VMTEST_INITRD=...] boots that kernel instead of
 # building one (to debug the harness; the initramfs must exec $tdx_init);
 # VMTEST_KO=module to test with it, VMTEST_PRELOAD=a.ko,b.ko loaded before.
@@ -60,7 +64,7 @@ if [[ -n ${VMTEST_IMAGE:-} ]]; then
 	ko=${VMTEST_KO:-}
 	tap skip "kernel build # SKIP VMTEST_IMAGE=$bzimage given"
 	boot_extra=" rdinit=/init tdx_init=$SRC/tests/vmtest/init.sh"
-elif ! art=$("$SRC/tests/vmtest/build-kernel.sh" 2>"$out/build.log"); then
+elif ! art=$(VMTEST_NEED_OBJ=0 "$SRC/tests/vmtest/build-kernel.sh" 2>"$out/build.log"); then
 	sed 's/^/# /' "$out/build.log" | tail -n 30
 	tap "not ok" "build the vmtest kernel (log: $out/build.log)"
 	finish
@@ -70,7 +74,16 @@ bzimage=$art/bzImage
 boot_extra=
 sed 's/^/# /' "$out/build.log"
 tap ok "kernel $(sed -n 's/^version=//p' "$art/build-info") with $(grep -c '^patch=' "$art/build-info") patches: $art"
-if ! ko=$("$SRC/tests/vmtest/build-module.sh" "$art" 2>"$out/module.log"); then
+# A module not yet built for this key needs the object directory at the key:
+# bring it there (incremental) and build again.
+if ! ko=$("$SRC/tests/vmtest/build-module.sh" "$art" 2>"$out/module.log") &&
+	grep -q 'not at key' "$out/module.log"; then
+	echo "# the object directory is at another key: rebuilding it for the module" | tee -a "$tapf"
+	if art=$("$SRC/tests/vmtest/build-kernel.sh" 2>>"$out/build.log"); then
+		ko=$("$SRC/tests/vmtest/build-module.sh" "$art" 2>"$out/module.log")
+	fi
+fi
+if [[ -z ${ko:-} || ! -f ${ko:-/nonexistent} ]]; then
 	sed 's/^/# /' "$out/module.log" | tail -n 30
 	tap "not ok" "build the test module against it"
 	finish
@@ -81,13 +94,24 @@ echo "# build/cache step: ${t_build}s" | tee -a "$tapf"
 
 # ------------------------------------------------ prototypes vs events.h
 obj=$(sed -n 's/^obj=//p' "$art/build-info")
-if python3 "$SRC/tests/vmtest/check-btf.py" "$obj/vmlinux" "$SRC/include/tdxtrace/events.h" \
+btf=$art/vmlinux.btf
+[[ -f $btf ]] || btf=$obj/vmlinux
+if python3 "$SRC/tests/vmtest/check-btf.py" "$btf" "$SRC/include/tdxtrace/events.h" \
 	>"$out/btf.txt" 2>&1; then
 	sed 's/^/# /' "$out/btf.txt"
 	tap ok "BTF: every btf_trace_<event> prototype has the argument count and types of events.h"
 else
 	sed 's/^/# /' "$out/btf.txt"
 	tap "not ok" "BTF: tracepoint prototypes differ from events.h (the test module would pass wrong values)"
+fi
+# The series v2 events the test module fires from its second table.
+if python3 "$SRC/tests/vmtest/check-btf.py" "$btf" "$SRC/tests/kernel/module/events_v2.h" \
+	>"$out/btf-v2.txt" 2>&1; then
+	sed 's/^/# /' "$out/btf-v2.txt"
+	tap ok "BTF: every series v2 event has the argument count and types of events_v2.h"
+else
+	sed 's/^/# /' "$out/btf-v2.txt"
+	tap "not ok" "BTF: series v2 tracepoint prototypes differ from events_v2.h"
 fi
 fi
 
@@ -100,8 +124,18 @@ cmdline="console=ttyS0 root=/dev/root rootfstype=9p rootflags=trans=virtio,versi
 cmdline+=" init=$SRC/tests/vmtest/init.sh panic=-1 oops=panic loglevel=4 nokaslr"
 cmdline+=" tdx_src=$SRC tdx_o=$O tdx_ko=$ko tdx_shell=$shell$boot_extra"
 [[ -n ${VMTEST_PRELOAD:-} ]] && cmdline+=" tdx_preload=$VMTEST_PRELOAD"
-qemu=(qemu-system-x86_64 -machine pc -cpu max -accel tcg -m "${VMTEST_MEM:-2G}"
-	-smp "${VMTEST_SMP:-2}" -nographic -no-reboot -kernel "$bzimage" ${VMTEST_INITRD:+-initrd "$VMTEST_INITRD"} -append "$cmdline"
+[[ -n ${VMTEST_CMDLINE:-} ]] && cmdline+=" $VMTEST_CMDLINE"
+smp=${VMTEST_SMP:-2}
+machine=pc
+if [[ -n ${VMTEST_MAXCPUS:-} ]]; then
+	if ((VMTEST_MAXCPUS > 255)); then
+		tap "not ok" "VMTEST_MAXCPUS=$VMTEST_MAXCPUS: QEMU TCG boots at most 255 possible CPUs (APIC IDs above 254 need KVM's x2APIC irqchip)"
+		finish
+	fi
+	smp+=",maxcpus=$VMTEST_MAXCPUS"
+fi
+qemu=(qemu-system-x86_64 -machine "$machine" -cpu max -accel tcg -m "${VMTEST_MEM:-2G}"
+	-smp "$smp" -nographic -no-reboot -kernel "$bzimage" ${VMTEST_INITRD:+-initrd "$VMTEST_INITRD"} -append "$cmdline"
 	-fsdev "local,id=rootfs,path=/,security_model=none,readonly=on,multidevs=remap"
 	-device "virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root"
 	-fsdev "local,id=results,path=$res,security_model=none,multidevs=remap"

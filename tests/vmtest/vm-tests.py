@@ -632,6 +632,191 @@ def check_layout():
         f"(exit {r.returncode})")
 
 
+# ------------------------------------------------- series v2 events
+def parse_v2():
+    path = os.path.join(SRC, 'tests/kernel/module/events_v2.h')
+    text = open(path).read()
+    table = re.findall(r'X\((\w+),\s*"(\w+)",\s*"(\w+)",\s*(\d+)\)', text)
+    evs = [{'id': i, 'sys': sy, 'name': nm, 'nargs': int(k)} for i, sy, nm, k in table]
+    enums = [re.findall(r'^\s*TDX_V2_\w+?_ARG_(\w+),', body, re.M)
+             for body in re.findall(r'enum \{\n(.*?)\};', text, re.S)]
+    enums = [e for e in enums if e]
+    for e, names in zip(evs, enums):
+        e['args'] = [a.lower() for a in names]
+    return evs
+
+
+def load_table_v2():
+    rows = []
+    for line in rd(f"{DBG}/table_v2").splitlines():
+        if not line or line.startswith('#'):
+            continue
+        f = line.split()
+        sysname, name = f[0].split(':')
+        rows.append({'sys': sysname, 'name': name, 'repeat': int(f[1]),
+                     'args': [int(x, 0) for x in f[3:3 + int(f[2])]]})
+    return rows
+
+
+def v2_lines(text, names):
+    out = []
+    for line in text.splitlines():
+        for mm in re.finditer(r'(?:^|\s)(?:\w+:)?(\w+):\s', line):
+            if mm.group(1) in names:
+                out.append((mm.group(1), line[mm.end():].strip()))
+                break
+    return out
+
+
+# Decodes that v1 got wrong or that the v2 events promise, by table row
+# (name, index of the row among that event's rows): a regex the line matches.
+V2_DECODES = [
+    ('tdx_seamcall', 0, r'leaf SEAMLDR\.INSTALL\b', 'P-SEAMLDR leaf decoded (v1: TDH.MNG.ADDCX)'),
+    ('kvm_tdx_vp_enter_exit', 0, r'status 0x0000000000000030 SUCCESS \(success\)',
+     'TD exit status 0x30 is class success (v1: warning)'),
+    ('kvm_tdx_vp_enter_exit', 1, r'NON_RECOVERABLE_VCPU \(error\)',
+     'NON_RECOVERABLE status is class error (v1: warning)'),
+    ('kvm_tdx_busy_kick', 0, r'leaf TDH\.MEM\.PAGE\.REMOVE .*operand SEPT', 'OPERAND_BUSY operand SEPT decoded'),
+    ('kvm_tdx_busy_kick', 1, r'leaf TDH\.MEM\.RANGE\.BLOCK .*operand TD_EPOCH .*OPERAND_BUSY',
+     'operand TD_EPOCH and the retry status decoded'),
+    ('kvm_tdx_sept_zap', 1, r'failed_leaf TDH\.MEM\.PAGE\.REMOVE .*EPT_ENTRY_STATE_INCORRECT',
+     'failed zap names its SEAMCALL and status'),
+    ('kvm_tdx_td_build', 2, r'cmd INIT_MEM_REGION .*nr_pages 512 measured', 'INIT_MEM_REGION measured pages'),
+    ('kvm_tdx_td_build', 4, r'cmd FINALIZE_VM .*ret -5', 'FINALIZE_VM failure'),
+    ('kvm_tdx_hkid_leak', 1, r'leaf TDH\.MNG\.KEY\.FREEID .*KEY_STATE_INCORRECT', 'HKID leak names the failed leaf'),
+    ('kvm_tdx_tdvmcall', 0, r'leaf GetQuote status SUCCESS user_exit', 'TDVMCALL leaf and user exit'),
+    ('kvm_tdx_hkid_release', 1, r'not_released', 'HKID not released'),
+]
+
+
+def check_v2():
+    evs = parse_v2()
+    byname = {e['name']: e for e in evs}
+    v1names = set(BYNAME)
+    missing = [f"{e['sys']}:{e['name']}" for e in evs if not os.path.isdir(ev_dir(e))]
+    tap(not missing, f"v2: all {len(evs)} events of events_v2.h are in tracefs" +
+        (f" (missing: {' '.join(missing)})" if missing else ''))
+    if missing or not os.path.exists(f"{DBG}/table_v2"):
+        tap(False, "v2: the test module has a v2 table")
+        return
+    # Formats of the new events: exactly the TP_PROTO arguments, by name.
+    for e in evs:
+        if e['name'] in v1names:
+            continue
+        have = [f[0] for f in format_fields(e)]
+        open(f"{RES}/format-{e['name']}.txt", 'w').write(rd(ev_dir(e) + '/format'))
+        tap(sorted(have) == sorted(e['args']),
+            f"v2: {e['name']}: format fields are its arguments ({' '.join(e['args'])})" +
+            ('' if sorted(have) == sorted(e['args']) else f"; format has {have}"))
+    rows = load_table_v2()
+    tap({r['name'] for r in rows} == set(byname), f"v2: the module's v2 table covers all {len(evs)} events")
+    names = set(byname)
+
+    def enable(on):
+        for e in evs:
+            wr(ev_dir(e) + '/enable', '1' if on else '0')
+
+    # ftrace text: counts, values, decodes
+    enable(True)
+    wr(f"{TRACEFS}/trace", '')
+    r = run(f"echo 1 > {DBG}/fire_v2")
+    enable(False)
+    text = rd(f"{TRACEFS}/trace")
+    open(f"{RES}/ftrace-v2.txt", 'w').write(text)
+    lines = v2_lines(text, names)
+    got = collections.Counter(ev for ev, _ in lines)
+    want = expected_counts(rows)
+    tap(r.returncode == 0 and got == want, f"v2: ftrace text: every event fired the table's number of times "
+        f"({sum(want.values())} lines)")
+    if got != want:
+        diag(f"want {dict(want)}\ngot  {dict(got)}")
+    seq = []
+    for row in rows:
+        seq += [row] * row['repeat']
+    mism, compared = [], 0
+    for (ev, rest), row in zip(lines, seq):
+        if ev != row['name']:
+            mism.append(f"order: {ev} where {row['name']} was fired")
+            break
+        e = byname[ev]
+        bases = print_bases(e)
+        for k, v in kv(rest).items():
+            i = arg_index(e, k)
+            if i is None:
+                continue
+            x = num(v, bases.get(k, 0))
+            if x is None:
+                continue
+            w = row['args'][i]
+            compared += 1
+            if x != w and x != s64(w) and (x & 0xffffffff) != (w & 0xffffffff):
+                mism.append(f"{ev} {k}={v}, fired {w:#x}")
+    tap(not mism and compared > 0, f"v2: ftrace text: {compared} numeric fields equal the fired values")
+    for m in mism[:10]:
+        diag(m)
+    byev = collections.defaultdict(list)
+    for ev, rest in lines:
+        byev[ev].append(rest)
+    # row index -> line index: rows of one event in order, with repeats
+    for name, ri, rx, what in V2_DECODES:
+        idx = 0
+        k = 0
+        for row in rows:
+            if row['name'] != name:
+                continue
+            if k == ri:
+                break
+            idx += row['repeat']
+            k += 1
+        ls = byev.get(name, [])
+        ok = idx < len(ls) and re.search(rx, ls[idx]) is not None
+        tap(ok, f"v2: {name}: {what}")
+        if not ok:
+            diag(ls[idx] if idx < len(ls) else f"no line {idx} of {name}")
+    kern = [rest for _, rest in lines]
+
+    # perf stat (per task), perf record/script, trace-cmd record/report
+    evargs = ','.join(f"{e['sys']}:{e['name']}" for e in evs)
+    r = run(['perf', 'stat', '-x', ',', '-e', evargs, '--', 'sh', '-c', f"echo 2 > {DBG}/fire_v2"], timeout=300)
+    pgot = {}
+    for line in r.stderr.splitlines():
+        f = line.split(',')
+        if len(f) > 3 and ':' in f[2]:
+            pgot[f[2].split(':')[1]] = int(f[0]) if f[0].isdigit() else f[0]
+    want2 = expected_counts(rows, 2)
+    ok = r.returncode == 0 and all(pgot.get(k) == v for k, v in want2.items())
+    tap(ok, "v2: perf stat -e (per task): counts equal the module's (2 passes)")
+    if not ok:
+        diag(r.stderr[-1500:])
+    evl = [a for e in evs for a in ('-e', f"{e['sys']}:{e['name']}")]
+    data = '/tmp/perf-v2.data'
+    r = run(['perf', 'record', '-q', '-o', data, '-a'] + evl + ['--', 'sh', '-c', f"echo 1 > {DBG}/fire_v2"],
+            timeout=300)
+    sp = run(['perf', 'script', '-i', data, '-F', 'event,trace'], timeout=300)
+    open(f"{RES}/perf-script-v2.txt", 'w').write(sp.stdout + sp.stderr)
+    perf = [rest for _, rest in v2_lines(sp.stdout, names)]
+    diff = [(a, b) for a, b in zip(kern, perf) if a != b]
+    tap(r.returncode == 0 and len(perf) == len(kern) and not diff,
+        "v2: perf record + script: every event recorded and decoded as the kernel's trace text")
+    for a, b in diff[:5]:
+        diag(f"kernel: {a}\nperf:   {b}")
+    if len(perf) != len(kern):
+        diag(f"{len(perf)} perf lines, {len(kern)} kernel lines\n" + r.stderr[-800:] + sp.stderr[-800:])
+    dat = f"{RES}/trace-v2.dat"
+    r = run(['trace-cmd', 'record', '-q', '-o', dat] + evl + ['sh', '-c', f"echo 1 > {DBG}/fire_v2"],
+            timeout=300, cwd='/tmp')
+    st = run(['trace-cmd', 'report', '-i', dat], timeout=300)
+    open(f"{RES}/trace-cmd-report-v2.txt", 'w').write(st.stdout + st.stderr)
+    tc = [rest for _, rest in v2_lines(st.stdout, names)]
+    diff = [(a, b) for a, b in zip(kern, tc) if a != b]
+    tap(r.returncode == 0 and len(tc) == len(kern) and not diff,
+        "v2: trace-cmd record + report: every event recorded and decoded as the kernel's trace text")
+    for a, b in diff[:5]:
+        diag(f"kernel:    {a}\ntrace-cmd: {b}")
+    if len(tc) != len(kern):
+        diag(f"{len(tc)} trace-cmd lines, {len(kern)} kernel lines\n" + r.stderr[-800:] + st.stderr[-800:])
+
+
 def check_dmesg():
     r = run(['dmesg'])
     open(f"{RES}/dmesg.txt", 'w').write(r.stdout)
@@ -668,6 +853,7 @@ def main():
     check_recipes()
     check_tools(dat, dat_pid)
     check_layout()
+    check_v2()
     check_dmesg()
     diag(f"in-VM tests took {time.time() - t0:.1f}s")
     print("1..%d" % n)

@@ -23,6 +23,11 @@
  *           context (so the events belong to the writer's process: its TD)
  *   table   the table: "<system>:<event> <repeat> <nargs> <arg0> ..." (hex)
  *   counts  "<system>:<event> <fired>" since load (or the last write to it)
+ *   fire_v2, table_v2
+ *           the same for the events of kernel series v2 that events.h does
+ *           not list yet (events_v2.h), and for v1 events with values v1
+ *           decoded wrong; a table of its own, so that the v1 consumers
+ *           never see these rows
  * The table is also printed to the kernel log when the module loads.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -39,6 +44,7 @@
 
 #include "tdxtrace/events.h"
 #include "tdxtrace/leaves.h"
+#include "events_v2.h"
 
 #define NS_PER_US 1000ULL
 
@@ -226,6 +232,139 @@ static void fire_table(unsigned int passes)
 				fire_row(&table[i]);
 }
 
+/* ------------------------------------------------------------ v2 events */
+
+static struct tt_event events_v2[TDX_V2_EV_MAX] = {
+#define TT_EV2(id, sys, nm, n) [TDX_V2_EV_##id] = { .system = sys, .name = nm, .nargs = n },
+	TDX_V2_EVENT_TABLE(TT_EV2)
+#undef TT_EV2
+};
+
+struct tt_row_v2 {
+	u16 kind;
+	u16 repeat;
+	u64 args[TDX_V2_MAX_ARGS];
+};
+
+#define PID_A 4242		/* a VM's kvm->userspace_pid, not the writer's */
+#define SEAMLDR_INSTALL 0x8000000000000001ULL
+
+/*
+ * Ground truth for the v2 events: every field at a distinct value, both
+ * outcomes of each flag, a failed and a clean zap, a leak per leaf.
+ */
+static const struct tt_row_v2 table_v2[] = {
+	/* v1 decoded these wrong: a P-SEAMLDR leaf (bit 63) ... */
+	{ TDX_V2_EV_SEAMCALL, 1, { SEAMLDR_INSTALL, 0, 0, 0, U(-1), 0, 7000 } },
+	/* ... TD exits (exit reason in bits 31:0) and NON_RECOVERABLE statuses */
+	{ TDX_V2_EV_VP_ENTER, 2, { 3, 0x30, 48, 1500 } },
+	{ TDX_V2_EV_VP_ENTER, 1, { 3, 0x4000000100000000ULL, 0, 800 } },
+	/* BUSY_KICK: pid, leaf, status, retry_status, kick_ns */
+	{ TDX_V2_EV_BUSY_KICK, 2, { PID_A, 29, 0x8000020000000092ULL, 0, 12000 } },
+	{ TDX_V2_EV_BUSY_KICK, 1, { PID_A, 7, 0x80000200000000a9ULL, 0x8000020000000092ULL, 30000 } },
+	/* SEPT_ZAP: pid, gfn, level, failed_leaf, status, kicks, duration_ns */
+	{ TDX_V2_EV_SEPT_ZAP, 3, { PID_A, 0x80123, 1, 0, 0, 0, 4000 } },
+	{ TDX_V2_EV_SEPT_ZAP, 1, { PID_A, 0x80124, 1, 29, 0xC0000B0D00000000ULL, 2, 90000 } },
+	/* TRACK: pid, status, track_ns, ipi_ns */
+	{ TDX_V2_EV_TRACK, 2, { PID_A, 0, 900, 2500 } },
+	{ TDX_V2_EV_TRACK, 1, { PID_A, 0x8000020100000000ULL, 1900, 0 } },
+	/* VCPU_BOUNCE: pid, vcpu_id */
+	{ TDX_V2_EV_VCPU_BOUNCE, 4, { PID_A, 1 } },
+	/* TD_BUILD: pid, vcpu_id, cmd, gpa, nr_pages, measured, ret, hw_error, duration_ns */
+	{ TDX_V2_EV_TD_BUILD, 1, { PID_A, U(-1), 1, 0, 0, 0, 0, 0, 3000000 } },
+	{ TDX_V2_EV_TD_BUILD, 2, { PID_A, 0, 2, 0, 0, 0, 0, 0, 150000 } },
+	{ TDX_V2_EV_TD_BUILD, 1, { PID_A, 0, 3, 0xffc00000ULL, 512, 1, 0, 0, 80000000 } },
+	{ TDX_V2_EV_TD_BUILD, 1, { PID_A, 0, 3, 0x100000ULL, 16, 0, U(-EINTR), 0, 700000 } },
+	{ TDX_V2_EV_TD_BUILD, 1, { PID_A, U(-1), 4, 0, 0, 0, U(-EIO), 0xC000010000000000ULL, 40000 } },
+	/* CACHE_WB: pid, hkid, resumes, status */
+	{ TDX_V2_EV_CACHE_WB, 2, { PID_A, 17, 3, 0 } },
+	/* HKID_RELEASE: pid, hkid, nr_vcpus, status, released, duration_ns */
+	{ TDX_V2_EV_HKID_RELEASE, 1, { PID_A, 17, 4, 0, 1, 5000000 } },
+	{ TDX_V2_EV_HKID_RELEASE, 1, { PID_A, 18, 2, 0x8000082400000000ULL, 0, 90000 } },
+	/* HKID_LEAK: pid, hkid, leaf, status */
+	{ TDX_V2_EV_HKID_LEAK, 1, { PID_A, 19, 19, 0x8000082400000000ULL } },
+	{ TDX_V2_EV_HKID_LEAK, 1, { PID_A, 20, 20, 0xC000081100000000ULL } },
+	/* TDVMCALL: vcpu_id, leaf, status, user_exit */
+	{ TDX_V2_EV_TDVMCALL, 2, { 1, 0x10002, 0, 1 } },
+	{ TDX_V2_EV_TDVMCALL, 1, { 0, 0x10000, 0, 0 } },
+	{ TDX_V2_EV_TDVMCALL, 1, { 2, 0x10099, 0x8000000000000000ULL, 0 } },
+	/* ATTR_ZAP: pid, start, end, to_private, flush, duration_ns */
+	{ TDX_V2_EV_ATTR_ZAP, 1, { PID_A, 0x80000, 0x80200, 0, 1, 250000 } },
+	{ TDX_V2_EV_ATTR_ZAP, 1, { PID_A, 0x80200, 0x80201, 1, 0, 3000 } },
+};
+
+/*
+ * The v2 prototypes take at most 9 arguments of at most 64 bits: on x86-64
+ * each goes in a full register or an 8-byte stack slot, so one prototype of
+ * nine u64 calls every iterator, each callee reading the width its TP_PROTO
+ * type has (int and u32 from the low half, bool and u16 from the low bytes).
+ * tests/vmtest/check-btf.py checks the widths against the kernel's BTF.
+ */
+typedef int (*it_v2_t)(void *, u64, u64, u64, u64, u64, u64, u64, u64, u64);
+
+static void fire_row_v2(const struct tt_row_v2 *r)
+{
+	struct tt_event *e = &events_v2[r->kind];
+	const u64 *a = r->args;
+#ifdef TT_HAVE_SRCU_FAST
+	struct srcu_ctr __percpu *scp;
+#endif
+
+	if (static_key_enabled(&e->tp->key)) {
+#ifdef TT_HAVE_SRCU_FAST
+		scp = srcu_read_lock_fast_notrace(&tracepoint_srcu);
+#endif
+		preempt_disable_notrace();
+		((it_v2_t)e->tp->iterator)(NULL, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]);
+		preempt_enable_notrace();
+#ifdef TT_HAVE_SRCU_FAST
+		srcu_read_unlock_fast_notrace(&tracepoint_srcu, scp);
+#endif
+	}
+	atomic64_inc(&e->fired);
+}
+
+static ssize_t fire_v2_write(struct file *f, const char __user *ubuf, size_t len, loff_t *ppos)
+{
+	unsigned int passes, p, i, k;
+	int err;
+
+	err = kstrtouint_from_user(ubuf, len, 0, &passes);
+	if (err)
+		return err;
+	if (passes < 1 || passes > 1000)
+		return -EINVAL;
+	for (p = 0; p < passes; p++)
+		for (i = 0; i < ARRAY_SIZE(table_v2); i++)
+			for (k = 0; k < table_v2[i].repeat; k++)
+				fire_row_v2(&table_v2[i]);
+	return len;
+}
+
+static const struct file_operations fire_v2_fops = {
+	.owner = THIS_MODULE,
+	.write = fire_v2_write,
+	.llseek = noop_llseek,
+};
+
+static int table_v2_show(struct seq_file *m, void *v)
+{
+	unsigned int i;
+	int j;
+
+	seq_puts(m, "# system:event repeat nargs args... (u64, hex; TP_PROTO order of events_v2.h)\n");
+	for (i = 0; i < ARRAY_SIZE(table_v2); i++) {
+		const struct tt_event *e = &events_v2[table_v2[i].kind];
+
+		seq_printf(m, "%s:%s %u %d", e->system, e->name, table_v2[i].repeat, e->nargs);
+		for (j = 0; j < e->nargs; j++)
+			seq_printf(m, " %#llx", table_v2[i].args[j]);
+		seq_putc(m, '\n');
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(table_v2);
+
 /* ------------------------------------------------------------ debugfs */
 
 static ssize_t fire_write(struct file *f, const char __user *ubuf, size_t len, loff_t *ppos)
@@ -315,6 +454,12 @@ static void find_tp(struct tracepoint *tp, void *priv)
 			events[k].owner = priv;
 		}
 	}
+	for (k = 1; k < TDX_V2_EV_MAX; k++) {
+		if (!events_v2[k].tp && !strcmp(tp->name, events_v2[k].name)) {
+			events_v2[k].tp = tp;
+			events_v2[k].owner = priv;
+		}
+	}
 }
 
 /*
@@ -349,6 +494,11 @@ static void put_owners(void)
 			module_put(events[k].owner);
 		events[k].owner = NULL;
 	}
+	for (k = 1; k < TDX_V2_EV_MAX; k++) {
+		if (events_v2[k].owner)
+			module_put(events_v2[k].owner);
+		events_v2[k].owner = NULL;
+	}
 }
 
 static struct dentry *dir;
@@ -372,6 +522,17 @@ static int __init tt_init(void)
 			missing++;
 		}
 	}
+	for (k = 1; k < TDX_V2_EV_MAX; k++) {
+		if (events_v2[k].owner && !try_module_get(events_v2[k].owner)) {
+			events_v2[k].owner = NULL;
+			events_v2[k].tp = NULL;
+		}
+		if (!events_v2[k].tp) {
+			pr_err("tracepoint %s:%s (series v2) not found in this kernel\n",
+			       events_v2[k].system, events_v2[k].name);
+			missing++;
+		}
+	}
 	if (missing) {
 		put_owners();
 		return -ENOENT;
@@ -385,6 +546,8 @@ static int __init tt_init(void)
 	debugfs_create_file("fire", 0200, dir, NULL, &fire_fops);
 	debugfs_create_file("table", 0444, dir, NULL, &table_fops);
 	debugfs_create_file("counts", 0644, dir, NULL, &counts_fops);
+	debugfs_create_file("fire_v2", 0200, dir, NULL, &fire_v2_fops);
+	debugfs_create_file("table_v2", 0444, dir, NULL, &table_v2_fops);
 
 	pr_info("%zu rows over %d tracepoints; table:\n", ARRAY_SIZE(table), TDX_EV_MAX - 1);
 	for (i = 0; i < ARRAY_SIZE(table); i++) {
