@@ -37,7 +37,9 @@ rm -rf "$out.tmp"
 mkdir -p "$out.tmp/include/tdxtrace"
 cp "$msrc"/Kbuild "$msrc"/Makefile "$msrc"/*.c "$msrc"/*.h "$out.tmp/"
 cp "$SRC"/include/tdxtrace/*.h "$out.tmp/include/tdxtrace/"
-if ! nice -n 10 make -C "$out.tmp" KDIR="$obj" >"$out.tmp/build.log" 2>&1; then
+# (without our make's command-line variables: an O= given to tdxtrace's make
+# would reach kbuild through MAKEFLAGS)
+if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL nice -n 10 make -C "$out.tmp" KDIR="$obj" >"$out.tmp/build.log" 2>&1; then
 	sed 's/^/  /' "$out.tmp/build.log" | tail -n 40 >&2
 	die "module build failed"
 fi

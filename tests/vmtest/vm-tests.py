@@ -620,9 +620,9 @@ def check_layout():
         f"at {possible} possible CPUs")
     tap(j['snapshot_bytes'] <= 8 * mib,
         f"a snapshot copies {j['snapshot_bytes'] / mib:.2f} MiB <= 8 MiB")
-    tap(j['snapshot_cpu_ms'] <= 10.0 or not want,
-        f"a snapshot costs {j['snapshot_cpu_ms']:.2f} ms of CPU <= 10 ms (TCG: "
-        f"emulated, so only a bound)")
+    # CPU time under TCG is emulation (10-20x the host's): measured, not judged
+    # here; bench-layout on the host judges it (docs/bpf.md)
+    diag(f"a snapshot costs {j['snapshot_cpu_ms']:.2f} ms of emulated CPU (TCG)")
     # tdxtop on the simulator through the kernel's maps, as a user would
     env = dict(os.environ, TDXTRACE_ENGINE='bpf')
     r = run([os.path.join(O, 'bin', 'tdxtop'), '--sim', 'steady:1,tds=64,all_leaves=1',

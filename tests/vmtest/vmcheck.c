@@ -383,6 +383,21 @@ static int lookup_percpu(int fd, const void *key, __u64 *out, size_t words, int 
 	return 0;
 }
 
+/*
+ * One value of a statistics map: shared (one copy, not per CPU), completed
+ * as a snapshot completes it (tdx_map_complete(): the fields the BPF side
+ * derives instead of storing).
+ */
+static int lookup_shared(int fd, const void *key, __u64 *out, size_t words, enum tdx_map_id id)
+{
+	int err = bpf_map_lookup_elem(fd, key, out);
+
+	(void)words;
+	if (!err)
+		tdx_map_complete(id, out);
+	return err;
+}
+
 #define WORD(type, field) ((int)(offsetof(type, field) / 8))
 
 static int cmp_words(const char *what, const __u64 *got, const __u64 *want, size_t words,
@@ -482,11 +497,8 @@ static int check_td(struct bpf_object *obj, const char *mode, const struct td_ex
 	for (int l = 0; l < TDX_LEAF_MAX; l++) {
 		struct tdx_leaf_key k = { .pid = t->pid, .leaf = (__u32)l };
 		struct tdx_leaf_stats got;
-		int mm[][2] = { { WORD(struct tdx_leaf_stats, min_ns), -1 },
-				{ WORD(struct tdx_leaf_stats, max_ns), 1 },
-				{ WORD(struct tdx_leaf_stats, last_version), 2 } };
 		char what[64];
-		int err = lookup_percpu(fd, &k, (__u64 *)&got, sizeof(got) / 8, mm, 3);
+		int err = lookup_shared(fd, &k, (__u64 *)&got, sizeof(got) / 8, TDX_MAP_LEAF);
 
 		if (!t->leaf[l].count) {
 			if (!err) {
@@ -506,12 +518,12 @@ static int check_td(struct bpf_object *obj, const char *mode, const struct td_ex
 				 names_for(0, sizeof(got) / 8));
 	}
 
-#define CHECK_PID_MAP(mapname, field, which, type, mmspec, nmm)			\
+#define CHECK_PID_MAP(mapname, field, which, type, id)				\
 	do {									\
 		type got;							\
 		__u32 key = t->pid;						\
-		int err = lookup_percpu(map_fd(obj, mapname), &key, (__u64 *)&got, \
-					sizeof(got) / 8, mmspec, nmm);		\
+		int err = lookup_shared(map_fd(obj, mapname), &key, (__u64 *)&got, \
+					sizeof(got) / 8, id);			\
 		char what[64];							\
 		snprintf(what, sizeof(what), "%s %s", who, mapname);		\
 		if (err) {							\
@@ -523,24 +535,15 @@ static int check_td(struct bpf_object *obj, const char *mode, const struct td_ex
 		}								\
 	} while (0)
 
-	{
-		int mm[][2] = { { WORD(struct tdx_vp_stats, max_ns), 1 } };
-		CHECK_PID_MAP("tdx_vp", vp, 1, struct tdx_vp_stats, mm, 1);
-	}
-	{
-		int mm[][2] = { { WORD(struct tdx_ept_stats, max_ns), 1 } };
-		CHECK_PID_MAP("tdx_ept", ept, 2, struct tdx_ept_stats, mm, 1);
-	}
-	{
-		int mm[][2] = { { WORD(struct tdx_map_stats, max_ns), 1 } };
-		CHECK_PID_MAP("tdx_mapgpa", map, 3, struct tdx_map_stats, mm, 1);
-	}
+	CHECK_PID_MAP("tdx_vp", vp, 1, struct tdx_vp_stats, TDX_MAP_VP);
+	CHECK_PID_MAP("tdx_ept", ept, 2, struct tdx_ept_stats, TDX_MAP_EPT);
+	CHECK_PID_MAP("tdx_mapgpa", map, 3, struct tdx_map_stats, TDX_MAP_MAPGPA);
 	{
 		/* private_4k_in_mixed depends on range bookkeeping this test does not model */
 		struct tdx_mix_stats got, want = t->mix;
 		__u32 key = t->pid;
-		int err = lookup_percpu(map_fd(obj, "tdx_mix"), &key, (__u64 *)&got,
-					sizeof(got) / 8, NULL, 0);
+		int err = lookup_shared(map_fd(obj, "tdx_mix"), &key, (__u64 *)&got,
+					sizeof(got) / 8, TDX_MAP_MIX);
 		char what[64];
 
 		snprintf(what, sizeof(what), "%s tdx_mix", who);
@@ -558,8 +561,8 @@ static int check_td(struct bpf_object *obj, const char *mode, const struct td_ex
 		for (int m = 0; m < 2; m++) {
 			struct tdx_frozen_key k = { .pid = t->pid, .level = (__u16)l, .mirror = (__u16)m };
 			struct tdx_frozen_stats got;
-			int mm[][2] = { { WORD(struct tdx_frozen_stats, held_max_ns), 1 } };
-			int err = lookup_percpu(fd, &k, (__u64 *)&got, sizeof(got) / 8, mm, 1);
+			int err = lookup_shared(fd, &k, (__u64 *)&got, sizeof(got) / 8,
+						TDX_MAP_FROZEN);
 			const struct tdx_frozen_stats *w = &t->frozen[l][m];
 			char what[64];
 

@@ -11,13 +11,14 @@ VMCHECK := $(O)/vmtest/vmcheck
 $(VMCHECK): $(O)/obj/tests/vmtest/vmcheck.o $(LIBTDX)
 	$(call link,$<)
 
-# The VM has close to the possible-CPU count of the hosts users have, so
-# per-CPU structures cost what they cost there (2 CPUs online): 255, the
-# most QEMU's TCG boots (pc refuses 256, q35 needs KVM's irqchip for it, and
-# possible_cpus= can only lower the count).  vm-tests.py's layout checks
-# ($(O)/tools/layout, bpf/bpf.mk) assert the goals at that count.
-VMTEST_POSSIBLE ?= 255
-VMTEST_ENV = VMTEST_MAXCPUS=$(VMTEST_POSSIBLE) VMTEST_CMDLINE="tdx_possible=$(VMTEST_POSSIBLE)"
+# The VM's possible-CPU count: VMTEST_POSSIBLE=N boots N present CPUs
+# (QEMU -smp N, at most 255 under TCG) and vm-tests.py asserts the layout
+# goals at that count.  Not the default yet: in 7.2 neither -smp maxcpus=
+# (hot-plug slots are not possible CPUs) nor maxcpus=/possible_cpus= (they
+# only lower the count) give many possible CPUs with few online, and a VM
+# with 255 online CPUs under TCG did not finish the tier here (docs/bpf.md).
+VMTEST_POSSIBLE ?=
+VMTEST_ENV = $(if $(VMTEST_POSSIBLE),VMTEST_SMP=$(VMTEST_POSSIBLE) VMTEST_CMDLINE="tdx_possible=$(VMTEST_POSSIBLE)")
 
 .PHONY: vmtest vmtest-shell
 vmtest: all $(VMCHECK) $(LAYOUT_BENCH)
