@@ -134,7 +134,7 @@ if [[ -n ${VMTEST_MAXCPUS:-} ]]; then
 	fi
 	smp+=",maxcpus=$VMTEST_MAXCPUS"
 fi
-qemu=(qemu-system-x86_64 -machine "$machine" -cpu max -accel tcg -m "${VMTEST_MEM:-2G}"
+qemu=(qemu-system-x86_64 -machine "$machine" -cpu max -accel tcg,thread=single -m "${VMTEST_MEM:-2G}"
 	-smp "$smp" -nographic -no-reboot -kernel "$bzimage" ${VMTEST_INITRD:+-initrd "$VMTEST_INITRD"} -append "$cmdline"
 	-fsdev "local,id=rootfs,path=/,security_model=none,readonly=on,multidevs=remap"
 	-device "virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root"
