@@ -145,6 +145,27 @@ int tdx_event_nargs(__u32 kind)
 	return kind > TDX_EV_NONE && kind < TDX_EV_MAX ? events[kind].nargs : -1;
 }
 
+const char *tdx_exit_reason_name(__u32 r)
+{
+	switch (r) {
+	case 0:  return "EXCEPTION_NMI";
+	case 1:  return "EXTERNAL_INTERRUPT";
+	case 2:  return "TRIPLE_FAULT";
+	case 7:  return "INTERRUPT_WINDOW";
+	case 10: return "CPUID";
+	case 12: return "HLT";
+	case 18: return "VMCALL";
+	case 30: return "IO_INSTRUCTION";
+	case 31: return "MSR_READ";
+	case 32: return "MSR_WRITE";
+	case 48: return "EPT_VIOLATION";
+	case 49: return "EPT_MISCONFIG";
+	case 52: return "PREEMPTION_TIMER";
+	case 77: return "TDCALL";
+	default: return NULL;
+	}
+}
+
 const char *tdx_mode_name(enum tdx_attach_mode m)
 {
 	switch (m) {

@@ -42,7 +42,6 @@ struct mdesc {
 	bool in_snap;
 	const struct tdx_field_desc *key;
 	__u8 word[MAX_VALUE_WORDS];		/* enum tdx_merge of each value word */
-	size_t count_word;			/* a word that is 0 iff the entry is unused */
 };
 
 #define TDX_X_OFFS_1(snap) .off_n = offsetof(struct tdx_snapshot, n_##snap),	\
@@ -83,7 +82,6 @@ static void init_desc(void)
 
 		md[id].key = d->key;
 		fill_words(md[id].word, sizeof(md[id].word), d->value);
-		md[id].count_word = 0;
 	}
 	fill_words(counters_word, sizeof(counters_word), tdx_counters_desc());
 	done = true;

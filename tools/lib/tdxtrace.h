@@ -281,6 +281,8 @@ const char *tdx_leaf_name(__u32 leaf_nr);		/* "TDH.MEM.PAGE.AUG" or NULL */
 int tdx_leaf_parse(const char *name);			/* name, macro or number -> nr, -1 */
 const char *tdx_status_name(__u64 status);		/* "OPERAND_BUSY", or NULL */
 const char *tdx_status_class_name(__u32 cls);		/* "busy" */
+/* VMX basic exit reason a TD exits with ("EPT_VIOLATION"), NULL if not named. */
+const char *tdx_exit_reason_name(__u32 reason);
 const char *tdx_event_name(__u32 kind);			/* "tdx_seamcall" */
 const char *tdx_event_system(__u32 kind);		/* "tdx" */
 int tdx_event_nargs(__u32 kind);

@@ -46,24 +46,7 @@ const char *exp_leaf_group(__u32 leaf)
 
 static const char *exit_reason_name(int r)
 {
-	switch (r) {
-	case 0:  return "EXCEPTION_NMI";
-	case 1:  return "EXTERNAL_INTERRUPT";
-	case 2:  return "TRIPLE_FAULT";
-	case 7:  return "INTERRUPT_WINDOW";
-	case 10: return "CPUID";
-	case 12: return "HLT";
-	case 18: return "VMCALL";
-	case 30: return "IO_INSTRUCTION";
-	case 31: return "MSR_READ";
-	case 32: return "MSR_WRITE";
-	case 48: return "EPT_VIOLATION";
-	case 49: return "EPT_MISCONFIG";
-	case 52: return "PREEMPTION_TIMER";
-	case 77: return "TDCALL";
-	case TDX_EXIT_REASON_SLOTS - 1: return "other";
-	default: return NULL;
-	}
+	return r == TDX_EXIT_REASON_SLOTS - 1 ? "other" : tdx_exit_reason_name((__u32)r);
 }
 
 static const char *const ept_result_names[TDX_EPT_RESULT_MAX] = {
