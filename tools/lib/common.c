@@ -296,3 +296,13 @@ void tdx_strlcpy(char *dst, const char *src, size_t size)
 	memcpy(dst, src, n);
 	dst[n] = 0;
 }
+
+const char *tdx_exit_name(int code)
+{
+	switch (code) {
+#define TDX_EXIT_CASE(name, value, doc) case value: return #name;
+	TDX_EXIT_TABLE(TDX_EXIT_CASE)
+#undef TDX_EXIT_CASE
+	}
+	return NULL;
+}

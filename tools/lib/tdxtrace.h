@@ -35,11 +35,32 @@
 
 #define TDXTRACE_VERSION "0.1.0"
 
-/* Exit codes shared by all tools. */
-#define TDX_EXIT_OK	  0
-#define TDX_EXIT_FAIL	  1	/* runtime error, or a regression (tdxbench) */
-#define TDX_EXIT_USAGE	  2	/* bad options or input names */
-#define TDX_EXIT_NOPERM	  77	/* missing privileges */
+/*
+ * The exit codes of every tool (tdxtop, tdxtrace, tdxbench), one table:
+ * X(NAME, code, "meaning"). Man pages and docs/cli.md list exactly these
+ * rows (tests/cli checks it); values above 2 follow sysexits(3) where one
+ * fits, so scripts that know EX_NOINPUT or EX_NOPERM read them right.
+ */
+#define TDX_EXIT_TABLE(X)						\
+	X(OK,		0,  "success (also -h/--help)")			\
+	X(FAIL,		1,  "runtime error not covered below")		\
+	X(USAGE,	2,  "usage error: unknown option, command, leaf, scenario or bad number") \
+	X(REGRESSION,	3,  "tdxbench compare/run: a result is slower than its baseline") \
+	X(NODATA,	4,  "the source holds no TDX events (a capture of other events, an empty file)") \
+	X(DATAERR,	65, "input is corrupt or not a recording/trace.dat")	\
+	X(NOINPUT,	66, "input file missing or unreadable")		\
+	X(UNAVAILABLE,	69, "no TDX tracing on this kernel (no tracepoint, no fentry target)") \
+	X(CANTCREAT,	73, "cannot create or complete an output file")	\
+	X(NOPERM,	77, "missing privileges (BPF, tracefs)")
+
+enum tdx_exit_code {
+#define TDX_EXIT_ENUM(name, code, doc) TDX_EXIT_##name = code,
+	TDX_EXIT_TABLE(TDX_EXIT_ENUM)
+#undef TDX_EXIT_ENUM
+};
+
+/* "NOINPUT" etc. for a code, or NULL. */
+const char *tdx_exit_name(int code);
 
 /* ---------------------------------------------------------------- sources */
 
