@@ -566,7 +566,8 @@ def check_tools(dat, dat_pid):
     if not os.access(checker, os.X_OK) or not os.path.exists(bpf_obj):
         tap(False, f"BPF live checks ({checker} and {bpf_obj} must be built: make vmtest builds them)")
         return
-    r = run([checker, '--bpf-obj', bpf_obj, '--fire', f"{DBG}/fire", '--table', f"{DBG}/table"],
+    r = run([checker, '--bpf-obj', bpf_obj, '--fire', f"{DBG}/fire", '--table', f"{DBG}/table",
+             '--fire-v2', f"{DBG}/fire_v2", '--table-v2', f"{DBG}/table_v2"],
             timeout=900)
     passthrough(r, 'vmcheck (live)')
     if dat is None:
