@@ -56,6 +56,8 @@ struct hp_tdstate {
 	struct hp_g1 *g1;
 	size_t g1cap, g1n;
 	bool seen_chunk;
+	__s64 follow_gfn;		/* mapped by a map event, its violation not seen yet */
+	bool covered[TDX_HP_NPOL];	/* that page was mapped in the policy before */
 	bool req_open;			/* a to-shared MapGPA request in progress */
 	__u64 req_lo, req_hi;		/* its gfns */
 };
@@ -151,6 +153,7 @@ static struct hp_tdstate *td_get(struct tdx_hp *h, __u32 pid)
 	memmove(&h->tds[lo + 1], &h->tds[lo], (h->ntd - lo) * sizeof(*h->tds));
 	memset(&h->tds[lo], 0, sizeof(*h->tds));
 	h->tds[lo].pub.pid = pid;
+	h->tds[lo].follow_gfn = -1;
 	h->ntd++;
 	return &h->tds[lo];
 }
@@ -380,44 +383,61 @@ static void after_4k(struct tdx_hp *h, struct hp_tdstate *t, struct hp_range *r,
 }
 
 /*
- * The guest touches private page i of r (a fault or a mapping event);
- * accept: its accept level (0 unknown).  fault: an EPT violation (else a
- * mapping event, whose fault may follow).
+ * The guest touches private page i of r: a mapping event (fault false) or
+ * an EPT violation (fault true), accept its accept level (0 unknown).  The
+ * kernel series emits the mapping before the violation of the same access:
+ * follow (from page_touched) marks such a violation, whose decisions were
+ * taken at the mapping; covered[p] says whether policy p had the page mapped
+ * before that access (then the violation would not have happened).
  */
 static void touch(struct tdx_hp *h, struct hp_tdstate *t, struct hp_range *r, unsigned i,
-		  int accept, bool fault)
+		  int accept, bool fault, bool follow)
 {
 	__s64 gfn = (__s64)(r->idx * P2M + i);
 	bool accept4k = accept == TDX_PG_LEVEL_4K;
 
 	for (int p = 0; p < TDX_HP_NPOL; p++) {
 		struct tdx_hp_pol_stats *ps = &t->pub.pol[p];
-		bool capable = !r->unknown && !r->misaligned && !r->nshared &&
-			       (p != TDX_HP_V3 || (!r->build && !r->inhibit && !r->v3_sticky));
+		bool capable;
 
-		if (p == TDX_HP_4K) {
-			if (fault)
+		if (follow && t->covered[p] && p != TDX_HP_4K) {
+			/* mapped before this access: only a 4K accept in a 2M mapping faults */
+			if (accept4k && r->plevel[p] == L_2M) {
 				ps->ept++;
-			if (r->plevel[p] == L_NONE)
-				r->plevel[p] = L_4K;
+				ps->accept_4k_in_2m++;
+				split(h, t, r, p, TDX_HP_CAUSE_ACCEPT);
+				if (p == TDX_HP_V3 && !r->inhibit) {
+					r->inhibit = true;
+					ps->inhibits++;
+				}
+			}
+			continue;
+		}
+		if (follow) {
+			ps->ept++;
+			if (!(accept4k && r->plevel[p] == L_2M && r->pending_gfn[p] == gfn)) {
+				if (r->plevel[p] == L_2M && r->pending_gfn[p] == gfn)
+					r->pending_gfn[p] = -1;
+				continue;
+			}
+			/* the access mapped 2M at its map event, but accepts at 4K: undo */
+			r->pending_gfn[p] = -1;
+			leave_2m(h, t, r, p);
+			ps->maps_2m--;
+			ps->ops[TDX_HP_OP_AUG_2M]--;
+			r->plevel[p] = L_NONE;
+		} else if (!fault) {
+			t->covered[p] = r->plevel[p] == L_2M ||
+					(r->plevel[p] == L_4K && tb(r->pmap[p], i));
+		}
+		if (p == TDX_HP_4K) {
+			if (fault && !follow)
+				ps->ept++;
+			r->plevel[p] = L_4K;
 			map4k(r, p, ps, i);
 			continue;
 		}
 		if (r->plevel[p] == L_2M) {
-			if (r->pending_gfn[p] == gfn && fault) {
-				/* the fault that made the mapping (its map event came first) */
-				r->pending_gfn[p] = -1;
-				ps->ept++;
-				if (accept4k) {
-					/* undo: this fault would have mapped 4K */
-					leave_2m(h, t, r, p);
-					ps->maps_2m--;
-					ps->ops[TDX_HP_OP_AUG_2M]--;
-					r->plevel[p] = L_NONE;
-					goto decide;
-				}
-				continue;
-			}
 			if (accept4k && fault) {
 				/* host level > accept level: split (v3 also inhibits) */
 				ps->ept++;
@@ -428,11 +448,12 @@ static void touch(struct tdx_hp *h, struct hp_tdstate *t, struct hp_range *r, un
 					ps->inhibits++;	/* same write-lock hold as the split */
 				}
 			}
-			continue;	/* a fault on a huge mapping: avoided */
+			continue;	/* otherwise a fault on a huge mapping: avoided */
 		}
-		if (fault)
+		if (fault && !follow)
 			ps->ept++;
-decide:
+		capable = !r->unknown && !r->misaligned && !r->nshared &&
+			  (p != TDX_HP_V3 || (!r->build && !r->inhibit && !r->v3_sticky));
 		if (r->plevel[p] == L_NONE && capable && accept4k) {
 			ps->accept_4k_in_2m++;
 			if (p == TDX_HP_V3) {
@@ -578,13 +599,16 @@ static void page_touched(struct tdx_hp *h, struct hp_tdstate *t, __u64 gfn, int 
 {
 	struct hp_range *r = range_get(h, t, gfn / P2M);
 	unsigned i = (unsigned)(gfn % P2M);
+	bool follow = fault && t->follow_gfn == (__s64)gfn;
 
 	if (!r) {
 		h->err = -ENOMEM;
 		return;
 	}
-	if (fault)
+	if (fault) {
 		t->pub.ept_private++;
+		t->follow_gfn = -1;
+	}
 	if (fault && accept) {
 		t->pub.accept_known++;
 		t->pub.accept_4k += accept == TDX_PG_LEVEL_4K;
@@ -601,6 +625,8 @@ static void page_touched(struct tdx_hp *h, struct hp_tdstate *t, __u64 gfn, int 
 		sb(r->used, i);
 		r->nused++;
 		t->pub.touched_pages++;
+	} else if (!fault) {
+		return;			/* mapped twice: nothing new */
 	}
 	if (r->unknown) {
 		if (fault)
@@ -608,7 +634,9 @@ static void page_touched(struct tdx_hp *h, struct hp_tdstate *t, __u64 gfn, int 
 				t->pub.pol[p].ept++;
 		return;
 	}
-	touch(h, t, r, i, accept, fault);
+	if (!fault)
+		t->follow_gfn = (__s64)gfn;
+	touch(h, t, r, i, accept, fault, follow);
 }
 
 static void page_zapped(struct tdx_hp *h, struct hp_tdstate *t, __u64 gfn)
