@@ -491,9 +491,18 @@ static __noinline int agg_hugepage_mixed(__u32 pid, const __u64 *args)
 /*
  * kvm_mmu_private_map: count private mappings by level; a 4K mapping also
  * counts in its 2M range (atomically), and in private_4k_in_mixed while that
- * range is mixed.  An unmap of a 4K page the range never counted (tracing
- * started after it was mapped) leaves the range count at 0.
+ * range is mixed.  The gauges count mappings made while tracing: the unmap
+ * of a page mapped before tracing started (a 4K page its range never
+ * counted; for 2M/1G, an unmap that would take the gauge below 0) counts in
+ * unmaps only, so no gauge goes negative (issue 19: `mix --sim convert`
+ * showed "4K -57985").
  */
+static __always_inline void gauge_dec_floor0(__s64 *g)
+{
+	if (__sync_fetch_and_add(g, -1) <= 0)
+		__sync_fetch_and_add(g, 1);
+}
+
 static __noinline int agg_private_map(__u32 pid, const __u64 *args)
 {
 	struct tdx_range_key key = { .pid = pid, .level = TDX_PG_LEVEL_2M };
@@ -504,32 +513,42 @@ static __noinline int agg_private_map(__u32 pid, const __u64 *args)
 	__u32 lv = BOUNDED(level_idx(level), 4);
 
 	v = mix_stats(pid);
-	if (v) {
-		if (mapped) {
-			ADD(&v->maps, 1);
+	if (v)
+		ADD(mapped ? &v->maps : &v->unmaps, 1);
+	if (level != TDX_PG_LEVEL_4K) {
+		if (!v)
+			return AGG_OK;
+		if (mapped)
 			ADD(&v->private_live[lv], 1);
-		} else {
-			ADD(&v->unmaps, 1);
-			ADD(&v->private_live[lv], -1);
-		}
-	}
-	if (level != TDX_PG_LEVEL_4K)
+		else
+			gauge_dec_floor0(&v->private_live[lv]);
 		return AGG_OK;
+	}
 
 	key.gfn = args[TDX_PRIVATE_MAP_ARG_GFN] & ~511ULL;
 	st = lookup_or_init(&tdx_range, &key, &zero_tdx_range, TDX_MAP_RANGE);
-	if (!st)
+	if (!st) {
+		/* no range state (map full): the gauge alone, kept >= 0 */
+		if (v && mapped)
+			ADD(&v->private_live[lv], 1);
+		else if (v)
+			gauge_dec_floor0(&v->private_live[lv]);
 		return AGG_OK;
+	}
 	if (mapped) {
 		__sync_fetch_and_add(&st->mapped_4k, 1);
 	} else {
 		old = __sync_fetch_and_add(&st->mapped_4k, -1);
 		if (!old) {
+			/* never counted: mapped before tracing started */
 			__sync_fetch_and_add(&st->mapped_4k, 1);
 			return AGG_OK;
 		}
 	}
-	if (v && st->mixed) {
+	if (!v)
+		return AGG_OK;
+	ADD(&v->private_live[lv], mapped ? 1 : -1);
+	if (st->mixed) {
 		ADD(&v->private_4k_in_mixed, mapped ? 1 : -1);
 	}
 	return AGG_OK;

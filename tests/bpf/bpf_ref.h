@@ -338,23 +338,22 @@ static inline void ref_apply(struct ref *r, const struct tdx_event *e)
 		struct tdx_snap_mix *m = REF_GET(r, mix, n_mix, &pid, 4, tds, TDX_MAP_MIX);
 		uint32_t lv = a[1] <= 3 ? (uint32_t)a[1] : 0, mapped = a[2] != 0, *st;
 
-		if (m) {
-			if (mapped) {
-				m->v.maps++;
+		/* gauges count mappings made while tracing, never below 0 */
+		if (m)
+			mapped ? m->v.maps++ : m->v.unmaps++;
+		st = a[1] == 1 ? ref_range(r, pid, 2, a[0] & ~511ULL) : NULL;
+		if (!st) {
+			if (m && mapped)
 				m->v.private_live[lv]++;
-			} else {
-				m->v.unmaps++;
+			else if (m && m->v.private_live[lv] > 0)
 				m->v.private_live[lv]--;
-			}
+			break;
 		}
-		if (a[1] != 1)
-			break;
-		st = ref_range(r, pid, 2, a[0] & ~511ULL);
-		if (!st)
-			break;
 		if (!mapped && st[1] == 0)
-			break;
+			break;		/* mapped before tracing */
 		st[1] += mapped ? 1 : (uint32_t)-1;
+		if (m)
+			m->v.private_live[lv] += mapped ? 1 : -1;
 		if (m && st[0])
 			m->v.private_4k_in_mixed += mapped ? 1 : -1;
 		break;

@@ -29,7 +29,7 @@
 #include "sim_int.h"
 
 const char *const tdx_sim_scenarios[] = {
-	"boot", "steady", "convert", "contention", "mixing", "regress", NULL,
+	"boot", "steady", "convert", "contention", "mixing", "regress", "boot4g", NULL,
 };
 
 /* ------------------------------------------------------------ output heap */
@@ -259,6 +259,7 @@ static void sim_free(struct sim *s)
 			free(s->tds[i].sept1g);
 			free(s->tds[i].shared_2m);
 			free(s->tds[i].shared_1g);
+			free(s->tds[i].acc_mode);
 		}
 	}
 	free(s->tds);
@@ -331,8 +332,9 @@ static int td_init(struct sim *s, struct sim_td *td, __u32 i)
 	td->sept1g = calloc((np / PAGES_1G + 8) / 8 + 1, 1);
 	td->shared_2m = calloc(td->n2m, sizeof(*td->shared_2m));
 	td->shared_1g = calloc(td->n1g + 1, sizeof(*td->shared_1g));
+	td->acc_mode = calloc(td->n2m, 1);
 	if (!td->shared || !td->mapped || !td->sept2m || !td->sept1g || !td->shared_2m ||
-	    !td->shared_1g)
+	    !td->shared_1g || !td->acc_mode)
 		return -ENOMEM;
 	rng_seed(&td->rng, s->seed, 0x7d000000ULL + i);
 	td->zs_next = s->start_ns + (__u64)rng_exp(&td->rng, s->zs_rate > 0 ? 1e9 / s->zs_rate : 1e9);
@@ -520,6 +522,12 @@ int tdx_sim_open(struct tdx_source *src, const char *spec)
 		s->shared_lo = s->shared_hi - sh;
 		s->pool_lo = np / 2;
 		s->pool_hi = s->pool_lo + (np / 4 < 65536 ? np / 4 : 65536);
+		/* boot: the bounce range of the published boot (GFN 0x7d3ff on) */
+		s->bounce_n = (__u64)c->boot_bounce_kib / 4 ? (__u64)c->boot_bounce_kib / 4 : 1;
+		s->bounce_lo = 0x7d3ffULL;
+		if (s->bounce_lo + s->bounce_n >= s->shared_lo)
+			s->bounce_lo = np / 2 + 0x3ff;
+		s->bounce_p = c->boot_conversions > 0 ? c->boot_bounce_flips / c->boot_conversions : 0;
 		s->hot_lo = 16 * 256;
 		s->hot_hi = s->hot_lo + ((__u64)c->contention_range_kib / 4 ? (__u64)c->contention_range_kib / 4 : 1);
 		if (s->hot_hi > s->shared_lo) {
@@ -563,6 +571,8 @@ int tdx_sim_open(struct tdx_source *src, const char *spec)
 				 "qemu-td%u", i);
 		}
 		if (sc == SC_BOOT) {
+			td->acc4k_left = (__u64)c->boot_accept_4k;
+			td->aps_up = !td->acc4k_left;
 			td->cursor = 0;
 			td->cursor_end = s->image_lo;
 			vstart = sim_build_td(s, td, s->start_ns + (__u64)i * 20000000ULL);

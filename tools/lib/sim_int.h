@@ -35,6 +35,7 @@ enum scenario { SC_BOOT, SC_STEADY, SC_CONVERT, SC_CONTENTION, SC_MIXING, SC_REG
 #define FROZEN_RING	64
 #define ZS_RING		16
 #define ACCEPT_RING	4096
+#define ZAP_CACHE	4096		/* recent zaps by gfn % ZAP_CACHE */
 #define SIM_MAX_TDS	TDX_MAX_TDS
 #define SIM_MAX_VCPUS	512
 #define IMAGE_PAGES	512ULL		/* initial firmware image (2 MiB) */
@@ -136,6 +137,13 @@ struct sim_td {
 	__u64 scatter[256];		/* "mixing": pages converted to shared */
 	unsigned scatter_n;
 	__u64 hot_dir;			/* contention: last conversion direction */
+	__u64 acc4k_left;		/* boot: vCPU 0's 4K accepts still to come */
+	__u8 *acc_mode;			/* per 2M range: accept level the guest uses (0: not yet) */
+	__u64 last_map;			/* latest private_map mapped=1 event of the TD */
+	struct { __u64 gfn, ts; } zapped[ZAP_CACHE];	/* when a page was last zapped */
+	bool aps_up;			/* boot: the APs run (after firmware/early kernel) */
+	__u64 bounce_done;		/* boot: bounce-range conversions so far */
+	bool bounce_shared;		/* boot: the bounce range is shared now */
 };
 
 struct sim_vcpu {
@@ -174,6 +182,8 @@ struct sim {
 	__u64 image_lo;
 	__u64 pool_lo, pool_hi;		/* bounce-buffer pool for "convert" */
 	__u64 hot_lo, hot_hi;		/* "contention" range */
+	__u64 bounce_lo, bounce_n;	/* boot: the range converted back and forth */
+	double bounce_p;		/* boot: share of firmware conversions that flip it */
 	struct sim_td *tds;
 	struct sim_vcpu *vcpus;
 	__u32 nvcpus;

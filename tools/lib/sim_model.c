@@ -3,6 +3,7 @@
  * sim_model.c - the simulator's host model (sim_int.h).
  */
 #include "sim_int.h"
+#include "hugepage.h"
 
 /* ------------------------------------------------------ attribute model */
 
@@ -60,6 +61,7 @@ static __u64 set_attr(struct sim *s, struct sim_td *td, __u64 gfn, __u64 n,
 			}
 			flipped++;
 		}
+		td->acc_mode[r] = 0;	/* the guest accepts it anew */
 		if (is_mixed(old, PAGES_2M) != is_mixed(td->shared_2m[r], PAGES_2M))
 			mixed_event(s, ts, r * PAGES_2M, TDX_PG_LEVEL_2M,
 				    is_mixed(td->shared_2m[r], PAGES_2M));
@@ -170,7 +172,7 @@ static __u64 ept_violation(struct sim *s, __u64 t0)
 	const struct tdx_sim_calib *c = s->cal;
 	bool private = rng_unit(r) <= s->ept_private_p || !td->nshared;
 	__u64 gfn = 0, t, args[8], retries = 0, gpa;
-	int result = 1 /* RET_PF_FIXED set below */, level = TDX_PG_LEVEL_4K;
+	int result = 1 /* RET_PF_FIXED set below */, level = TDX_PG_LEVEL_4K, accept = 0;
 	double handler = rng_lognormal(r, c->ept_handler_median_ns, c->ept_handler_sigma);
 	bool write = rng_unit(r) < 0.6;
 
@@ -206,12 +208,24 @@ static __u64 ept_violation(struct sim *s, __u64 t0)
 			retries++;
 			t = w->end + (__u64)c->ept_retry_gap_ns;
 		}
-		if (bit_get(td->mapped, gfn)) {
-			result = 6;	/* RET_PF_SPURIOUS: someone mapped it */
+		if (bit_get(td->mapped, gfn) ||
+		    (td->zapped[gfn % ZAP_CACHE].gfn == gfn && td->zapped[gfn % ZAP_CACHE].ts > t)) {
+			/*
+			 * RET_PF_SPURIOUS: someone mapped it, or it is still mapped
+			 * at t (a conversion handled earlier zaps it only later)
+			 */
+			result = 6;
 		} else {
 			__u64 r1 = gfn / PAGES_1G, r2 = gfn / PAGES_2M;
 			bool busy;
 
+			/*
+			 * An attribute change handled earlier (in time stamps, later)
+			 * invalidates the fault in flight: KVM retries it after the
+			 * change (mmu_invalidate_seq), so the mapping comes after it.
+			 */
+			if (t <= td->attr_last)
+				t = td->attr_last + 1;
 			for (;;) {
 				busy = false;
 				if (!bit_get(td->sept1g, r1)) {
@@ -235,6 +249,8 @@ static __u64 ept_violation(struct sim *s, __u64 t0)
 						bit_set(td->mapped, gfn);
 						sim_emit_ctx(s, TDX_EV_PRIVATE_MAP, t + 20, 3, a);
 						t += 20;
+						if (t > td->last_map)
+							td->last_map = t;
 						break;
 					}
 				}
@@ -247,6 +263,29 @@ static __u64 ept_violation(struct sim *s, __u64 t0)
 			}
 		}
 		gpa = gfn << PAGE_SHIFT;
+		if (result != 6) {
+			/*
+			 * The level the guest accepts at (first try): 2M where the
+			 * whole 2M range is private (a Linux guest accepts in 2M
+			 * units), 4K otherwise; in "boot" vCPU 0 (firmware and early
+			 * kernel) accepts boot_accept_4k pages at 4K where 2M would do.
+			 */
+			__u64 r2 = gfn / PAGES_2M;
+			bool whole = !td->shared_2m[r2] && (r2 + 1) * PAGES_2M <= s->image_lo;
+
+			/* one level per range, from its first accept (reset by a conversion) */
+			if (!whole)
+				accept = TDX_PG_LEVEL_4K;
+			else if (td->acc_mode[r2])
+				accept = td->acc_mode[r2];
+			else
+				accept = td->acc_mode[r2] = s->sc == SC_BOOT && v->id == 0 &&
+							    td->acc4k_left ?
+							    TDX_PG_LEVEL_4K : TDX_PG_LEVEL_2M;
+			if (whole && accept == TDX_PG_LEVEL_4K && v->id == 0 && td->acc4k_left &&
+			    !--td->acc4k_left)
+				td->aps_up = true;
+		}
 	} else {
 		/* shared: pick a shared page; KVM maps it huge when the range allows */
 		__u64 lo = s->shared_lo, hi = s->shared_hi;
@@ -274,7 +313,8 @@ static __u64 ept_violation(struct sim *s, __u64 t0)
 	args[TDX_EPT_VIOLATION_ARG_VCPU] = v->id;
 	args[TDX_EPT_VIOLATION_ARG_GPA] = gpa;
 	args[TDX_EPT_VIOLATION_ARG_EXIT_QUAL] = (write ? 0x2ULL : 0x1ULL) | 0x180ULL |
-				      (private ? 0 : 0x8ULL);
+				      (private ? 0 : 0x8ULL) |
+				      ((__u64)accept << TDX_HP_ACCEPT_SHIFT);
 	args[TDX_EPT_VIOLATION_ARG_PRIVATE] = private;
 	args[TDX_EPT_VIOLATION_ARG_LEVEL] = SEXT(level);
 	args[TDX_EPT_VIOLATION_ARG_RETRIES] = retries;
@@ -296,10 +336,18 @@ static __u64 zap_private(struct sim *s, struct rng *r, __u64 t, __u64 gfn, __u64
 
 		if (!bit_get(td->mapped, g))
 			continue;
+		/*
+		 * A vCPU activity that started earlier may have mapped it at a
+		 * later time stamp: the zap (under the same mmu_lock) comes after.
+		 */
+		if (t <= td->last_map)
+			t = td->last_map + 1;
 		t = sim_zap_page(s, r, t, g);	/* BLOCK, TRACK, REMOVE, WBINVD */
 		bit_clr(td->mapped, g);
 		t += 20;
 		sim_emit_ctx(s, TDX_EV_PRIVATE_MAP, t, 3, a);
+		td->zapped[g % ZAP_CACHE].gfn = g;
+		td->zapped[g % ZAP_CACHE].ts = t;
 	}
 	return t;
 }
@@ -389,7 +437,14 @@ static __u64 tdcall_map_gpa(struct sim *s, __u64 t)
 		if (!td->swiotlb_done && s->cv->id == 0 &&
 		    t >= s->start_ns + (s->end_ns - s->start_ns) * 3 / 10) {
 			td->swiotlb_done = true;
+			td->aps_up = true;	/* the kernel runs by now */
 			return map_gpa(s, t, s->shared_lo, s->shared_hi - s->shared_lo, true);
+		}
+		if (td->bounce_done < (__u64)c->boot_bounce_flips && rng_unit(r) <= s->bounce_p) {
+			/* one bounce range flipped back and forth (published boot) */
+			td->bounce_done++;
+			td->bounce_shared = !td->bounce_shared;
+			return map_gpa(s, t, s->bounce_lo, s->bounce_n, td->bounce_shared);
 		}
 		/* firmware/early-boot conversions in low memory */
 		gfn = rng_below(r, 4096);
@@ -460,6 +515,11 @@ void sim_vcpu_cycle(struct sim *s, struct sim_vcpu *v)
 	double u = rng_unit(r), gap = rng_lognormal(r, c->host_gap_median_ns, c->host_gap_sigma);
 	int reason;
 
+	if (s->sc == SC_BOOT && v->id && !s->tds[v->td].aps_up) {
+		/* boot: firmware and the early kernel run on vCPU 0 only */
+		v->next = t + 1000000;
+		return;
+	}
 	s->ctd = &s->tds[v->td];
 	s->cv = v;
 	if (u < s->w_exit[0])

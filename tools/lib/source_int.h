@@ -52,7 +52,9 @@ int tdx__tracedat_check(const void *buf, size_t len, char *why, size_t whylen);
 	X(zero_step_rate_hz) X(zero_step_median_ns)				\
 	X(td_mem_mib) X(td_shared_mib) X(steady_mapped_p)			\
 	X(contention_zero_step_rate_hz) X(contention_range_kib)		\
-	X(mixing_scatter_p) X(convert_mapgpa_p)
+	X(mixing_scatter_p) X(convert_mapgpa_p)				\
+	X(boot_accept_4k) X(boot_bounce_flips) X(boot_bounce_kib)		\
+	X(hp_aug_2m_ns) X(hp_demote_ns) X(hp_promote_ns) X(hp_pamt_add_ns)
 
 struct tdx_sim_calib {
 #define TDX_X_FIELD(name) double name;

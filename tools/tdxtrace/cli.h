@@ -214,6 +214,12 @@ struct json_object *cli_json_event(const struct tdx_event *ev);
 /* ---- plot.c: gnuplot through a pipe into FILE.tmp, then rename */
 int cli_plot_lat(const struct cli *c, const struct tdx_snapshot *s);
 int cli_plot_mix(const struct cli *c);
+/*
+ * Time series: rows of (t_s, col 1..ncols), one line per column (names);
+ * a negative value is plotted as no data.
+ */
+int cli_plot_series(const char *path, const char *title, const char *ylabel,
+		    const char *const *names, int ncols, const double *rows, size_t nrows);
 /* Terminal for a file name: "svg", "pngcairo"; NULL if unsupported. */
 const char *cli_plot_terminal(const char *path);
 
@@ -237,7 +243,8 @@ int cli_exit_code(int err);
 
 /* ---- subcommands */
 extern const struct cli_cmd cli_cmd_lat, cli_cmd_ept, cli_cmd_convert, cli_cmd_mix,
-	cli_cmd_contention, cli_cmd_stat, cli_cmd_record, cli_cmd_report, cli_cmd_sim;
+	cli_cmd_contention, cli_cmd_stat, cli_cmd_record, cli_cmd_report, cli_cmd_sim,
+	cli_cmd_hugepage;
 extern const struct cli_cmd cli_cmd_exporter;	/* exporter*.c, docs/exporter.md */
 extern const struct cli_cmd cli_cmd_flows;	/* flows.c: kernel series v2 flows */
 extern const struct cli_cmd *const cli_cmds[];

@@ -221,6 +221,9 @@ static void mix_text(FILE *f, const struct cli *c, const struct tdx_snapshot *s)
 			(long long)v->private_live[TDX_PG_LEVEL_1G],
 			(unsigned long long)v->maps, (unsigned long long)v->unmaps,
 			(long long)v->private_4k_in_mixed);
+		if (v->unmaps > v->maps)
+			fprintf(f, "    mapped before:    unknown (more removals than mappings seen: "
+				"pages mapped before the trace are not counted above)\n");
 		if (cbh >= 0)
 			fprintf(f, "    could be huge:    %.1f%% of mapped private memory\n",
 				cbh * 100);

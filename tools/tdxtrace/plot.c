@@ -172,3 +172,38 @@ int cli_plot_mix(const struct cli *c)
 			"$M using 1:4 axes x1y2 with lines title 'private 4K mapped'\n");
 	return plot_end(&pl);
 }
+
+int cli_plot_series(const char *path, const char *title, const char *ylabel,
+		    const char *const *names, int ncols, const double *rows, size_t nrows)
+{
+	struct plot pl;
+	int err = plot_begin(&pl, path, title);
+
+	if (err)
+		return err;
+	fprintf(pl.p, "set xlabel 'time (s)'\nset ylabel '%s'\n$S << EOD\n", ylabel);
+	for (size_t i = 0; i < nrows; i++) {
+		for (int k = 0; k <= ncols; k++) {
+			double v = rows[i * (size_t)(ncols + 1) + (size_t)k];
+
+			/* a negative value is "no data yet": gnuplot skips NaN */
+			if (k && v < 0)
+				fprintf(pl.p, " NaN");
+			else
+				fprintf(pl.p, k ? " %.6f" : "%.6f", v);
+		}
+		fprintf(pl.p, "\n");
+	}
+	fprintf(pl.p, "EOD\n");
+	if (!nrows) {
+		fprintf(pl.p, "set label 'no data' at graph 0.5,0.5 center\n"
+			"plot [0:1] 1/0 notitle\n");
+	} else {
+		fprintf(pl.p, "plot ");
+		for (int k = 0; k < ncols; k++)
+			fprintf(pl.p, "%s$S using 1:%d with steps title '%s'", k ? ", " : "", k + 2,
+				names[k]);
+		fprintf(pl.p, "\n");
+	}
+	return plot_end(&pl);
+}
