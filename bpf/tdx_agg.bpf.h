@@ -755,7 +755,7 @@ static __always_inline __u32 tdvmcall_slot(__u64 leaf)
 	__u32 slot = 0, i = 1;
 
 #define TDX_X_TVSLOT(id, nr, name) if (leaf == (nr)) slot = i; i++;
-	TDX_TDVMCALL_TABLE(TDX_X_TVSLOT)
+	TDX_KVM_TDVMCALL_TABLE(TDX_X_TVSLOT)
 #undef TDX_X_TVSLOT
 	return slot;
 }

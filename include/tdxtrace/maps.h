@@ -227,7 +227,7 @@ enum tdx_merge { TDX_MERGE_SUM, TDX_MERGE_MIN, TDX_MERGE_MAX, TDX_MERGE_GAUGE };
  * index of the tdvmcall arrays: X(ID, leaf, "name").  The guest chooses the
  * value, so anything else counts in the last slot and never creates a key.
  */
-#define TDX_TDVMCALL_TABLE(X)						\
+#define TDX_KVM_TDVMCALL_TABLE(X)						\
 	X(GET_TD_VM_CALL_INFO,	   0x10000, "GetTdVmCallInfo")		\
 	X(MAP_GPA,		   0x10001, "MapGPA")			\
 	X(GET_QUOTE,		   0x10002, "GetQuote")			\

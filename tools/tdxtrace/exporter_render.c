@@ -726,7 +726,7 @@ static void render_flows(struct rctx *r, const struct tdx_snapshot *s)
 		static const char *const tv[TDX_TDVMCALL_SLOTS] = {
 			"other",
 #define TDX_X_TVNAME(id, nr, name) name,
-			TDX_TDVMCALL_TABLE(TDX_X_TVNAME)
+			TDX_KVM_TDVMCALL_TABLE(TDX_X_TVNAME)
 #undef TDX_X_TVNAME
 		};
 

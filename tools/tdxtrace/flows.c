@@ -24,12 +24,12 @@ static const char *const build_names[TDX_BUILD_CMD_SLOTS] = {
 	"other", "INIT_VM", "INIT_VCPU", "INIT_MEM_REGION", "FINALIZE_VM",
 };
 
-/* Name of slot i of the tdvmcall arrays (maps.h TDX_TDVMCALL_TABLE order). */
+/* Name of slot i of the tdvmcall arrays (maps.h TDX_KVM_TDVMCALL_TABLE order). */
 static const char *tdvmcall_name(int i, __u64 *leaf)
 {
 	static const struct { __u64 nr; const char *name; } t[] = {
 #define TDX_X_TV(id, nr, name) { nr, name },
-		TDX_TDVMCALL_TABLE(TDX_X_TV)
+		TDX_KVM_TDVMCALL_TABLE(TDX_X_TV)
 #undef TDX_X_TV
 	};
 
