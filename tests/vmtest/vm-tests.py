@@ -846,7 +846,9 @@ def main():
         return 1
     rows = load_table()
     covered = {r['name'] for r in rows}
-    tap(covered == set(BYNAME), f"the module's table covers all {len(EVENTS)} events ({len(rows)} rows)")
+    # the series-v2 events have a table of their own (table_v2, check_v2)
+    v1 = set(BYNAME) - {e['name'] for e in parse_v2()} | {'tdx_seamcall', 'kvm_tdx_vp_enter_exit'}
+    tap(covered == v1, f"the module's table covers all {len(v1)} v1 events ({len(rows)} rows)")
     text = check_trace_text(rows)
     check_perf_stat(rows)
     check_perf_record(rows, text)
