@@ -257,6 +257,8 @@ static void test_accept_4k(void)
 		all[g - 1024] = g;
 	}
 	t = td(pid);
+	is_u64(t->pol[TDX_HP_V3].max_huge_2m, 0, "accept: v3 never had a 2M mapping there");
+	is_u64(t->pol[TDX_HP_V3].maps_2m, 0, "accept: v3 made no 2M mapping");
 	is_u64(t->pol[TDX_HP_V3].inhibits, 1, "accept: v3 sets GUEST_INHIBIT once");
 	is_u64(t->pol[TDX_HP_V3].pages_4k, 512, "accept: v3: 512 4K mappings");
 	is_u64(t->pol[TDX_HP_V3].lost_2m, 1, "accept: v3: whole but 4K");
@@ -395,6 +397,42 @@ static void test_pretrace(void)
 	ok(n > 0 && in_range, "pretrace: %zu series points, every share in [0,1] or none", n);
 }
 
+/*
+ * Build time: PAGE.ADD and its mapping for the 512 pages of range 8
+ * (4096-4607), then a fault in range 9 at 2M.  No policy counts a PAGE.AUG
+ * for build pages.  4k and v3: 512 4K (v3 never merges them); ideal: 4K,
+ * collapsed when whole (BLOCK TRACK PROMOTE).  Range 9: 2M in v3 and ideal.
+ */
+static void test_build(void)
+{
+	const __u32 pid = 700;
+	const struct tdx_hp_td *t;
+
+	start(false, NULL, 0);
+	for (__u64 g = 4096; g < 4608; g++) {
+		struct tdx_event e = { 0 };
+
+		seamcall(pid, TDX_LEAF_MEM_PAGE_ADD, g << 12, 0, 14000);
+		e.args[TDX_PRIVATE_MAP_ARG_GFN] = g;
+		e.args[TDX_PRIVATE_MAP_ARG_LEVEL] = TDX_PG_LEVEL_4K;
+		e.args[TDX_PRIVATE_MAP_ARG_MAPPED] = 1;
+		feed(&e, pid, TDX_EV_PRIVATE_MAP);
+	}
+	fault(pid, 0, 4608, A2M);
+	tdx_hp_finish(H);
+	t = td(pid);
+	is_u64(t->build_pages, 512, "build: 512 PAGE.ADD");
+	is_u64(t->pol[TDX_HP_4K].ops[TDX_HP_OP_AUG_4K], 1, "build: 4k: one PAGE.AUG (the fault)");
+	is_u64(t->pol[TDX_HP_4K].pages_4k, 513, "build: 4k: 513 4K mappings");
+	is_u64(t->pol[TDX_HP_V3].pages_4k, 512, "build: v3: the build range stays 4K");
+	is_u64(t->pol[TDX_HP_V3].huge_2m, 1, "build: v3: range 9 is 2M");
+	is_u64(ops(&t->pol[TDX_HP_V3]), 1, "build: v3: one call (AUG 2M)");
+	is_u64(t->pol[TDX_HP_IDEAL].collapses, 1, "build: ideal collapses the whole build range");
+	is_u64(t->pol[TDX_HP_IDEAL].huge_2m, 2, "build: ideal: 2 2M mappings");
+	is_u64(ops(&t->pol[TDX_HP_IDEAL]), 4, "build: ideal: BLOCK TRACK PROMOTE + AUG 2M");
+	is_u64(t->pol[TDX_HP_IDEAL].ept, 1, "build: ideal: one fault");
+}
+
 int main(void)
 {
 	test_converted_once();
@@ -403,6 +441,7 @@ int main(void)
 	test_1g();
 	test_slots();
 	test_pretrace();
+	test_build();
 	tdx_hp_free(H);
 	return tap_done();
 }

@@ -40,6 +40,7 @@ struct hp_range {
 	bool build, unknown, misaligned, inhibit, lost_counted;
 	bool v3_sticky;			/* v3: a 4K table exists, no promotion */
 	__s64 pending_gfn[TDX_HP_NPOL];	/* a 2M map made by a map event, fault not seen */
+	bool max_bumped[TDX_HP_NPOL];	/* that map raised max_huge_2m */
 	struct hp_conv *conv;
 };
 
@@ -57,6 +58,7 @@ struct hp_tdstate {
 	size_t g1cap, g1n;
 	bool seen_chunk;
 	__s64 follow_gfn;		/* mapped by a map event, its violation not seen yet */
+	__s64 last_add;			/* gfn of the last PAGE.ADD: its map event is no AUG */
 	bool covered[TDX_HP_NPOL];	/* that page was mapped in the policy before */
 	bool req_open;			/* a to-shared MapGPA request in progress */
 	__u64 req_lo, req_hi;		/* its gfns */
@@ -154,6 +156,7 @@ static struct hp_tdstate *td_get(struct tdx_hp *h, __u32 pid)
 	memset(&h->tds[lo], 0, sizeof(*h->tds));
 	h->tds[lo].pub.pid = pid;
 	h->tds[lo].follow_gfn = -1;
+	h->tds[lo].last_add = -1;
 	h->ntd++;
 	return &h->tds[lo];
 }
@@ -255,14 +258,16 @@ static struct hp_g1 *g1_get(struct hp_tdstate *t, __u64 idx)
 
 static void op(struct tdx_hp_pol_stats *ps, int o, __u64 n) { ps->ops[o] += n; }
 
-static void map4k(struct hp_range *r, int p, struct tdx_hp_pol_stats *ps, unsigned i)
+/* aug: the page is added by PAGE.AUG (build-time pages come with PAGE.ADD) */
+static void map4k(struct hp_range *r, int p, struct tdx_hp_pol_stats *ps, unsigned i, bool aug)
 {
 	if (tb(r->pmap[p], i))
 		return;
 	sb(r->pmap[p], i);
 	r->pn4k[p]++;
 	ps->pages_4k++;
-	op(ps, TDX_HP_OP_AUG_4K, 1);
+	if (aug)
+		op(ps, TDX_HP_OP_AUG_4K, 1);
 }
 
 static void unmap4k(struct hp_range *r, int p, struct tdx_hp_pol_stats *ps, unsigned i)
@@ -318,7 +323,8 @@ static void set_2m(struct tdx_hp *h, struct hp_tdstate *t, struct hp_range *r, i
 
 	r->plevel[p] = L_2M;
 	ps->huge_2m++;
-	if (ps->huge_2m > ps->max_huge_2m)
+	r->max_bumped[p] = ps->huge_2m > ps->max_huge_2m;
+	if (r->max_bumped[p])
 		ps->max_huge_2m = ps->huge_2m;
 	if (p == TDX_HP_IDEAL)
 		g1_move(h, t, r, +1);
@@ -391,7 +397,7 @@ static void after_4k(struct tdx_hp *h, struct hp_tdstate *t, struct hp_range *r,
  * before that access (then the violation would not have happened).
  */
 static void touch(struct tdx_hp *h, struct hp_tdstate *t, struct hp_range *r, unsigned i,
-		  int accept, bool fault, bool follow)
+		  int accept, bool fault, bool follow, bool build)
 {
 	__s64 gfn = (__s64)(r->idx * P2M + i);
 	bool accept4k = accept == TDX_PG_LEVEL_4K;
@@ -422,6 +428,8 @@ static void touch(struct tdx_hp *h, struct hp_tdstate *t, struct hp_range *r, un
 			}
 			/* the access mapped 2M at its map event, but accepts at 4K: undo */
 			r->pending_gfn[p] = -1;
+			if (r->max_bumped[p] && ps->max_huge_2m == ps->huge_2m)
+				ps->max_huge_2m--;
 			leave_2m(h, t, r, p);
 			ps->maps_2m--;
 			ps->ops[TDX_HP_OP_AUG_2M]--;
@@ -434,7 +442,7 @@ static void touch(struct tdx_hp *h, struct hp_tdstate *t, struct hp_range *r, un
 			if (fault && !follow)
 				ps->ept++;
 			r->plevel[p] = L_4K;
-			map4k(r, p, ps, i);
+			map4k(r, p, ps, i, !build);
 			continue;
 		}
 		if (r->plevel[p] == L_2M) {
@@ -452,7 +460,8 @@ static void touch(struct tdx_hp *h, struct hp_tdstate *t, struct hp_range *r, un
 		}
 		if (fault && !follow)
 			ps->ept++;
-		capable = !r->unknown && !r->misaligned && !r->nshared &&
+		/* PAGE.ADD adds 4K pages only: build-time memory starts at 4K */
+		capable = !r->unknown && !r->misaligned && !r->nshared && !build &&
 			  (p != TDX_HP_V3 || (!r->build && !r->inhibit && !r->v3_sticky));
 		if (r->plevel[p] == L_NONE && capable && accept4k) {
 			ps->accept_4k_in_2m++;
@@ -471,7 +480,7 @@ static void touch(struct tdx_hp *h, struct hp_tdstate *t, struct hp_range *r, un
 		r->plevel[p] = L_4K;
 		if (p == TDX_HP_V3)
 			r->v3_sticky = true;
-		map4k(r, p, ps, i);
+		map4k(r, p, ps, i, !build);
 		after_4k(h, t, r, p);
 	}
 }
@@ -597,6 +606,7 @@ static void convert(struct tdx_hp *h, struct hp_tdstate *t, __u64 gfn, __u64 n, 
 static void page_touched(struct tdx_hp *h, struct hp_tdstate *t, __u64 gfn, int accept,
 			 bool fault, bool spurious)
 {
+	bool build = !fault && t->last_add == (__s64)gfn;
 	struct hp_range *r = range_get(h, t, gfn / P2M);
 	unsigned i = (unsigned)(gfn % P2M);
 	bool follow = fault && t->follow_gfn == (__s64)gfn;
@@ -636,7 +646,7 @@ static void page_touched(struct tdx_hp *h, struct hp_tdstate *t, __u64 gfn, int 
 	}
 	if (!fault)
 		t->follow_gfn = (__s64)gfn;
-	touch(h, t, r, i, accept, fault, follow);
+	touch(h, t, r, i, accept, fault, follow, build);
 }
 
 static void page_zapped(struct tdx_hp *h, struct hp_tdstate *t, __u64 gfn)
@@ -753,6 +763,7 @@ int tdx_hp_feed(struct tdx_hp *h, const struct tdx_event *ev)
 				return h->err = -ENOMEM;
 			r->build = true;
 			t->pub.build_pages++;
+			t->last_add = (__s64)(a[TDX_SEAMCALL_ARG_GPA] >> 12);
 		}
 		break;
 	case TDX_EV_EPT_VIOLATION:

@@ -369,8 +369,8 @@ static int hugepage_run(struct cli *c)
 		return rc;
 	}
 	rc = cli_collect(c, NULL, s, &snap);
-	if (!rc && cli_stop == 0 && c->topts.source == TDX_SRC_LIVE)
-		tdx_advance(s, 0, 0);
+	if (!rc && c->topts.source == TDX_SRC_LIVE)
+		tdx_advance(s, 0, 0);	/* what the ring buffer still holds */
 	tdx_close(s);
 	if (rc) {
 		tdx_hp_free(h);
