@@ -78,6 +78,7 @@ struct tdx_hp {
 	size_t nseries;
 	__u64 step, t0, next_pt;
 	bool have_t0, finished;
+	__u64 last_ts;
 	__u64 events;
 	int err;
 };
@@ -751,6 +752,8 @@ int tdx_hp_feed(struct tdx_hp *h, const struct tdx_event *ev)
 		if (ev->ts_ns >= h->next_pt + h->step * 16)	/* a long gap: skip ahead */
 			h->next_pt = ev->ts_ns - (ev->ts_ns - h->t0) % h->step;
 	}
+	if (ev->ts_ns > h->last_ts)
+		h->last_ts = ev->ts_ns;
 	switch (ev->kind) {
 	case TDX_EV_SEAMCALL:
 		leaf_measure(h, ev);
@@ -869,8 +872,12 @@ void tdx_hp_finish(struct tdx_hp *h)
 	if (h->finished)
 		return;
 	h->finished = true;
-	if (h->have_t0 && !h->err)
-		push_point(h, h->next_pt > h->t0 + h->step ? h->next_pt - h->step : h->t0);
+	if (h->have_t0 && !h->err) {
+		/* the state at the last event (replacing a point at that time) */
+		if (h->nseries && h->series[h->nseries - 1].t_s >= (double)(h->last_ts - h->t0) / 1e9)
+			h->nseries--;
+		push_point(h, h->last_ts);
+	}
 	for (size_t i = 0; i < h->ntd; i++) {
 		struct hp_tdstate *t = &h->tds[i];
 		__u64 slot_pages = 0;
