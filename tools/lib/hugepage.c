@@ -21,6 +21,7 @@
 #define WORDS		(P2M / 64)
 #define RET_PF_SPURIOUS	6
 #define SERIES_CAP	20000
+#define FOLLOW		64
 
 enum { L_NONE, L_4K, L_2M };
 
@@ -57,9 +58,12 @@ struct hp_tdstate {
 	struct hp_g1 *g1;
 	size_t g1cap, g1n;
 	bool seen_chunk;
-	__s64 follow_gfn;		/* mapped by a map event, its violation not seen yet */
+	struct hp_follow {		/* per vCPU thread (tid % FOLLOW): a map event whose */
+		__u32 tid;		/* violation has not come yet */
+		__s64 gfn;
+		bool covered[TDX_HP_NPOL];	/* the policy had the page mapped before */
+	} fol[FOLLOW];
 	__s64 last_add;			/* gfn of the last PAGE.ADD: its map event is no AUG */
-	bool covered[TDX_HP_NPOL];	/* that page was mapped in the policy before */
 	bool req_open;			/* a to-shared MapGPA request in progress */
 	__u64 req_lo, req_hi;		/* its gfns */
 };
@@ -156,7 +160,8 @@ static struct hp_tdstate *td_get(struct tdx_hp *h, __u32 pid)
 	memmove(&h->tds[lo + 1], &h->tds[lo], (h->ntd - lo) * sizeof(*h->tds));
 	memset(&h->tds[lo], 0, sizeof(*h->tds));
 	h->tds[lo].pub.pid = pid;
-	h->tds[lo].follow_gfn = -1;
+	for (int k = 0; k < FOLLOW; k++)
+		h->tds[lo].fol[k].gfn = -1;
 	h->tds[lo].last_add = -1;
 	h->ntd++;
 	return &h->tds[lo];
@@ -392,13 +397,14 @@ static void after_4k(struct tdx_hp *h, struct hp_tdstate *t, struct hp_range *r,
 /*
  * The guest touches private page i of r: a mapping event (fault false) or
  * an EPT violation (fault true), accept its accept level (0 unknown).  The
- * kernel series emits the mapping before the violation of the same access:
- * follow (from page_touched) marks such a violation, whose decisions were
- * taken at the mapping; covered[p] says whether policy p had the page mapped
- * before that access (then the violation would not have happened).
+ * kernel series emits the mapping before the violation of the same access,
+ * from the same vCPU thread: follow (from page_touched) marks such a
+ * violation, whose decisions were taken at the mapping; fo->covered[p] says
+ * whether policy p had the page mapped before that access (then the
+ * violation would not have happened).
  */
 static void touch(struct tdx_hp *h, struct hp_tdstate *t, struct hp_range *r, unsigned i,
-		  int accept, bool fault, bool follow, bool build)
+		  int accept, bool fault, bool follow, bool build, struct hp_follow *fo)
 {
 	__s64 gfn = (__s64)(r->idx * P2M + i);
 	bool accept4k = accept == TDX_PG_LEVEL_4K;
@@ -407,7 +413,7 @@ static void touch(struct tdx_hp *h, struct hp_tdstate *t, struct hp_range *r, un
 		struct tdx_hp_pol_stats *ps = &t->pub.pol[p];
 		bool capable;
 
-		if (follow && t->covered[p] && p != TDX_HP_4K) {
+		if (follow && fo->covered[p] && p != TDX_HP_4K) {
 			/* mapped before this access: only a 4K accept in a 2M mapping faults */
 			if (accept4k && r->plevel[p] == L_2M) {
 				ps->ept++;
@@ -436,7 +442,7 @@ static void touch(struct tdx_hp *h, struct hp_tdstate *t, struct hp_range *r, un
 			ps->ops[TDX_HP_OP_AUG_2M]--;
 			r->plevel[p] = L_NONE;
 		} else if (!fault) {
-			t->covered[p] = r->plevel[p] == L_2M ||
+			fo->covered[p] = r->plevel[p] == L_2M ||
 					(r->plevel[p] == L_4K && tb(r->pmap[p], i));
 		}
 		if (p == TDX_HP_4K) {
@@ -604,13 +610,14 @@ static void convert(struct tdx_hp *h, struct hp_tdstate *t, __u64 gfn, __u64 n, 
 
 /* ------------------------------------------------------------- events */
 
-static void page_touched(struct tdx_hp *h, struct hp_tdstate *t, __u64 gfn, int accept,
-			 bool fault, bool spurious)
+static void page_touched(struct tdx_hp *h, struct hp_tdstate *t, __u32 tid, __u64 gfn,
+			 int accept, bool fault, bool spurious)
 {
+	struct hp_follow *fo = &t->fol[tid % FOLLOW];
 	bool build = !fault && t->last_add == (__s64)gfn;
 	struct hp_range *r = range_get(h, t, gfn / P2M);
 	unsigned i = (unsigned)(gfn % P2M);
-	bool follow = fault && t->follow_gfn == (__s64)gfn;
+	bool follow = fault && fo->tid == tid && fo->gfn == (__s64)gfn;
 
 	if (!r) {
 		h->err = -ENOMEM;
@@ -618,7 +625,8 @@ static void page_touched(struct tdx_hp *h, struct hp_tdstate *t, __u64 gfn, int 
 	}
 	if (fault) {
 		t->pub.ept_private++;
-		t->follow_gfn = -1;
+		if (fo->tid == tid)
+			fo->gfn = -1;
 	}
 	if (fault && accept) {
 		t->pub.accept_known++;
@@ -645,9 +653,11 @@ static void page_touched(struct tdx_hp *h, struct hp_tdstate *t, __u64 gfn, int 
 				t->pub.pol[p].ept++;
 		return;
 	}
-	if (!fault)
-		t->follow_gfn = (__s64)gfn;
-	touch(h, t, r, i, accept, fault, follow, build);
+	if (!fault) {
+		fo->tid = tid;
+		fo->gfn = (__s64)gfn;
+	}
+	touch(h, t, r, i, accept, fault, follow, build, fo);
 }
 
 static void page_zapped(struct tdx_hp *h, struct hp_tdstate *t, __u64 gfn)
@@ -773,7 +783,7 @@ int tdx_hp_feed(struct tdx_hp *h, const struct tdx_event *ev)
 		if (!(t = td_get(h, ev->pid)))
 			return h->err = -ENOMEM;
 		if (a[TDX_EPT_VIOLATION_ARG_PRIVATE]) {
-			page_touched(h, t, (a[TDX_EPT_VIOLATION_ARG_GPA] >> 12),
+			page_touched(h, t, ev->tid, (a[TDX_EPT_VIOLATION_ARG_GPA] >> 12),
 				     tdx_hp_accept_level(a[TDX_EPT_VIOLATION_ARG_EXIT_QUAL]), true,
 				     (__s64)a[TDX_EPT_VIOLATION_ARG_RESULT] == RET_PF_SPURIOUS);
 		} else {
@@ -789,7 +799,7 @@ int tdx_hp_feed(struct tdx_hp *h, const struct tdx_event *ev)
 		if (!(t = td_get(h, ev->pid)))
 			return h->err = -ENOMEM;
 		if (a[TDX_PRIVATE_MAP_ARG_MAPPED])
-			page_touched(h, t, a[TDX_PRIVATE_MAP_ARG_GFN], 0, false, false);
+			page_touched(h, t, ev->tid, a[TDX_PRIVATE_MAP_ARG_GFN], 0, false, false);
 		else
 			page_zapped(h, t, a[TDX_PRIVATE_MAP_ARG_GFN]);
 		break;
