@@ -901,8 +901,7 @@ void tdx_hp_finish(struct tdx_hp *h)
 			slot_pages += h->slots[s].npages;
 		}
 		for (size_t k = 0; k < t->cap; k++)
-			if (t->tab[k] && t->tab[k]->misaligned &&
-			    (t->tab[k]->nused || t->tab[k]->conv))
+			if (t->tab[k] && t->tab[k]->misaligned)	/* touched, converted or built */
 				t->pub.misaligned_ranges++;
 		t->pub.mem_estimated = !any;
 		t->pub.mem_pages = any ? slot_pages : (t->pub.max_gfn + P1G - 1) / P1G * P1G;
