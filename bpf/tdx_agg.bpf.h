@@ -554,6 +554,231 @@ static __noinline int agg_private_map(__u32 pid, const __u64 *args)
 	return AGG_OK;
 }
 
+/* ------------------------------------- kernel series v2: zaps and flows */
+/*
+ * These events name their TD in their first TP_PROTO argument (pid: the
+ * VM's, they fire from MMU notifiers, IPIs and kworkers too); the producer
+ * puts it in the event's pid, so pid here is the TD as everywhere.  They are
+ * rare next to SEAMCALLs (one per zap, kick, build command), so their
+ * handlers store everything rather than completing fields in the reader.
+ */
+static __always_inline struct tdx_flow_stats *flow_stats(__u32 pid)
+{
+	return lookup_or_init(&tdx_flow, &pid, &zero_tdx_flow, TDX_MAP_FLOW);
+}
+
+static __noinline int agg_sept_zap(__u32 pid, const __u64 *args)
+{
+	struct tdx_flow_stats *v = flow_stats(pid);
+	__u64 dur = args[TDX_SEPT_ZAP_ARG_DURATION];
+	__u32 kicks = (__u32)args[TDX_SEPT_ZAP_ARG_KICKS], fs;
+	__u32 failed = (__u16)args[TDX_SEPT_ZAP_ARG_FAILED_LEAF];
+
+	if (!v)
+		return AGG_OK;
+	ADD(&v->zaps, 1);
+	ADD(&v->zap_sum_ns, dur);
+	store_max(&v->zap_max_ns, dur);
+	ADD(&v->zap_level[BOUNDED(level_idx(args[TDX_SEPT_ZAP_ARG_LEVEL]), 4)], 1);
+	if (failed) {
+		fs = failed == TDX_LEAF_MEM_RANGE_BLOCK ? TDX_ZAP_FAIL_BLOCK :
+		     failed == TDX_LEAF_MEM_PAGE_REMOVE ? TDX_ZAP_FAIL_REMOVE :
+		     failed == TDX_LEAF_PHYMEM_PAGE_WBINVD ? TDX_ZAP_FAIL_WBINVD :
+		     TDX_ZAP_FAIL_OTHER;
+		ADD(&v->zap_failed[BOUNDED(fs, TDX_ZAP_FAIL_SLOTS)], 1);
+	}
+	if (kicks) {
+		ADD(&v->zap_kicks, kicks);
+		ADD(&v->zaps_kicked, 1);
+	}
+	HIST_ADD(v->zap_hist, dur);
+	return AGG_OK;
+}
+
+static __noinline int agg_busy_kick(__u32 pid, const __u64 *args)
+{
+	__u64 status = args[TDX_BUSY_KICK_ARG_STATUS];
+	__u64 retry = args[TDX_BUSY_KICK_ARG_RETRY_STATUS];
+	__u64 dur = args[TDX_BUSY_KICK_ARG_KICK];
+	struct tdx_kick_key key = {
+		.pid = pid,
+		.leaf = (__u16)args[TDX_BUSY_KICK_ARG_LEAF],
+		.operand = (__u32)status,
+	};
+	struct tdx_kick_stats *v;
+	__u32 cls = tdx_status_class(retry);
+
+	v = lookup_or_init(&tdx_kick, &key, &zero_tdx_kick, TDX_MAP_KICK);
+	if (!v)
+		return AGG_OK;
+	ADD(&v->kicks, 1);
+	if (cls == TDX_SC_BUSY)
+		ADD(&v->still_busy, 1);
+	else if (cls != TDX_SC_SUCCESS)
+		ADD(&v->retry_failed, 1);
+	ADD(&v->sum_ns, dur);
+	store_max(&v->max_ns, dur);
+	HIST_ADD(v->hist, dur);
+	return AGG_OK;
+}
+
+static __noinline int agg_track(__u32 pid, const __u64 *args)
+{
+	struct tdx_flow_stats *v = flow_stats(pid);
+	__u64 track = args[TDX_TRACK_ARG_TRACK], ipi = args[TDX_TRACK_ARG_IPI];
+
+	if (!v)
+		return AGG_OK;
+	ADD(&v->tracks, 1);
+	if (tdx_status_class(args[TDX_TRACK_ARG_STATUS]) != TDX_SC_SUCCESS)
+		ADD(&v->track_errors, 1);
+	ADD(&v->track_sum_ns, track);
+	store_max(&v->track_max_ns, track);
+	ADD(&v->ipi_sum_ns, ipi);
+	store_max(&v->ipi_max_ns, ipi);
+	HIST_ADD(v->track_hist, track + ipi);
+	return AGG_OK;
+}
+
+static __noinline int agg_vcpu_bounce(__u32 pid, const __u64 *args)
+{
+	struct tdx_bounce_key key = {
+		.pid = pid, .vcpu = (__u32)args[TDX_VCPU_BOUNCE_ARG_VCPU],
+	};
+	struct tdx_flow_stats *f = flow_stats(pid);
+	struct tdx_bounce_stats *v;
+
+	if (f)
+		ADD(&f->bounces, 1);
+	v = lookup_or_init(&tdx_bounce, &key, &zero_tdx_bounce, TDX_MAP_BOUNCE);
+	if (v)
+		ADD(&v->bounces, 1);
+	return AGG_OK;
+}
+
+static __noinline int agg_attr_zap(__u32 pid, const __u64 *args)
+{
+	struct tdx_flow_stats *v = flow_stats(pid);
+	__u64 start = args[TDX_ATTR_ZAP_ARG_START], end = args[TDX_ATTR_ZAP_ARG_END];
+	__u64 dur = args[TDX_ATTR_ZAP_ARG_DURATION];
+	__u32 dir = args[TDX_ATTR_ZAP_ARG_TO_PRIVATE] ? 1 : 0;
+
+	if (!v)
+		return AGG_OK;
+	ADD(&v->attr_zaps, 1);
+	if (end > start)
+		ADD(&v->attr_zap_gfns[dir], end - start);
+	if (args[TDX_ATTR_ZAP_ARG_FLUSH])
+		ADD(&v->attr_zap_flushes, 1);
+	ADD(&v->attr_zap_sum_ns, dur);
+	store_max(&v->attr_zap_max_ns, dur);
+	HIST_ADD(v->attr_zap_hist, dur);
+	return AGG_OK;
+}
+
+static __always_inline struct tdx_life_stats *life_stats(__u32 pid)
+{
+	return lookup_or_init(&tdx_life, &pid, &zero_tdx_life, TDX_MAP_LIFE);
+}
+
+static __noinline int agg_td_build(__u32 pid, const __u64 *args)
+{
+	struct tdx_life_stats *v = life_stats(pid);
+	__u64 cmd = (__u32)args[TDX_TD_BUILD_ARG_CMD];
+	__u64 dur = args[TDX_TD_BUILD_ARG_DURATION];
+	__u64 pages = args[TDX_TD_BUILD_ARG_NR_PAGES];
+	__u32 c;
+
+	if (!v)
+		return AGG_OK;
+	c = BOUNDED(cmd < TDX_BUILD_CMD_SLOTS ? (__u32)cmd : 0, 8);
+	if (c >= TDX_BUILD_CMD_SLOTS)
+		return AGG_OK;
+	ADD(&v->build[c], 1);
+	if ((__u32)args[TDX_TD_BUILD_ARG_RET])
+		ADD(&v->build_errors[c], 1);
+	ADD(&v->build_sum_ns[c], dur);
+	store_max(&v->build_max_ns[c], dur);
+	if (c == TDX_BUILD_INIT_MEM_REGION && pages) {
+		ADD(&v->build_pages, pages);
+		if (args[TDX_TD_BUILD_ARG_MEASURED])
+			ADD(&v->build_measured_pages, pages);
+	}
+	if (args[TDX_TD_BUILD_ARG_HW_ERROR])
+		store_max(&v->last_hw_error, args[TDX_TD_BUILD_ARG_HW_ERROR]);
+	return AGG_OK;
+}
+
+static __noinline int agg_cache_wb(__u32 pid, const __u64 *args)
+{
+	struct tdx_life_stats *v = life_stats(pid);
+
+	if (!v)
+		return AGG_OK;
+	ADD(&v->cache_wbs, 1);
+	ADD(&v->cache_wb_resumes, (__u32)args[TDX_CACHE_WB_ARG_RESUMES]);
+	if (args[TDX_CACHE_WB_ARG_STATUS])
+		ADD(&v->cache_wb_errors, 1);
+	return AGG_OK;
+}
+
+static __noinline int agg_hkid_release(__u32 pid, const __u64 *args)
+{
+	struct tdx_life_stats *v = life_stats(pid);
+	__u64 dur = args[TDX_HKID_RELEASE_ARG_DURATION];
+
+	if (!v)
+		return AGG_OK;
+	ADD(&v->releases, 1);
+	if (args[TDX_HKID_RELEASE_ARG_RELEASED])
+		ADD(&v->released, 1);
+	ADD(&v->release_sum_ns, dur);
+	store_max(&v->release_max_ns, dur);
+	ADD(&v->release_vcpus, (__u32)args[TDX_HKID_RELEASE_ARG_NR_VCPUS]);
+	return AGG_OK;
+}
+
+static __noinline int agg_hkid_leak(__u32 pid, const __u64 *args)
+{
+	struct tdx_life_stats *v = life_stats(pid);
+
+	if (!v)
+		return AGG_OK;
+	ADD(&v->hkid_leaks, 1);
+	store_max(&v->leak_last_status, args[TDX_HKID_LEAK_ARG_STATUS]);
+	return AGG_OK;
+}
+
+/* Slot of a TDVMCALL sub-function in the tdvmcall arrays (0: not named). */
+static __always_inline __u32 tdvmcall_slot(__u64 leaf)
+{
+	__u32 slot = 0, i = 1;
+
+#define TDX_X_TVSLOT(id, nr, name) if (leaf == (nr)) slot = i; i++;
+	TDX_KVM_TDVMCALL_TABLE(TDX_X_TVSLOT)
+#undef TDX_X_TVSLOT
+	return slot;
+}
+
+static __noinline int agg_tdvmcall(__u32 pid, const __u64 *args)
+{
+	struct tdx_tdvmcall_stats *v;
+	__u64 leaf = args[TDX_TDVMCALL_ARG_LEAF];
+	__u32 slot = BOUNDED(tdvmcall_slot(leaf), TDX_TDVMCALL_SLOTS);
+
+	v = lookup_or_init(&tdx_tdvmcall, &pid, &zero_tdx_tdvmcall, TDX_MAP_TDVMCALL);
+	if (!v)
+		return AGG_OK;
+	ADD(&v->calls[slot], 1);
+	if (args[TDX_TDVMCALL_ARG_USER_EXIT])
+		ADD(&v->user_exits[slot], 1);
+	else if (args[TDX_TDVMCALL_ARG_STATUS] != TDVMCALL_STATUS_SUCCESS)
+		ADD(&v->errors[slot], 1);
+	if (!slot)
+		store_max(&v->other_last_leaf, leaf);
+	return AGG_OK;
+}
+
 /* ------------------------------------------------------------ dispatching */
 
 static __always_inline void stream_event(struct tdx_event *ev,

@@ -41,16 +41,39 @@ static __always_inline int on_tp(__u64 *ctx, __u32 kind, __u32 nargs)
 	return 0;
 }
 
+/*
+ * The same for an event whose first argument names its TD (kernel series
+ * v2: pid = kvm->userspace_pid): that becomes the event's pid and args[]
+ * holds the others.  Rare events (zaps, kicks, build, teardown): the copy
+ * costs nothing that matters.
+ */
+static __always_inline int on_tp_td(__u64 *ctx, __u32 kind, __u32 nargs)
+{
+	struct tdx_event ev;
+	__u32 i;
+
+	live_event(&ev, kind, nargs - 1, 0);
+	ev.pid = (__u32)ctx[0];
+#pragma unroll
+	for (i = 0; i < TDX_EV_MAX_ARGS; i++)
+		ev.args[i] = i + 1 < nargs ? ctx[i + 1] : 0;
+	tdx_handle(&ev);
+	return 0;
+}
+
+#define TDX_X_ON_TP(id, nargs)						\
+	(TDX_##id##_TD_ARG ? on_tp_td(ctx, TDX_EV_##id, nargs) :	\
+			     on_tp(ctx, TDX_EV_##id, nargs))
 #define TDX_X_PROGS(id, lower, sys, name, nargs)				\
 SEC("tp_btf/" name)							\
 int tp_btf_##id(__u64 *ctx)						\
 {									\
-	return on_tp(ctx, TDX_EV_##id, nargs);				\
+	return TDX_X_ON_TP(id, nargs);					\
 }									\
 SEC("raw_tp/" name)							\
 int raw_tp_##id(__u64 *ctx)						\
 {									\
-	return on_tp(ctx, TDX_EV_##id, nargs);				\
+	return TDX_X_ON_TP(id, nargs);					\
 }
 TDX_EVENT_TABLE(TDX_X_PROGS)
 #undef TDX_X_PROGS

@@ -142,6 +142,104 @@ enum tdx_merge { TDX_MERGE_SUM, TDX_MERGE_MIN, TDX_MERGE_MAX, TDX_MERGE_GAUGE };
 	F(c, __u64, unmaps, SUM, "private mappings removed")		\
 	F(c, __s64, private_4k_in_mixed, GAUGE, "4K private mappings inside mixed 2M ranges")
 
+/* --- S-EPT zaps, TLB tracking, attribute zaps: per TD (series v2) -------- */
+/* failed_leaf of kvm_tdx_sept_zap, as an index of zap_failed[] */
+#define TDX_ZAP_FAIL_BLOCK	0	/* TDH.MEM.RANGE.BLOCK (leaf 7) */
+#define TDX_ZAP_FAIL_REMOVE	1	/* TDH.MEM.PAGE.REMOVE (29) */
+#define TDX_ZAP_FAIL_WBINVD	2	/* TDH.PHYMEM.PAGE.WBINVD (41) */
+#define TDX_ZAP_FAIL_OTHER	3
+#define TDX_ZAP_FAIL_SLOTS	4
+#define TDX_FLOW_STATS(F, V, c)						\
+	F(c, __u64, zaps, SUM, "private leaf SPTEs zapped (kvm_tdx_sept_zap)") \
+	F(c, __u64, zap_sum_ns, SUM, "total zap time, ns")		\
+	F(c, __u64, zap_max_ns, MAX, "longest zap, ns")			\
+	V(c, __u64, zap_level, TDX_PG_LEVEL_MAX, SUM, "zaps by PG_LEVEL_* ([0]: out of range)") \
+	V(c, __u64, zap_failed, TDX_ZAP_FAIL_SLOTS, SUM, "zaps whose SEAMCALL failed: BLOCK, REMOVE, WBINVD, other") \
+	F(c, __u64, zap_kicks, SUM, "busy kicks during zaps")		\
+	F(c, __u64, zaps_kicked, SUM, "zaps that needed at least one kick") \
+	V(c, __u64, zap_hist, TDX_HIST_SLOTS, SUM, "zap time")		\
+	F(c, __u64, tracks, SUM, "TLB tracking rounds (kvm_tdx_track)")	\
+	F(c, __u64, track_errors, SUM, "rounds whose TDH.MEM.TRACK did not succeed") \
+	F(c, __u64, track_sum_ns, SUM, "total TDH.MEM.TRACK time, ns")	\
+	F(c, __u64, track_max_ns, MAX, "longest TDH.MEM.TRACK, ns")	\
+	F(c, __u64, ipi_sum_ns, SUM, "total time kicking vCPUs out, ns") \
+	F(c, __u64, ipi_max_ns, MAX, "longest kick of all vCPUs, ns")	\
+	V(c, __u64, track_hist, TDX_HIST_SLOTS, SUM, "TDH.MEM.TRACK + IPI time") \
+	F(c, __u64, bounces, SUM, "vCPU runs refused while a zap held vCPUs out") \
+	F(c, __u64, attr_zaps, SUM, "attribute-change zaps (kvm_mmu_attr_zap)") \
+	V(c, __u64, attr_zap_gfns, 2, SUM, "gfns in those ranges: [0] private zapped (to shared), [1] shared zapped (to private)") \
+	F(c, __u64, attr_zap_flushes, SUM, "zaps that needed a TLB flush") \
+	F(c, __u64, attr_zap_sum_ns, SUM, "total attribute-zap time, ns")	\
+	F(c, __u64, attr_zap_max_ns, MAX, "longest attribute zap, ns")	\
+	V(c, __u64, attr_zap_hist, TDX_HIST_SLOTS, SUM, "attribute-zap time")
+
+/* OPERAND_BUSY escalations: per TD x leaf x busy operand (series v2) */
+#define TDX_KICK_KEY(F, V, c)						\
+	F(c, __u32, pid, SUM, "TD")					\
+	F(c, __u32, leaf, SUM, "leaf that met OPERAND_BUSY")		\
+	F(c, __u32, operand, SUM, "busy operand id (status bits 31:0): 0x92 SEPT, 0xa9 TD_EPOCH, 0x80 TDR")
+
+#define TDX_KICK_STATS(F, V, c)						\
+	F(c, __u64, kicks, SUM, "times KVM kicked all vCPUs and retried") \
+	F(c, __u64, still_busy, SUM, "retries that were busy again")	\
+	F(c, __u64, retry_failed, SUM, "retries that failed otherwise")	\
+	F(c, __u64, sum_ns, SUM, "total kick + retry time, ns")		\
+	F(c, __u64, max_ns, MAX, "longest kick + retry, ns")		\
+	V(c, __u64, hist, TDX_HIST_SLOTS, SUM, "kick + retry time")
+
+/* vCPUs held out of the TD by a zap: per TD x vCPU (series v2) */
+#define TDX_BOUNCE_KEY(F, V, c)						\
+	F(c, __u32, pid, SUM, "TD")					\
+	F(c, __u32, vcpu, SUM, "vcpu_id")
+
+#define TDX_BOUNCE_STATS(F, V, c)					\
+	F(c, __u64, bounces, SUM, "runs refused (kvm_tdx_vcpu_bounce)")
+
+/* --- TD build and teardown: per TD (series v2) ----------------------------- */
+/* cmd of kvm_tdx_td_build (enum kvm_tdx_cmd_id) as an index; 0 = other */
+#define TDX_BUILD_INIT_VM	 1
+#define TDX_BUILD_INIT_VCPU	 2
+#define TDX_BUILD_INIT_MEM_REGION 3
+#define TDX_BUILD_FINALIZE_VM	 4
+#define TDX_BUILD_CMD_SLOTS	 5
+#define TDX_LIFE_STATS(F, V, c)						\
+	V(c, __u64, build, TDX_BUILD_CMD_SLOTS, SUM, "TD build commands by KVM_TDX_* ([0]: other)") \
+	V(c, __u64, build_errors, TDX_BUILD_CMD_SLOTS, SUM, "commands that returned an error") \
+	V(c, __u64, build_sum_ns, TDX_BUILD_CMD_SLOTS, SUM, "total time per command, ns") \
+	V(c, __u64, build_max_ns, TDX_BUILD_CMD_SLOTS, MAX, "longest command, ns") \
+	F(c, __u64, build_pages, SUM, "pages added by INIT_MEM_REGION")	\
+	F(c, __u64, build_measured_pages, SUM, "of those, measured (MR.EXTEND)") \
+	F(c, __u64, last_hw_error, MAX, "highest SEAMCALL status a command handed to user space") \
+	F(c, __u64, releases, SUM, "HKID releases (kvm_tdx_hkid_release)") \
+	F(c, __u64, released, SUM, "of those, HKID freed")		\
+	F(c, __u64, release_sum_ns, SUM, "total release time, ns")	\
+	F(c, __u64, release_max_ns, MAX, "longest release, ns")		\
+	F(c, __u64, release_vcpus, SUM, "vCPUs flushed by the releases")	\
+	F(c, __u64, cache_wbs, SUM, "TDH.PHYMEM.CACHE.WB runs (one per package)") \
+	F(c, __u64, cache_wb_resumes, SUM, "CACHE.WB resumed after INTERRUPTED_RESUMABLE") \
+	F(c, __u64, cache_wb_errors, SUM, "CACHE.WB runs with a final error") \
+	F(c, __u64, hkid_leaks, SUM, "HKIDs leaked (kvm_tdx_hkid_leak): lost until reboot") \
+	F(c, __u64, leak_last_status, MAX, "highest status of a leak's failed SEAMCALL")
+
+/* --- TDVMCALLs KVM dispatches: per TD (series v2) ------------------------- */
+/*
+ * The sub-functions KVM handles (R11 of a TDG.VP.VMCALL with R10 = 0), as an
+ * index of the tdvmcall arrays: X(ID, leaf, "name").  The guest chooses the
+ * value, so anything else counts in the last slot and never creates a key.
+ */
+#define TDX_KVM_TDVMCALL_TABLE(X)						\
+	X(GET_TD_VM_CALL_INFO,	   0x10000, "GetTdVmCallInfo")		\
+	X(MAP_GPA,		   0x10001, "MapGPA")			\
+	X(GET_QUOTE,		   0x10002, "GetQuote")			\
+	X(REPORT_FATAL_ERROR,	   0x10003, "ReportFatalError")		\
+	X(SETUP_EVENT_NOTIFY_INTR, 0x10004, "SetupEventNotifyInterrupt")
+#define TDX_TDVMCALL_SLOTS	8	/* [0] not named (other), [1..5] the table */
+#define TDX_TDVMCALL_STATS(F, V, c)					\
+	V(c, __u64, calls, TDX_TDVMCALL_SLOTS, SUM, "TDVMCALLs by sub-function ([0]: any other)") \
+	V(c, __u64, user_exits, TDX_TDVMCALL_SLOTS, SUM, "handed to the VMM")	\
+	V(c, __u64, errors, TDX_TDVMCALL_SLOTS, SUM, "answered with a status other than SUCCESS") \
+	F(c, __u64, other_last_leaf, MAX, "highest unnamed sub-function seen")
+
 /* Range state (not in snapshots): the truth behind the mixing gauges. */
 #define TDX_RANGE_KEY(F, V, c)						\
 	F(c, __u32, pid, SUM, "TD")					\
@@ -158,7 +256,9 @@ enum tdx_merge { TDX_MERGE_SUM, TDX_MERGE_MIN, TDX_MERGE_MAX, TDX_MERGE_GAUGE };
 	K(tdx_leaf_key,	   TDX_LEAF_KEY)				\
 	K(tdx_ept_gfn_key, TDX_EPT_GFN_KEY)				\
 	K(tdx_frozen_key,  TDX_FROZEN_KEY)				\
-	K(tdx_range_key,   TDX_RANGE_KEY)
+	K(tdx_range_key,   TDX_RANGE_KEY)				\
+	K(tdx_kick_key,	   TDX_KICK_KEY)				\
+	K(tdx_bounce_key,  TDX_BOUNCE_KEY)
 
 /*
  * The map table.
@@ -179,7 +279,12 @@ enum tdx_merge { TDX_MERGE_SUM, TDX_MERGE_MIN, TDX_MERGE_MAX, TDX_MERGE_GAUGE };
 	X(MAPGPA,  tdx_mapgpa,	map,	tdx_td_key,	 tdx_map_stats,	    TDX_MAPGPA_STATS,  1,    1) \
 	X(FROZEN,  tdx_frozen,	frozen,	tdx_frozen_key,	 tdx_frozen_stats,  TDX_FROZEN_STATS,  8,    1) \
 	X(MIX,	   tdx_mix,	mix,	tdx_td_key,	 tdx_mix_stats,	    TDX_MIX_STATS,     1,    1) \
-	X(RANGE,   tdx_range,	range,	tdx_range_key,	 tdx_range_state,   TDX_RANGE_STATE,   1024, 0)
+	X(RANGE,   tdx_range,	range,	tdx_range_key,	 tdx_range_state,   TDX_RANGE_STATE,   1024, 0) \
+	X(FLOW,	   tdx_flow,	flow,	tdx_td_key,	 tdx_flow_stats,    TDX_FLOW_STATS,    1,    1) \
+	X(KICK,	   tdx_kick,	kick,	tdx_kick_key,	 tdx_kick_stats,    TDX_KICK_STATS,    8,    1) \
+	X(BOUNCE,  tdx_bounce,	bounce,	tdx_bounce_key,	 tdx_bounce_stats,  TDX_BOUNCE_STATS,  64,   1) \
+	X(LIFE,	   tdx_life,	life,	tdx_td_key,	 tdx_life_stats,    TDX_LIFE_STATS,    1,    1) \
+	X(TDVMCALL, tdx_tdvmcall, tdvmcall, tdx_td_key,	 tdx_tdvmcall_stats, TDX_TDVMCALL_STATS, 1,   1)
 
 /* The structs, from the field tables. */
 #define TDX_X_FDECL(c, type, name, merge, doc) type name;

@@ -29,6 +29,7 @@ struct ref {
 	uint32_t max_tds;		/* capacity of the per-TD maps */
 	struct tdx_counters c;
 	size_t n_leaf, n_vp, n_ept, n_gfn, n_map, n_frozen, n_mix, n_range;
+	size_t n_flow, n_kick, n_bounce, n_life, n_tdvmcall;
 	struct tdx_snap_leaf leaf[REF_MAX];
 	struct tdx_snap_vp vp[REF_MAX];
 	struct tdx_snap_ept ept[REF_MAX];
@@ -37,7 +38,18 @@ struct ref {
 	struct tdx_snap_frozen frozen[REF_MAX];
 	struct tdx_snap_mix mix[REF_MAX];
 	struct { struct tdx_range_key k; uint32_t mixed, mapped_4k; } range[REF_MAX];
+	struct tdx_snap_flow flow[REF_MAX];
+	struct tdx_snap_kick kick[REF_MAX];
+	struct tdx_snap_bounce bounce[REF_MAX];
+	struct tdx_snap_life life[REF_MAX];
+	struct tdx_snap_tdvmcall tdvmcall[REF_MAX];
 };
+
+static inline void ref_max(__u64 *p, __u64 v)
+{
+	if (v > *p)
+		*p = v;
+}
 
 /* Slot by the documented definition, with a loop instead of bit tricks. */
 static inline unsigned ref_slot(uint64_t v)
@@ -344,6 +356,154 @@ static inline void ref_apply(struct ref *r, const struct tdx_event *e)
 			m->v.private_live[lv] += mapped ? 1 : -1;
 		if (m && st[0])
 			m->v.private_4k_in_mixed += mapped ? 1 : -1;
+		break;
+	}
+	/* kernel series v2: the TD is e->pid (the tracepoint's pid argument) */
+	case TDX_EV_SEPT_ZAP: {
+		struct tdx_snap_flow *f = REF_GET(r, flow, n_flow, &pid, 4, tds, TDX_MAP_FLOW);
+		/* gfn, level, failed_leaf, status, kicks, duration */
+		uint64_t failed = a[2] & 0xffff;
+
+		if (!f)
+			break;
+		f->v.zaps++;
+		f->v.zap_sum_ns += a[5];
+		ref_max(&f->v.zap_max_ns, a[5]);
+		f->v.zap_level[a[1] <= 3 ? a[1] : 0]++;
+		if (failed)
+			f->v.zap_failed[failed == 7 ? 0 : failed == 29 ? 1 : failed == 41 ? 2 : 3]++;
+		if ((uint32_t)a[4]) {
+			f->v.zap_kicks += (uint32_t)a[4];
+			f->v.zaps_kicked++;
+		}
+		f->v.zap_hist[ref_slot(a[5])]++;
+		break;
+	}
+	case TDX_EV_BUSY_KICK: {
+		/* leaf, status, retry_status, kick_ns */
+		struct tdx_kick_key k = { pid, (uint32_t)(a[0] & 0xffff), (uint32_t)a[1] };
+		struct tdx_snap_kick *v = REF_GET(r, kick, n_kick, &k, sizeof(k),
+						  8 * tds, TDX_MAP_KICK);
+		unsigned cls = ref_class(a[2]);
+
+		if (!v)
+			break;
+		v->v.kicks++;
+		if (cls == TDX_SC_BUSY)
+			v->v.still_busy++;
+		else if (cls != TDX_SC_SUCCESS)
+			v->v.retry_failed++;
+		v->v.sum_ns += a[3];
+		ref_max(&v->v.max_ns, a[3]);
+		v->v.hist[ref_slot(a[3])]++;
+		break;
+	}
+	case TDX_EV_TRACK: {
+		struct tdx_snap_flow *f = REF_GET(r, flow, n_flow, &pid, 4, tds, TDX_MAP_FLOW);
+
+		if (!f)
+			break;
+		f->v.tracks++;	/* status, track_ns, ipi_ns */
+		f->v.track_errors += ref_class(a[0]) != TDX_SC_SUCCESS;
+		f->v.track_sum_ns += a[1];
+		ref_max(&f->v.track_max_ns, a[1]);
+		f->v.ipi_sum_ns += a[2];
+		ref_max(&f->v.ipi_max_ns, a[2]);
+		f->v.track_hist[ref_slot(a[1] + a[2])]++;
+		break;
+	}
+	case TDX_EV_VCPU_BOUNCE: {
+		struct tdx_snap_flow *f = REF_GET(r, flow, n_flow, &pid, 4, tds, TDX_MAP_FLOW);
+		struct tdx_bounce_key k = { pid, (uint32_t)a[0] };
+		struct tdx_snap_bounce *b = REF_GET(r, bounce, n_bounce, &k, sizeof(k),
+						    64 * tds, TDX_MAP_BOUNCE);
+
+		if (f)
+			f->v.bounces++;
+		if (b)
+			b->v.bounces++;
+		break;
+	}
+	case TDX_EV_ATTR_ZAP: {
+		struct tdx_snap_flow *f = REF_GET(r, flow, n_flow, &pid, 4, tds, TDX_MAP_FLOW);
+
+		if (!f)
+			break;
+		f->v.attr_zaps++;	/* start, end, to_private, flush, duration */
+		if (a[1] > a[0])
+			f->v.attr_zap_gfns[a[2] ? 1 : 0] += a[1] - a[0];
+		f->v.attr_zap_flushes += a[3] != 0;
+		f->v.attr_zap_sum_ns += a[4];
+		ref_max(&f->v.attr_zap_max_ns, a[4]);
+		f->v.attr_zap_hist[ref_slot(a[4])]++;
+		break;
+	}
+	case TDX_EV_TD_BUILD: {
+		struct tdx_snap_life *l = REF_GET(r, life, n_life, &pid, 4, tds, TDX_MAP_LIFE);
+		/* vcpu_id, cmd, gpa, nr_pages, measured, ret, hw_error, duration */
+		uint32_t cmd = (uint32_t)a[1];
+		unsigned c = cmd >= 1 && cmd <= 4 ? cmd : 0;
+
+		if (!l)
+			break;
+		l->v.build[c]++;
+		l->v.build_errors[c] += (uint32_t)a[5] != 0;
+		l->v.build_sum_ns[c] += a[7];
+		ref_max(&l->v.build_max_ns[c], a[7]);
+		if (c == 3) {
+			l->v.build_pages += a[3];
+			if (a[4])
+				l->v.build_measured_pages += a[3];
+		}
+		ref_max(&l->v.last_hw_error, a[6]);
+		break;
+	}
+	case TDX_EV_CACHE_WB: {
+		struct tdx_snap_life *l = REF_GET(r, life, n_life, &pid, 4, tds, TDX_MAP_LIFE);
+
+		if (!l)
+			break;
+		l->v.cache_wbs++;	/* hkid, resumes, status */
+		l->v.cache_wb_resumes += (uint32_t)a[1];
+		l->v.cache_wb_errors += a[2] != 0;
+		break;
+	}
+	case TDX_EV_HKID_RELEASE: {
+		struct tdx_snap_life *l = REF_GET(r, life, n_life, &pid, 4, tds, TDX_MAP_LIFE);
+
+		if (!l)
+			break;
+		l->v.releases++;	/* hkid, nr_vcpus, status, released, duration */
+		l->v.released += a[3] != 0;
+		l->v.release_sum_ns += a[4];
+		ref_max(&l->v.release_max_ns, a[4]);
+		l->v.release_vcpus += (uint32_t)a[1];
+		break;
+	}
+	case TDX_EV_HKID_LEAK: {
+		struct tdx_snap_life *l = REF_GET(r, life, n_life, &pid, 4, tds, TDX_MAP_LIFE);
+
+		if (!l)
+			break;
+		l->v.hkid_leaks++;	/* hkid, leaf, status */
+		ref_max(&l->v.leak_last_status, a[2]);
+		break;
+	}
+	case TDX_EV_TDVMCALL: {
+		struct tdx_snap_tdvmcall *t = REF_GET(r, tdvmcall, n_tdvmcall, &pid, 4, tds,
+						      TDX_MAP_TDVMCALL);
+		/* vcpu_id, leaf, status, user_exit; named sub-functions 0x10000..4 */
+		unsigned slot = a[1] >= 0x10000 && a[1] <= 0x10004 ? (unsigned)(a[1] - 0x10000) + 1 : 0;
+
+		if (!t)
+			break;
+		t->v.calls[slot]++;
+		if (a[3])
+			t->v.user_exits[slot]++;
+		else if (a[2])
+			t->v.errors[slot]++;
+		if (!slot)
+			ref_max(&t->v.other_last_leaf, a[1]);
 		break;
 	}
 	default:

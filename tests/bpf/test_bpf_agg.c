@@ -143,6 +143,75 @@ static void gen_event(struct tdx_event *e, uint32_t pid, uint32_t k)
 		a[1] = rnd() % 6 ? 1 : 2;
 		a[2] = rnd() % 3 != 0;
 		break;
+	/* kernel series v2: args[] without the pid (it is e->pid) */
+	case TDX_EV_SEPT_ZAP: {
+		static const uint64_t fl[] = { 0, 0, 0, 7, 29, 41, 38 };
+
+		a[0] = rnd() % 100000;
+		a[1] = rnd() % 8 ? 1 : 1 + rnd() % 5;
+		a[2] = fl[rnd() % 7];
+		a[3] = a[2] ? statuses[rnd() % (sizeof(statuses) / sizeof(statuses[0]))] : 0;
+		a[4] = rnd() % 4 ? 0 : rnd() % 5;
+		a[5] = rnd_lat();
+		break;
+	}
+	case TDX_EV_BUSY_KICK: {
+		static const uint64_t lf[] = { 7, 29, 38 }, op[] = { 0x92, 0xa9, 0x80 };
+
+		a[0] = lf[rnd() % 3];
+		a[1] = 0x8000020000000000ULL | op[rnd() % 3];
+		a[2] = statuses[rnd() % (sizeof(statuses) / sizeof(statuses[0]))];
+		a[3] = rnd_lat();
+		break;
+	}
+	case TDX_EV_TRACK:
+		a[0] = statuses[rnd() % (sizeof(statuses) / sizeof(statuses[0]))];
+		a[1] = rnd_lat();
+		a[2] = rnd() % 3 ? rnd_lat() : 0;
+		break;
+	case TDX_EV_VCPU_BOUNCE:
+		a[0] = rnd() % 8;
+		break;
+	case TDX_EV_TD_BUILD:
+		a[0] = (uint64_t)(int64_t)((int)(rnd() % 5) - 1);
+		a[1] = rnd() % 7;	/* 0, 5, 6: not a known command */
+		a[2] = rnd() & 0xffff000;
+		a[3] = a[1] == 3 || rnd() % 9 == 0 ? rnd() % 4096 : 0;
+		a[4] = rnd() % 2;
+		a[5] = rnd() % 6 ? 0 : (uint64_t)(int64_t)-(int64_t)(1 + rnd() % 20);
+		a[6] = a[5] && rnd() % 2 ? statuses[rnd() % (sizeof(statuses) / sizeof(statuses[0]))] : 0;
+		a[7] = rnd_lat();
+		break;
+	case TDX_EV_CACHE_WB:
+		a[0] = rnd() % 64;
+		a[1] = rnd() % 4 ? 0 : rnd() % 9;
+		a[2] = rnd() % 5 ? 0 : statuses[rnd() % (sizeof(statuses) / sizeof(statuses[0]))];
+		break;
+	case TDX_EV_HKID_RELEASE:
+		a[0] = rnd() % 64;
+		a[1] = rnd() % 33;
+		a[2] = rnd() % 4 ? 0 : statuses[rnd() % (sizeof(statuses) / sizeof(statuses[0]))];
+		a[3] = rnd() % 5 != 0;
+		a[4] = rnd_lat();
+		break;
+	case TDX_EV_HKID_LEAK:
+		a[0] = rnd() % 64;
+		a[1] = rnd() % 2 ? 19 : 20;
+		a[2] = statuses[rnd() % (sizeof(statuses) / sizeof(statuses[0]))];
+		break;
+	case TDX_EV_TDVMCALL:
+		a[0] = rnd() % 8;
+		a[1] = rnd() % 5 ? 0x10000 + rnd() % 6 : rnd();	/* guest-chosen */
+		a[2] = rnd() % 4 ? 0 : (rnd() % 2 ? 1 : 0x8000000000000000ULL);
+		a[3] = rnd() % 3 == 0;
+		break;
+	case TDX_EV_ATTR_ZAP:
+		a[0] = rnd() % 0x100000;
+		a[1] = rnd() % 10 ? a[0] + 1 + rnd() % 4096 : a[0];
+		a[2] = rnd() % 2;
+		a[3] = rnd() % 2;
+		a[4] = rnd_lat();
+		break;
 	}
 }
 
@@ -208,6 +277,7 @@ static char lbuf[256];
 	static const char *label_##name(const char *l) \
 	{ snprintf(lbuf, sizeof(lbuf), "%s: " #name, l); return lbuf; }
 LBL(leaf) LBL(vp) LBL(ept) LBL(gfn) LBL(map) LBL(frozen) LBL(mix)
+LBL(flow) LBL(kick) LBL(bounce) LBL(life) LBL(tdvmcall)
 
 static void cmp_counters(const char *label, const struct tdx_counters *got,
 			 const struct tdx_counters *want, int check_streams)
@@ -247,6 +317,11 @@ static void cmp_snapshot(const char *label, const struct tdx_snapshot *s,
 	CMP_ENTRIES(map, s->map, s->n_map, r->map, r->n_map, pid);
 	CMP_ENTRIES(frozen, s->frozen, s->n_frozen, r->frozen, r->n_frozen, key);
 	CMP_ENTRIES(mix, s->mix, s->n_mix, r->mix, r->n_mix, pid);
+	CMP_ENTRIES(flow, s->flow, s->n_flow, r->flow, r->n_flow, pid);
+	CMP_ENTRIES(kick, s->kick, s->n_kick, r->kick, r->n_kick, key);
+	CMP_ENTRIES(bounce, s->bounce, s->n_bounce, r->bounce, r->n_bounce, key);
+	CMP_ENTRIES(life, s->life, s->n_life, r->life, r->n_life, pid);
+	CMP_ENTRIES(tdvmcall, s->tdvmcall, s->n_tdvmcall, r->tdvmcall, r->n_tdvmcall, pid);
 }
 
 static struct tdx_session *open_feed(const struct tdx_filter *f, uint32_t max_tds)
@@ -362,7 +437,7 @@ static void test_filters(void)
 static void test_dropped(void)
 {
 	static const uint32_t pids[] = { 5, 6, 7, 8, 9 };
-	size_t n = 20000;
+	size_t n = 40000;
 	struct tdx_event *evs = gen_events(n, pids, 5);
 
 	/* per-TD maps hold 2 TDs: 3 of 5 TDs' events are dropped */
@@ -793,8 +868,14 @@ static int run_raw_tp(struct tdxtrace_bpf *k, const struct tdx_event *evs, size_
 
 		if (evs[i].pid != pid)
 			continue;
-		o.ctx_in = evs[i].args;
-		o.ctx_size_in = evs[i].nargs * sizeof(__u64);
+		__u64 ctx[TDX_EV_MAX_ARGS + 1];
+		int td = tdx_event_td_arg(evs[i].kind) != NULL;
+
+		/* the tracepoint's arguments: the TD's pid first where it has one */
+		ctx[0] = evs[i].pid;
+		memcpy(ctx + td, evs[i].args, evs[i].nargs * sizeof(__u64));
+		o.ctx_in = ctx;
+		o.ctx_size_in = (evs[i].nargs + td) * sizeof(__u64);
 		if (bpf_prog_test_run_opts(fds[evs[i].kind], &o))
 			return -errno;
 	}
@@ -945,6 +1026,16 @@ static void test_raw_tp(void)
 			bad += !cpu0_equal(bpf_map__fd(k->maps.tdx_mix), &r.mix[i].pid,
 					   &r.mix[i].v, sizeof(r.mix[i].v), ncpu, "mix",
 					   TDX_MAP_MIX);
+#define RAW_CMP(arr, keyf, mapf, id)						\
+		for (size_t i = 0; i < r.n_##arr; i++)				\
+			bad += !cpu0_equal(bpf_map__fd(k->maps.mapf), &r.arr[i].keyf,	\
+					   &r.arr[i].v, sizeof(r.arr[i].v), ncpu, #arr, id)
+		RAW_CMP(flow, pid, tdx_flow, TDX_MAP_FLOW);
+		RAW_CMP(kick, key, tdx_kick, TDX_MAP_KICK);
+		RAW_CMP(bounce, key, tdx_bounce, TDX_MAP_BOUNCE);
+		RAW_CMP(life, pid, tdx_life, TDX_MAP_LIFE);
+		RAW_CMP(tdvmcall, pid, tdx_tdvmcall, TDX_MAP_TDVMCALL);
+#undef RAW_CMP
 		ok(!bad, "raw_tp: every entry equals the reference on CPU 0 (%d differ)", bad);
 		ok(map_count(bpf_map__fd(k->maps.tdx_leaf)) == r.n_leaf &&
 		   map_count(bpf_map__fd(k->maps.tdx_vp)) == r.n_vp &&
@@ -952,7 +1043,12 @@ static void test_raw_tp(void)
 		   map_count(bpf_map__fd(k->maps.tdx_ept_gfn)) == r.n_gfn &&
 		   map_count(bpf_map__fd(k->maps.tdx_mapgpa)) == r.n_map &&
 		   map_count(bpf_map__fd(k->maps.tdx_frozen)) == r.n_frozen &&
-		   map_count(bpf_map__fd(k->maps.tdx_mix)) == r.n_mix,
+		   map_count(bpf_map__fd(k->maps.tdx_mix)) == r.n_mix &&
+		   map_count(bpf_map__fd(k->maps.tdx_flow)) == r.n_flow &&
+		   map_count(bpf_map__fd(k->maps.tdx_kick)) == r.n_kick &&
+		   map_count(bpf_map__fd(k->maps.tdx_bounce)) == r.n_bounce &&
+		   map_count(bpf_map__fd(k->maps.tdx_life)) == r.n_life &&
+		   map_count(bpf_map__fd(k->maps.tdx_tdvmcall)) == r.n_tdvmcall,
 		   "raw_tp: no entry beyond the reference's");
 		is_u64(r.n_vp, NTD, "raw_tp: one VP entry per TD process");
 		{

@@ -35,6 +35,12 @@
 #include "tdxtrace.skel.h"
 #include "aggbench.skel.h"
 
+static int dbg(enum libbpf_print_level l, const char *f, va_list ap)
+{
+	(void)l;
+	return vfprintf(stderr, f, ap);
+}
+
 static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
 {
 	(void)l;
@@ -427,8 +433,21 @@ static const char *host_tp(const struct btf *b, int nargs, char *buf, size_t len
 		if (n < nargs || n >= best_n)
 			continue;
 		pa = btf_params(fp);
-		for (int i = 1; i <= n; i++)
+		for (int i = 1; i <= n; i++) {
+			const struct btf_type *at;
+			int rid;
+
 			good &= pa[i].type && scalar_like(b, pa[i].type, false);
+			if (!good)
+				break;
+			/* a function pointer cannot be read as a u64 from ctx */
+			rid = btf__resolve_type(b, pa[i].type);
+			at = btf__type_by_id(b, rid < 0 ? pa[i].type : (__u32)rid);
+			if (at && btf_is_ptr(at)) {
+				at = btf__type_by_id(b, at->type);
+				good &= !(at && btf_is_func_proto(at));
+			}
+		}
 		if (!good)
 			continue;
 		snprintf(buf, len, "%s", name + 10);
@@ -481,12 +500,12 @@ static void test_tp_btf(void)
 
 			if (strcmp(sec + 7, tdx_event_name(e)))
 				continue;
-			tp = host_tp(b, tdx_event_nargs(e), names[e], sizeof(names[e]));
+			tp = host_tp(b, tdx_event_tp_nargs(e), names[e], sizeof(names[e]));
 			if (tp && !bpf_program__set_attach_target(p, 0, tp))
 				n++;
 			else
 				diag("%s: no host tracepoint with %d scalar arguments", sec,
-				     tdx_event_nargs(e));
+				     tdx_event_tp_nargs(e));
 		}
 	}
 	is_u64(n, TDX_EV_MAX - 1, "tp_btf: a host tracepoint of enough arity for every program");
@@ -810,6 +829,8 @@ int main(void)
 	libbpf_set_print(quiet);
 	test_live_mode();
 	test_eperm();
+	if (getenv("TDX_BPF_DEBUG"))	/* libbpf's log of the loads below */
+		libbpf_set_print(NULL), libbpf_set_print(dbg);
 	test_tp_btf();
 	test_fentry();
 	test_live_attach();

@@ -345,6 +345,155 @@ static int run_cmd(char **out, const char *cmd, const char *spec)
 
 /* ------------------------------------------------------------ tests */
 
+/*
+ * `tdxtrace flows` (kernel series v2 flows) against the simulator's own
+ * stream, counted here by the event semantics of events.h: exact counts per
+ * TD, quantiles never above the maximum.
+ */
+static void test_flows(const char *spec)
+{
+	struct { __u32 pid; __u64 zaps, zap_kicks, kicked, tracks, kicks, bounces, attr, attr_pg[2],
+		 build[5], pages, measured, releases, freed, leaks, wbs, resumes, tv_map; } td[MAX_TD];
+	struct tdx_source *src;
+	struct tdx_event ev;
+	struct json_object *o;
+	int ntd = 0, bad = 0, badq = 0;
+	char *out, what[160];
+
+	memset(td, 0, sizeof(td));
+	snprintf(what, sizeof(what), "flows --sim %s", spec);
+	if (tdx_source_open_sim(&src, spec)) {
+		ok(0, "%s: simulator: %s", what, tdx_last_error());
+		return;
+	}
+	while (tdx_source_next(src, &ev) == 1) {
+		const __u64 *a = ev.args;
+		int t;
+
+		for (t = 0; t < ntd && td[t].pid != ev.pid; t++)
+			;
+		if (t == ntd) {
+			if (ntd == MAX_TD)
+				continue;
+			td[ntd++].pid = ev.pid;
+		}
+		switch (ev.kind) {
+		case TDX_EV_SEPT_ZAP:
+			td[t].zaps++;
+			td[t].zap_kicks += a[TDX_SEPT_ZAP_ARG_KICKS];
+			td[t].kicked += a[TDX_SEPT_ZAP_ARG_KICKS] != 0;
+			break;
+		case TDX_EV_TRACK: td[t].tracks++; break;
+		case TDX_EV_BUSY_KICK: td[t].kicks++; break;
+		case TDX_EV_VCPU_BOUNCE: td[t].bounces++; break;
+		case TDX_EV_ATTR_ZAP:
+			td[t].attr++;
+			td[t].attr_pg[a[TDX_ATTR_ZAP_ARG_TO_PRIVATE] ? 1 : 0] +=
+				a[TDX_ATTR_ZAP_ARG_END] - a[TDX_ATTR_ZAP_ARG_START];
+			break;
+		case TDX_EV_TD_BUILD:
+			td[t].build[a[TDX_TD_BUILD_ARG_CMD] < 5 ? a[TDX_TD_BUILD_ARG_CMD] : 0]++;
+			if (a[TDX_TD_BUILD_ARG_CMD] == 3) {
+				td[t].pages += a[TDX_TD_BUILD_ARG_NR_PAGES];
+				if (a[TDX_TD_BUILD_ARG_MEASURED])
+					td[t].measured += a[TDX_TD_BUILD_ARG_NR_PAGES];
+			}
+			break;
+		case TDX_EV_HKID_RELEASE:
+			td[t].releases++;
+			td[t].freed += a[TDX_HKID_RELEASE_ARG_RELEASED] != 0;
+			break;
+		case TDX_EV_HKID_LEAK: td[t].leaks++; break;
+		case TDX_EV_CACHE_WB:
+			td[t].wbs++;
+			td[t].resumes += a[TDX_CACHE_WB_ARG_RESUMES];
+			break;
+		case TDX_EV_TDVMCALL:
+			td[t].tv_map += a[TDX_TDVMCALL_ARG_LEAF] == 0x10001;
+			break;
+		}
+	}
+	tdx_source_close(src);
+	if (run(&out, "%s flows --sim '%s' --json", bin, spec) != 0) {
+		ok(0, "%s runs", what);
+		free(out);
+		return;
+	}
+	o = json_line(out, "tdxtrace:flows", what);
+	free(out);
+	if (!o)
+		return;
+	for (int t = 0; t < ntd; t++) {
+		struct json_object *z = find_by(jpath(o, "zaps"), "pid", td[t].pid);
+		struct json_object *tr = find_by(jpath(o, "tracks"), "pid", td[t].pid);
+		struct json_object *cz = find_by(jpath(o, "conversion_zaps"), "pid", td[t].pid);
+		struct json_object *tw = find_by(jpath(o, "teardown"), "pid", td[t].pid);
+		struct json_object *arr;
+		__u64 kicks = 0, bounces = 0, build[5] = { 0 }, pages = 0, measured = 0, tvm = 0;
+
+		bad += (z ? jget(z, "count") : 0) != td[t].zaps ||
+		       (z ? jget(z, "kicks") : 0) != td[t].zap_kicks ||
+		       (z ? jget(z, "kicked") : 0) != td[t].kicked;
+		if (z && jget(z, "time.p99_ns") > jget(z, "time.max_ns"))
+			badq++;
+		bad += (tr ? jget(tr, "count") : 0) != td[t].tracks;
+		bad += (cz ? jget(cz, "count") : 0) != td[t].attr ||
+		       (cz ? jget(cz, "pages_to_shared") : 0) != td[t].attr_pg[0] ||
+		       (cz ? jget(cz, "pages_to_private") : 0) != td[t].attr_pg[1];
+		bad += (tw ? jget(tw, "releases") : 0) != td[t].releases ||
+		       (tw ? jget(tw, "released") : 0) != td[t].freed ||
+		       (tw ? jget(tw, "hkid_leaks") : 0) != td[t].leaks ||
+		       (tw ? jget(tw, "cache_wb") : 0) != td[t].wbs ||
+		       (tw ? jget(tw, "cache_wb_resumes") : 0) != td[t].resumes;
+		arr = jpath(o, "kicks");
+		for (size_t i = 0; arr && i < json_object_array_length(arr); i++)
+			if (jget(json_object_array_get_idx(arr, i), "pid") == td[t].pid)
+				kicks += jget(json_object_array_get_idx(arr, i), "kicks");
+		arr = jpath(o, "bounces");
+		for (size_t i = 0; arr && i < json_object_array_length(arr); i++)
+			if (jget(json_object_array_get_idx(arr, i), "pid") == td[t].pid)
+				bounces += jget(json_object_array_get_idx(arr, i), "count");
+		arr = jpath(o, "build");
+		for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+			struct json_object *b = json_object_array_get_idx(arr, i);
+			const char *cmd = json_object_get_string(jpath(b, "cmd"));
+			static const char *const names[5] = { "other", "INIT_VM", "INIT_VCPU",
+							      "INIT_MEM_REGION", "FINALIZE_VM" };
+
+			if (jget(b, "pid") != td[t].pid)
+				continue;
+			for (int k = 0; k < 5; k++)
+				if (cmd && !strcmp(cmd, names[k]))
+					build[k] += jget(b, "count");
+			if (cmd && !strcmp(cmd, "INIT_MEM_REGION")) {
+				pages += jget(b, "pages");
+				measured += jget(b, "measured_pages");
+			}
+		}
+		arr = jpath(o, "tdvmcalls");
+		for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+			struct json_object *c = json_object_array_get_idx(arr, i);
+
+			if (jget(c, "pid") == td[t].pid &&
+			    !strcmp(json_object_get_string(jpath(c, "name")), "MapGPA"))
+				tvm += jget(c, "calls");
+		}
+		bad += kicks != td[t].kicks || bounces != td[t].bounces || pages != td[t].pages ||
+		       measured != td[t].measured || tvm != td[t].tv_map ||
+		       memcmp(build, td[t].build, sizeof(build));
+		if (bad)
+			diag("TD %u: zaps %llu kicks %llu/%llu bounces %llu/%llu build pages %llu/%llu",
+			     td[t].pid, (unsigned long long)td[t].zaps, (unsigned long long)kicks,
+			     (unsigned long long)td[t].kicks, (unsigned long long)bounces,
+			     (unsigned long long)td[t].bounces, (unsigned long long)pages,
+			     (unsigned long long)td[t].pages);
+	}
+	ok(!bad && ntd > 0, "%s: zaps, kicks, bounces, tracks, conversion zaps, build, teardown "
+	   "and TDVMCALLs per TD equal the stream's (%d TDs)", what, ntd);
+	ok(!badq, "%s: zap time p99 never above its maximum", what);
+	json_object_put(o);
+}
+
 static void test_usage(void)
 {
 	static const struct { const char *args; int want; } cases[] = {
@@ -1033,6 +1182,21 @@ int main(void)
 			report_cache = NULL;
 			expect_free(e);
 			free(e);
+		}
+	}
+	if (root) {
+		/* the series-v2 flows: zaps with kicks (contention), build (boot), teardown */
+		test_flows("contention:9,duration=1s,teardown=1,leak=1");
+		test_flows("boot:5,duration=1s,tds=2,teardown=1");
+		{
+			char *out;
+			/* -p of a TD that does not exist: nothing of series v2 is seen */
+			int rc = run(&out, "%s flows --sim 'steady:11,duration=200ms' -p 1 2>&1", bin);
+
+			ok(rc == 0 && strstr(out, "S-EPT zaps (") == NULL &&
+			   strstr(out, "kernel series v2"),
+			   "flows without v2 events: says they come from kernel series v2 (rc %d)", rc);
+			free(out);
 		}
 	}
 	run(NULL, "rm -rf %s", tmpdir);

@@ -24,7 +24,7 @@
 #include "source_test.h"
 
 /* C type of each TP_PROTO argument (include/tdxtrace/events.h comments). */
-enum ftype { U64, S64, U32, INT, BOOL };
+enum ftype { U64, S64, U32, INT, BOOL, U16 };
 static const enum ftype ftypes[TDX_EV_MAX][TDX_EV_MAX_ARGS] = {
 	[TDX_EV_SEAMCALL] = { U64, U64, U64, U64, INT, U32, U64 },
 	[TDX_EV_VP_ENTER] = { U32, U64, U32, U64 },
@@ -36,6 +36,23 @@ static const enum ftype ftypes[TDX_EV_MAX][TDX_EV_MAX_ARGS] = {
 	[TDX_EV_SPTE_FROZEN] = { U64, INT, BOOL, U64, INT },
 	[TDX_EV_HUGEPAGE_MIXED] = { U64, INT, BOOL },
 	[TDX_EV_PRIVATE_MAP] = { U64, INT, BOOL },
+	/* series v2: after the leading "int pid" field (td_pid[] below) */
+	[TDX_EV_SEPT_ZAP] = { U64, INT, U16, U64, U32, U64 },
+	[TDX_EV_BUSY_KICK] = { U16, U64, U64, U64 },
+	[TDX_EV_TRACK] = { U64, U64, U64 },
+	[TDX_EV_VCPU_BOUNCE] = { U32 },
+	[TDX_EV_TD_BUILD] = { INT, U32, U64, U64, BOOL, INT, U64, U64 },
+	[TDX_EV_CACHE_WB] = { INT, U32, U64 },
+	[TDX_EV_HKID_RELEASE] = { INT, U32, U64, BOOL, U64 },
+	[TDX_EV_HKID_LEAK] = { INT, U16, U64 },
+	[TDX_EV_TDVMCALL] = { U32, U64, U64, BOOL },
+	[TDX_EV_ATTR_ZAP] = { U64, U64, BOOL, BOOL, U64 },
+};
+/* kinds whose format starts with "int pid", the TD (kernel/ABI-v2.md) */
+static const bool td_pid[TDX_EV_MAX] = {
+	[TDX_EV_SEPT_ZAP] = 1, [TDX_EV_BUSY_KICK] = 1, [TDX_EV_TRACK] = 1,
+	[TDX_EV_VCPU_BOUNCE] = 1, [TDX_EV_TD_BUILD] = 1, [TDX_EV_CACHE_WB] = 1,
+	[TDX_EV_HKID_RELEASE] = 1, [TDX_EV_HKID_LEAK] = 1, [TDX_EV_ATTR_ZAP] = 1,
 };
 static const char *const fnames[TDX_EV_MAX][TDX_EV_MAX_ARGS] = {
 	[TDX_EV_SEAMCALL] = { "leaf", "status", "tdr", "gpa", "level", "retries", "duration" },
@@ -49,10 +66,21 @@ static const char *const fnames[TDX_EV_MAX][TDX_EV_MAX_ARGS] = {
 	[TDX_EV_SPTE_FROZEN] = { "gfn", "level", "mirror", "held", "result" },
 	[TDX_EV_HUGEPAGE_MIXED] = { "gfn", "level", "state" },
 	[TDX_EV_PRIVATE_MAP] = { "gfn", "level", "state" },
+	[TDX_EV_SEPT_ZAP] = { "gfn", "level", "failed_leaf", "status", "kicks", "duration_ns" },
+	[TDX_EV_BUSY_KICK] = { "leaf", "status", "retry_status", "kick_ns" },
+	[TDX_EV_TRACK] = { "status", "track_ns", "ipi_ns" },
+	[TDX_EV_VCPU_BOUNCE] = { "vcpu_id" },
+	[TDX_EV_TD_BUILD] = { "vcpu_id", "cmd", "gpa", "nr_pages", "measured", "ret", "hw_error",
+			      "duration_ns" },
+	[TDX_EV_CACHE_WB] = { "hkid", "resumes", "status" },
+	[TDX_EV_HKID_RELEASE] = { "hkid", "nr_vcpus", "status", "released", "duration_ns" },
+	[TDX_EV_HKID_LEAK] = { "hkid", "leaf", "status" },
+	[TDX_EV_TDVMCALL] = { "vcpu_id", "leaf", "status", "user_exit" },
+	[TDX_EV_ATTR_ZAP] = { "start", "end", "to_private", "flush", "duration_ns" },
 };
-static const char *const ctype[] = { "u64", "s64", "u32", "int", "bool" };
-static const int fsize_of[] = { 8, 8, 4, 4, 1 };
-static const int fsigned[] = { 0, 1, 0, 1, 0 };
+static const char *const ctype[] = { "u64", "s64", "u32", "int", "bool", "u16" };
+static const int fsize_of[] = { 8, 8, 4, 4, 1, 2 };
+static const int fsigned[] = { 0, 1, 0, 1, 0, 0 };
 
 #define UNKNOWN_ID	1600
 #define PAGE		4096
@@ -60,6 +88,7 @@ static const int fsigned[] = { 0, 1, 0, 1, 0 };
 
 struct layout {
 	int off[TDX_EV_MAX_ARGS + 1];	/* [nargs] = tgid when present */
+	int pid_off;			/* the "pid" field (td_pid kinds) */
 	int size;			/* record payload bytes */
 };
 static struct layout lay[TDX_EV_MAX];
@@ -127,6 +156,12 @@ static void write_tracing_dir(const char *dir, bool with_tgid, bool drop_field)
 					      "\tfield:int tgid;\toffset:8;\tsize:4;\tsigned:1;\n");
 			lay[k].off[nargs] = 8;
 			off = 12;
+		}
+		if (td_pid[k]) {
+			o += (size_t)snprintf(text + o, sizeof(text) - o,
+					      "\tfield:int pid;\toffset:%d;\tsize:4;\tsigned:1;\n", off);
+			lay[k].pid_off = off;
+			off += 4;
 		}
 		for (int a = 0; a < nargs; a++) {
 			enum ftype t = ftypes[k][a];
@@ -238,6 +273,8 @@ static size_t encode(const struct tdx_event *ev, bool with_tgid, unsigned char *
 
 		memcpy(buf + lay[k].off[nargs], &tgid, 4);
 	}
+	if (td_pid[k])
+		memcpy(buf + lay[k].pid_off, &ev->pid, 4);
 	for (int a = 0; a < nargs; a++)
 		memcpy(buf + lay[k].off[a], &ev->args[a], (size_t)fsize_of[ftypes[k][a]]);
 	return (size_t)lay[k].size;
@@ -389,7 +426,7 @@ static struct tdx_event *expected(const struct tdx_event *ev, size_t n, bool wit
 		x[k] = ev[j];
 		x[k].cpu = ev[j].cpu % 2;
 		x[k].flags = 0;
-		if (!with_tgid)
+		if (!with_tgid && !td_pid[x[k].kind])	/* v2 events name their TD */
 			x[k].pid = group_pid(x[k].tid);
 		k++;
 	}
@@ -561,7 +598,8 @@ int main(void)
 		skip("trace-cmd is not installed (scripts/setup-deps.sh installs it)");
 		return tap_done();
 	}
-	if (!mkdtemp(dir) || tdx_source_open_sim(&sim, "contention:5,duration=400ms,vcpus=8,tds=2")) {
+	if (!mkdtemp(dir) ||
+	    tdx_source_open_sim(&sim, "contention:5,duration=400ms,vcpus=8,tds=2,teardown=1,leak=1")) {
 		ok(0, "setup: %s", tdx_last_error());
 		return tap_done();
 	}
@@ -573,6 +611,34 @@ int main(void)
 		ev[n++] = e;
 	}
 	tdx_source_close(sim);
+	/*
+	 * TD build commands run before a TD's vCPUs (the boot scenario): add
+	 * one of each, as the VMM of the first TD would issue them, after the
+	 * simulated stream (field values chosen to differ from each other).
+	 */
+	for (__u32 cmd = 1; cmd <= 4 && n; cmd++) {
+		struct tdx_event b = ev[n - 1];
+
+		if (n == cap) {
+			cap *= 2;
+			ev = realloc(ev, cap * sizeof(*ev));
+		}
+		memset(b.args, 0, sizeof(b.args));
+		b.kind = TDX_EV_TD_BUILD;
+		b.nargs = (__u16)tdx_event_nargs(TDX_EV_TD_BUILD);
+		b.ts_ns += 1000 * cmd;
+		b.pid = ev[0].pid;
+		b.tid = ev[0].pid;
+		b.args[TDX_TD_BUILD_ARG_VCPU] = cmd == 2 ? 3 : (__u64)-1;
+		b.args[TDX_TD_BUILD_ARG_CMD] = cmd;
+		b.args[TDX_TD_BUILD_ARG_GPA] = cmd == 3 ? 0xffc00000ULL : 0;
+		b.args[TDX_TD_BUILD_ARG_NR_PAGES] = cmd == 3 ? 512 : 0;
+		b.args[TDX_TD_BUILD_ARG_MEASURED] = cmd == 3;
+		b.args[TDX_TD_BUILD_ARG_RET] = cmd == 4 ? (__u64)-5 : 0;
+		b.args[TDX_TD_BUILD_ARG_HW_ERROR] = cmd == 4 ? 0xC000010000000000ULL : 0;
+		b.args[TDX_TD_BUILD_ARG_DURATION] = 100000 * cmd + 7;
+		ev[n++] = b;
+	}
 	{
 		size_t kinds[TDX_EV_MAX] = { 0 }, missing = 0;
 
@@ -632,8 +698,12 @@ int main(void)
 		   tdx_source_info(s)->kernel);
 		while ((r = tdx_source_next(s, &got)) == 1) {
 			if (m < n && memcmp(&got, &want[m], sizeof(got))) {
-				if (first_diff == (size_t)-1)
+				if (first_diff == (size_t)-1) {
 					first_diff = m;
+					diag("got ts %llu kind %u pid %u tid %u cpu %u",
+					     (unsigned long long)got.ts_ns, got.kind, got.pid,
+					     got.tid, got.cpu);
+				}
 				diff++;
 			}
 			m++;

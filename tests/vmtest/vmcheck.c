@@ -35,6 +35,7 @@
 #include <bpf/libbpf.h>
 
 #include "tdxtrace.h"
+#include "../bpf/bpf_ref.h"	/* the reference model of the aggregation (v2 maps) */
 
 #define MAX_ROWS 256
 #define MAX_KEYS 64
@@ -60,7 +61,7 @@ static void tap(int ok, const char *fmt, ...)
 
 struct row {
 	unsigned int kind, repeat, nargs;
-	__u64 a[TDX_EV_MAX_ARGS];
+	__u64 a[TDX_EV_MAX_ARGS + 1];	/* TP_PROTO arguments: + the TD's pid (v2) */
 };
 
 static struct row rows[MAX_ROWS];
@@ -72,10 +73,18 @@ static const char *const ev_names[TDX_EV_MAX] = {
 #undef X
 };
 
+static int load_table_into(const char *path, struct row *rows, int *nrows_out);
+
 static int load_table(const char *path)
+{
+	return load_table_into(path, rows, &nrows);
+}
+
+static int load_table_into(const char *path, struct row *rows, int *nrows_out)
 {
 	char line[1024];
 	FILE *f = fopen(path, "r");
+	int nrows = 0;
 
 	if (!f) {
 		fprintf(stderr, "vmcheck: %s: %s\n", path, strerror(errno));
@@ -103,11 +112,12 @@ static int load_table(const char *path)
 		r->kind = k;
 		r->repeat = (unsigned int)strtoul(strtok_r(NULL, " \n", &save), NULL, 0);
 		r->nargs = (unsigned int)strtoul(strtok_r(NULL, " \n", &save), NULL, 0);
-		for (i = 0; i < r->nargs && i < TDX_EV_MAX_ARGS; i++)
+		for (i = 0; i < r->nargs && i < TDX_EV_MAX_ARGS + 1; i++)
 			r->a[i] = strtoull(strtok_r(NULL, " \n", &save), NULL, 0);
 		nrows++;
 	}
 	fclose(f);
+	*nrows_out = nrows;
 	return nrows ? 0 : -1;
 }
 
@@ -869,9 +879,129 @@ static void run_replay(const char *path, __u32 pid, int passes)
 	tdx_close(s);
 }
 
+/* ------------------------------------------------ kernel series v2 flows */
+
+/*
+ * The module's table_v2 fired once from a child process, through the
+ * tp_btf programs: every entry of the v2 maps (flow, kick, bounce, life,
+ * tdvmcall) and the v2 event counters equal the reference model
+ * (tests/bpf/bpf_ref.h) fed the same rows as struct tdx_event: the TD is the
+ * row's pid argument for the events that have one, the child otherwise.
+ */
+static struct ref v2ref;
+static struct row rows2[MAX_ROWS];
+static int nrows2;
+
+static void run_v2(const char *bpf_obj, const char *fire_path, const char *table_path)
+{
+	struct bpf_object *obj;
+	struct bpf_program *p;
+	struct bpf_link *links[256];
+	int nlinks = 0, nprogs = 0, bad = 0, cbad = 0, nent = 0;
+	__u32 pid = 0;
+
+	if (load_table_into(table_path, rows2, &nrows2)) {
+		tap(0, "v2: read %s", table_path);
+		return;
+	}
+	obj = bpf_object__open_file(bpf_obj, NULL);
+	if (!obj) {
+		tap(0, "v2: open %s (%s)", bpf_obj, strerror(errno));
+		return;
+	}
+	bpf_object__for_each_program(p, obj) {
+		int on = !strncmp(bpf_program__section_name(p), "tp_btf/", 7);
+
+		bpf_program__set_autoload(p, on);
+		nprogs += on;
+	}
+	if (bpf_object__load(obj)) {
+		tap(0, "v2: tp_btf programs load");
+		goto out;
+	}
+	bpf_object__for_each_program(p, obj) {
+		struct bpf_link *l;
+
+		if (!bpf_program__autoload(p) || nlinks == 256)
+			continue;
+		l = bpf_program__attach(p);
+		if (l)
+			links[nlinks++] = l;
+	}
+	if (!fire(fire_path, 1, &pid))
+		tap(1, "v2: fired the v2 table (%d rows) from pid %u with %d programs attached",
+		    nrows2, pid, nlinks);
+	else {
+		tap(0, "v2: fire %s", fire_path);
+		goto out;
+	}
+	ref_init(&v2ref, NULL, 0);
+	for (int i = 0; i < nrows2; i++) {
+		const struct row *r = &rows2[i];
+		struct tdx_event ev;
+		int td = tdx_event_td_arg(r->kind) != NULL;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = (__u16)r->kind;
+		ev.nargs = (__u16)tdx_event_nargs(r->kind);
+		ev.pid = td ? (__u32)r->a[0] : pid;
+		memcpy(ev.args, r->a + td, ev.nargs * sizeof(__u64));
+		for (unsigned int k = 0; k < r->repeat; k++)
+			ref_apply(&v2ref, &ev);
+	}
+	{
+		struct tdx_counters got;
+		__u32 zero = 0;
+		int mm[][2] = { { 0, 0 } };
+
+		if (lookup_percpu(map_fd(obj, "tdx_counters"), &zero, (__u64 *)&got,
+				  sizeof(got) / 8, mm, 0)) {
+			cbad++;
+		} else {
+			for (int k = TDX_EV_SEPT_ZAP; k < TDX_EV_MAX; k++)
+				if (got.events[k] != v2ref.c.events[k]) {
+					printf("#   v2: counters.events[%s] = %llu, want %llu\n",
+					       ev_names[k], (unsigned long long)got.events[k],
+					       (unsigned long long)v2ref.c.events[k]);
+					cbad++;
+				}
+		}
+	}
+	tap(!cbad, "v2: every series-v2 event counted as the table fires it");
+#define V2_CMP(arr, keyf, mapname, id)						\
+	for (size_t i = 0; i < v2ref.n_##arr; i++) {				\
+		__u64 got[sizeof(v2ref.arr[0].v) / 8];				\
+		char what[64];							\
+									\
+		snprintf(what, sizeof(what), "v2: %s entry %zu", #arr, i);	\
+		nent++;								\
+		if (lookup_shared(map_fd(obj, mapname), &v2ref.arr[i].keyf, got,	\
+				  sizeof(got) / 8, id)) {			\
+			printf("#   %s: no entry\n", what);			\
+			bad++;							\
+		} else {							\
+			bad += cmp_words(what, got, (const __u64 *)&v2ref.arr[i].v,	\
+					 sizeof(got) / 8, NULL) != 0;		\
+		}								\
+	}
+	V2_CMP(flow, pid, "tdx_flow", TDX_MAP_FLOW)
+	V2_CMP(kick, key, "tdx_kick", TDX_MAP_KICK)
+	V2_CMP(bounce, key, "tdx_bounce", TDX_MAP_BOUNCE)
+	V2_CMP(life, pid, "tdx_life", TDX_MAP_LIFE)
+	V2_CMP(tdvmcall, pid, "tdx_tdvmcall", TDX_MAP_TDVMCALL)
+#undef V2_CMP
+	tap(!bad && nent > 0, "v2: all %d entries of the flow, kick, bounce, life and tdvmcall maps "
+	    "equal the reference model of the table (%d differ)", nent, bad);
+out:
+	while (nlinks)
+		bpf_link__destroy(links[--nlinks]);
+	bpf_object__close(obj);
+}
+
 int main(int argc, char **argv)
 {
 	const char *bpf_obj = NULL, *fire_path = NULL, *table = NULL, *replay = NULL;
+	const char *fire_v2 = NULL, *table_v2 = NULL;
 	long replay_pid = 0;
 	int c;
 	static const struct option lo[] = {
@@ -880,18 +1010,22 @@ int main(int argc, char **argv)
 		{ "table", required_argument, NULL, 't' },
 		{ "replay", required_argument, NULL, 'r' },
 		{ "replay-pid", required_argument, NULL, 'p' },
+		{ "fire-v2", required_argument, NULL, 'F' },
+		{ "table-v2", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char usage[] =
-		"usage: vmcheck --table FILE (--bpf-obj OBJ --fire FILE | --replay FILE --replay-pid PID)\n";
+		"usage: vmcheck --table FILE (--bpf-obj OBJ --fire FILE [--fire-v2 FILE --table-v2 FILE] | --replay FILE --replay-pid PID)\n";
 
-	while ((c = getopt_long(argc, argv, "b:f:t:r:p:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:f:t:r:p:F:T:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'b': bpf_obj = optarg; break;
 		case 'f': fire_path = optarg; break;
 		case 't': table = optarg; break;
 		case 'r': replay = optarg; break;
 		case 'p': replay_pid = strtol(optarg, NULL, 0); break;
+		case 'F': fire_v2 = optarg; break;
+		case 'T': table_v2 = optarg; break;
 		default:
 			fputs(usage, stderr);
 			return 2;
@@ -916,5 +1050,7 @@ int main(int argc, char **argv)
 	run_mode(bpf_obj, "raw_tp", fire_path);
 	run_fentry(bpf_obj);
 	run_library(fire_path);
+	if (fire_v2 && table_v2)
+		run_v2(bpf_obj, fire_v2, table_v2);
 	return n_fail ? 1 : 0;
 }

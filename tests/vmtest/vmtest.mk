@@ -20,6 +20,18 @@ $(VMCHECK): $(O)/obj/tests/vmtest/vmcheck.o $(LIBTDX)
 VMTEST_POSSIBLE ?=
 VMTEST_ENV = $(if $(VMTEST_POSSIBLE),VMTEST_SMP=$(VMTEST_POSSIBLE) VMTEST_CMDLINE="tdx_possible=$(VMTEST_POSSIBLE)")
 
+# make bench-vm-layout: the layout goals (docs/bpf.md) measured in the VM at
+# BENCH_VM_CPUS possible CPUs (255 = the most TCG boots), nothing else run in
+# it: a benchmark for `make bench`, not a test (hours of emulation for the
+# full tier at that CPU count).  Results: $(O)/vmtest/vmtest.tap, layout.json.
+BENCH_VM_CPUS ?= 255
+BENCH_TARGETS += bench-vm-layout
+.PHONY: bench-vm-layout
+bench-vm-layout: all $(LAYOUT_BENCH)
+	$(Q)O=$(O) SRC=$(SRC) VMTEST_SMP=$(BENCH_VM_CPUS) VMTEST_MEM=$${VMTEST_MEM:-6G} \
+		VMTEST_TIMEOUT=$${VMTEST_TIMEOUT:-5400} \
+		VMTEST_CMDLINE="tdx_possible=$(BENCH_VM_CPUS) tdx_only=layout" tests/vmtest/run.sh
+
 .PHONY: vmtest vmtest-shell
 vmtest: all $(VMCHECK) $(LAYOUT_BENCH)
 	$(Q)O=$(O) SRC=$(SRC) $(VMTEST_ENV) tests/vmtest/run.sh

@@ -122,10 +122,10 @@ const char *tdx_status_class_name(__u32 cls)
 
 static const struct {
 	const char *sys, *name;
-	int nargs;
+	int nargs, tp_nargs;
 } events[TDX_EV_MAX] = {
-	[TDX_EV_NONE] = { "", "none", 0 },
-#define X(id, lower, sys, name, nargs) [TDX_EV_##id] = { sys, name, nargs },
+	[TDX_EV_NONE] = { "", "none", 0, 0 },
+#define X(id, lower, sys, name, nargs) [TDX_EV_##id] = { sys, name, TDX_##id##_NARGS, nargs },
 	TDX_EVENT_TABLE(X)
 #undef X
 };
@@ -143,6 +143,11 @@ const char *tdx_event_system(__u32 kind)
 int tdx_event_nargs(__u32 kind)
 {
 	return kind > TDX_EV_NONE && kind < TDX_EV_MAX ? events[kind].nargs : -1;
+}
+
+int tdx_event_tp_nargs(__u32 kind)
+{
+	return kind > TDX_EV_NONE && kind < TDX_EV_MAX ? events[kind].tp_nargs : -1;
 }
 
 const char *tdx_exit_reason_name(__u32 r)

@@ -279,7 +279,17 @@ static int sim_next(struct tdx_source *src, struct tdx_event *ev)
 			return s->err;
 		if (s->on && (!s->an || s->oheap[0].ev.ts_ns <= s->vcpus[s->aheap[0]].next)) {
 			opop(s, ev);
+			s->last_ts = ev->ts_ns;
 			return 1;
+		}
+		if (!s->an && s->teardown && !s->torn) {
+			/* after everything else: the stream stays in time order */
+			__u64 t = s->last_ts > s->end_ns ? s->last_ts : s->end_ns;
+
+			s->torn = true;
+			for (__u32 i = 0; i < s->ntd; i++)
+				t = sim_teardown(s, &s->tds[i], t + 100000, i < s->leak);
+			continue;
 		}
 		if (!s->an)
 			return 0;
@@ -391,6 +401,8 @@ int tdx_sim_open(struct tdx_source *src, const char *spec)
 	s->mem_pages = (p.mem_mib ? p.mem_mib : (__u64)c->td_mem_mib) * 256;
 	s->host_cpus = p.cpus ? (__u32)p.cpus : 64;
 	s->all_leaves = p.all_leaves;
+	s->teardown = p.teardown;
+	s->leak = (__u32)p.leak;
 	if ((__u64)s->ntd * (s->mem_pages / 256) > (1ULL << 20)) {
 		tdx_set_error("simulator: tds x mem = %llu MiB is above 1 TiB of simulated guest memory",
 			      (unsigned long long)s->ntd * (s->mem_pages / 256));

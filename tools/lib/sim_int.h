@@ -166,6 +166,9 @@ struct sim {
 	__u64 start_ns, end_ns;
 	__u64 mem_pages;
 	bool all_leaves;
+	bool teardown, torn;		/* TDs destroyed at the end; done */
+	__u64 last_ts;			/* of the last event handed out */
+	__u32 leak;
 	struct tdx_sim_calib *cal;
 	double leaf_scale[TDX_LEAF_MAX];
 	/* derived */
@@ -205,6 +208,8 @@ struct sim_params {
 	__u64 seed, tds, vcpus, duration, mem_mib, start, cpus;
 	double rate;
 	bool all_leaves;
+	bool teardown;			/* destroy every TD after the run */
+	__u64 leak;			/* that many TDs leak their HKID */
 	char calib[256];
 	int regress_leaf;
 	double regress_pct;
@@ -219,6 +224,14 @@ __u64 sim_seamcall(struct sim *s, struct rng *r, __u32 leaf, __u64 start,
 __u64 sim_background(struct sim *s, __u64 t, double per_exit);
 __u64 sim_build_td(struct sim *s, struct sim_td *td, __u64 t);
 void sim_vcpu_cycle(struct sim *s, struct sim_vcpu *v);
+/* sim_flows.c: the flows of kernel series v2 */
+__u64 sim_zap_page(struct sim *s, struct rng *r, __u64 t, __u64 gfn);
+void sim_attr_zap(struct sim *s, __u64 t0, __u64 t1, __u64 gfn, __u64 n, bool to_shared,
+		  bool flush);
+void sim_tdvmcall(struct sim *s, __u64 t, __u64 leaf, __u64 status, bool user_exit);
+void sim_td_build(struct sim *s, __u64 t0, __u64 t1, int vcpu, __u32 cmd, __u64 gpa,
+		  __u64 pages, bool measured);
+__u64 sim_teardown(struct sim *s, struct sim_td *td, __u64 t, bool leak);
 int sim_parse_spec(const char *spec, enum scenario *sc, struct sim_params *p);
 
 #endif /* TDXTRACE_SIM_INT_H */

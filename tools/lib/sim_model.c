@@ -342,10 +342,7 @@ static __u64 zap_private(struct sim *s, struct rng *r, __u64 t, __u64 gfn, __u64
 		 */
 		if (t <= td->last_map)
 			t = td->last_map + 1;
-		t = sim_seamcall(s, r, TDX_LEAF_MEM_RANGE_BLOCK, t + 30, g << PAGE_SHIFT, 0, NULL);
-		t = sim_seamcall(s, r, TDX_LEAF_MEM_TRACK, t + 30, 0, -1, NULL);
-		t = sim_seamcall(s, r, TDX_LEAF_MEM_PAGE_REMOVE, t + 30, g << PAGE_SHIFT, 0, NULL);
-		t = sim_seamcall(s, r, TDX_LEAF_PHYMEM_PAGE_WBINVD, t + 30, 0, -1, NULL);
+		t = sim_zap_page(s, r, t, g);	/* BLOCK, TRACK, REMOVE, WBINVD */
 		bit_clr(td->mapped, g);
 		t += 20;
 		sim_emit_ctx(s, TDX_EV_PRIVATE_MAP, t, 3, a);
@@ -367,6 +364,7 @@ static __u64 map_gpa(struct sim *s, __u64 t0, __u64 gfn, __u64 pages, bool to_sh
 
 	if (gfn + pages > td->npages)
 		pages = td->npages - gfn;
+	sim_tdvmcall(s, t, 0x10001, 0, true);	/* MapGPA goes to the VMM */
 	a[0] = v->id; a[1] = gfn << PAGE_SHIFT; a[2] = pages << PAGE_SHIFT; a[3] = to_shared;
 	sim_emit_ctx(s, TDX_EV_MAP_GPA, t, 4, a);
 	while (done < pages) {
@@ -383,9 +381,14 @@ static __u64 map_gpa(struct sim *s, __u64 t0, __u64 gfn, __u64 pages, bool to_sh
 		t += (__u64)(rt / 2);
 		if (t <= td->attr_last)
 			t = td->attr_last + 1;
-		if (to_shared)
-			t = zap_private(s, r, t, g, n);
-		t += 50;
+		{
+			__u64 zt = t;
+
+			if (to_shared)
+				t = zap_private(s, r, t, g, n);
+			t += 50;
+			sim_attr_zap(s, zt, t, g, n, to_shared, t > zt + 50);
+		}
 		set_attr(s, td, g, n, to_shared, t);
 		td->attr_last = t;
 		if (!to_shared)
@@ -560,20 +563,27 @@ __u64 sim_build_td(struct sim *s, struct sim_td *td, __u64 t)
 {
 	struct rng *r = &td->rng;
 
+	__u64 t0;
+
 	s->ctd = td;
 	s->cv = NULL;
+	t0 = t;
 	t = sim_seamcall(s, r, TDX_LEAF_MNG_CREATE, t, 0, -1, NULL) + 500;
 	for (int pkg = 0; pkg < 2; pkg++)
 		t = sim_seamcall(s, r, TDX_LEAF_MNG_KEY_CONFIG, t, 0, -1, NULL) + 200;
 	for (int i = 0; i < 4; i++)
 		t = sim_seamcall(s, r, TDX_LEAF_MNG_ADDCX, t, 0, -1, NULL) + 100;
 	t = sim_seamcall(s, r, TDX_LEAF_MNG_INIT, t, 0, -1, NULL) + 1000;
+	sim_td_build(s, t0, t, -1, TDX_BUILD_INIT_VM, 0, 0, false);
 	for (__u32 v = 0; v < s->nvcpu_per_td; v++) {
+		t0 = t;
 		t = sim_seamcall(s, r, TDX_LEAF_VP_CREATE, t, 0, -1, NULL) + 100;
 		for (int i = 0; i < 4; i++)
 			t = sim_seamcall(s, r, TDX_LEAF_VP_ADDCX, t, 0, -1, NULL) + 100;
 		t = sim_seamcall(s, r, TDX_LEAF_VP_INIT, t, 0, -1, NULL) + 200;
+		sim_td_build(s, t0, t, (int)v, TDX_BUILD_INIT_VCPU, 0, 0, false);
 	}
+	t0 = t;
 	/* initial image: PAGE.ADD + 16 MR.EXTEND per page, SEPT tables first */
 	for (__u64 g = s->image_lo; g < s->image_lo + IMAGE_PAGES; g++) {
 		__u64 a[3] = { g, TDX_PG_LEVEL_4K, 1 };
@@ -596,7 +606,11 @@ __u64 sim_build_td(struct sim *s, struct sim_td *td, __u64 t)
 			t = sim_seamcall(s, r, TDX_LEAF_MR_EXTEND, t + 30,
 				     (g << PAGE_SHIFT) + (__u64)i * 256, -1, NULL);
 	}
+	sim_td_build(s, t0, t, 0, TDX_BUILD_INIT_MEM_REGION, s->image_lo << PAGE_SHIFT,
+		     IMAGE_PAGES, true);
+	t0 = t;
 	t = sim_seamcall(s, r, TDX_LEAF_MR_FINALIZE, t + 1000, 0, -1, NULL);
+	sim_td_build(s, t0, t, -1, TDX_BUILD_FINALIZE_VM, 0, 0, false);
 	s->ctd = NULL;
 	return t + 10000;
 }

@@ -173,7 +173,7 @@ int sim_parse_spec(const char *spec, enum scenario *sc, struct sim_params *p)
 		const char *key = tok, *val;
 
 		if (!eq) {
-			tdx_set_error("simulator: \"%s\" is not key=val (keys: seed, tds, vcpus, rate, duration, mem, cpus, start, all_leaves, calib)",
+			tdx_set_error("simulator: \"%s\" is not key=val (keys: seed, tds, vcpus, rate, duration, mem, cpus, start, all_leaves, teardown, leak, calib)",
 				      tok);
 			return -EINVAL;
 		}
@@ -204,6 +204,15 @@ int sim_parse_spec(const char *spec, enum scenario *sc, struct sim_params *p)
 
 			err = parse_u64(key, val, 0, 1, &b);
 			p->all_leaves = b;
+		} else if (!strcmp(key, "teardown")) {
+			__u64 b;
+
+			err = parse_u64(key, val, 0, 1, &b);
+			p->teardown = b;
+		} else if (!strcmp(key, "leak")) {
+			err = parse_u64(key, val, 0, SIM_MAX_TDS, &p->leak);
+			if (!err && p->leak)
+				p->teardown = true;
 		} else if (!strcmp(key, "duration")) {
 			err = parse_duration(val, &p->duration);
 		} else if (!strcmp(key, "rate")) {
@@ -226,7 +235,7 @@ int sim_parse_spec(const char *spec, enum scenario *sc, struct sim_params *p)
 			strcpy(p->calib, val);
 			err = 0;
 		} else {
-			tdx_set_error("simulator: unknown key \"%s\" (keys: seed, tds, vcpus, rate, duration, mem, cpus, start, all_leaves, calib)",
+			tdx_set_error("simulator: unknown key \"%s\" (keys: seed, tds, vcpus, rate, duration, mem, cpus, start, all_leaves, teardown, leak, calib)",
 				      key);
 			return -EINVAL;
 		}

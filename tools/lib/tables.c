@@ -63,10 +63,12 @@ TDX_EVENT_TABLE(TDX_X_ARGS)
 #undef TDX_X_ARGS
 
 static const struct {
-	const struct tdx_arg_desc *a;
+	const struct tdx_arg_desc *a;	/* args[] (after the TD's pid row) */
 	int n;
+	int td_arg;			/* 1: a[-1] is the pid (P) row */
 } args[TDX_EV_MAX] = {
-#define TDX_X_AT(id, lower, sys, name, nargs) [TDX_EV_##id] = { args_##id, TDX_##id##_NARGS },
+#define TDX_X_AT(id, lower, sys, name, nargs)				\
+	[TDX_EV_##id] = { args_##id + TDX_##id##_TD_ARG, TDX_##id##_NARGS, TDX_##id##_TD_ARG },
 	TDX_EVENT_TABLE(TDX_X_AT)
 #undef TDX_X_AT
 };
@@ -94,6 +96,17 @@ const struct tdx_arg_desc *tdx_event_arg(__u32 kind, int i)
 	out[kind][i] = args[kind].a[i];
 	out[kind][i].field = fn;
 	return &out[kind][i];
+}
+
+const struct tdx_arg_desc *tdx_event_td_arg(__u32 kind)
+{
+	static struct tdx_arg_desc out[TDX_EV_MAX];
+
+	if (kind >= TDX_EV_MAX || !args[kind].td_arg)
+		return NULL;
+	out[kind] = args[kind].a[-1];
+	out[kind].field = "pid";	/* its alias list is "pid" */
+	return &out[kind];
 }
 
 static void complete_status(__u64 count, __u64 *status)

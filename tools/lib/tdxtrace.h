@@ -293,8 +293,13 @@ struct tdx_arg_desc {
 	const char *doc;
 };
 
-/* Argument i of kind, NULL if none. */
+/* Argument i of kind (index into struct tdx_event.args), NULL if none. */
 const struct tdx_arg_desc *tdx_event_arg(__u32 kind, int i);
+/*
+ * The TP_PROTO argument naming the TD (format P: its value is the event's
+ * pid, not in args[]), NULL when the TD is the task that fired the event.
+ */
+const struct tdx_arg_desc *tdx_event_td_arg(__u32 kind);
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -306,7 +311,8 @@ const char *tdx_status_class_name(__u32 cls);		/* "busy" */
 const char *tdx_exit_reason_name(__u32 reason);
 const char *tdx_event_name(__u32 kind);			/* "tdx_seamcall" */
 const char *tdx_event_system(__u32 kind);		/* "tdx" */
-int tdx_event_nargs(__u32 kind);
+int tdx_event_nargs(__u32 kind);		/* entries of struct tdx_event.args */
+int tdx_event_tp_nargs(__u32 kind);		/* TP_PROTO arguments (+ the TD's pid) */
 
 /* q in [0,1]; linear interpolation inside a slot; 0 for an empty histogram. */
 double tdx_hist_quantile(const __u64 *hist, double q);

@@ -523,7 +523,9 @@ int tdx_tracedat_open(struct tdx_source *src, const char *path)
 		m->kind = (__u16)k;
 		m->nargs = (__u16)tdx_event_nargs(k);
 		m->need = COMMON_BYTES;
-		m->tgid = tep_find_field(e, "tgid");
+		/* the TD: the event's own pid argument (series v2), else the tgid */
+		m->tgid = tdx_event_td_arg(k) ? find_field(e, tdx_event_td_arg(k)->aliases) :
+			  tep_find_field(e, "tgid");
 		for (int a = 0; a < m->nargs; a++) {
 			m->f[a] = find_field(e, tdx_event_arg(k, a)->aliases);
 			if (!m->f[a]) {

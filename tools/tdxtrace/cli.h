@@ -199,7 +199,7 @@ void cli_print_status(FILE *f, const char *indent, const __u64 *status);
 
 /* ---- reports (one file each) */
 extern const struct cli_report cli_report_lat, cli_report_ept, cli_report_convert,
-	cli_report_mix, cli_report_contention, cli_report_stat;
+	cli_report_mix, cli_report_contention, cli_report_stat, cli_report_flows;
 /* mix: the stream callback that attributes splits (ctx: struct cli). */
 int cli_mix_stream(void *ctx, const struct tdx_event *ev);
 void cli_mix_cleanup(struct cli *c);
@@ -247,6 +247,7 @@ extern const struct cli_cmd cli_cmd_lat, cli_cmd_ept, cli_cmd_convert, cli_cmd_m
 	cli_cmd_contention, cli_cmd_stat, cli_cmd_record, cli_cmd_report, cli_cmd_sim,
 	cli_cmd_hugepage;
 extern const struct cli_cmd cli_cmd_exporter;	/* exporter*.c, docs/exporter.md */
+extern const struct cli_cmd cli_cmd_flows;	/* flows.c: kernel series v2 flows */
 extern const struct cli_cmd *const cli_cmds[];
 
 #endif /* TDXTRACE_CLI_H */

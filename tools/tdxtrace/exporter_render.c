@@ -610,11 +610,139 @@ static void render_mix(struct rctx *r, const struct tdx_snapshot *s)
 	}
 }
 
-/* ------------------------------------------------------------ tdxtrace itself */
+/* --------------------------------------------- kernel series v2 flows */
 
-static const char *const map_names[TDX_MAP_ID_MAX] = {
-	"leaf", "vp", "ept", "ept_gfn", "mapgpa", "frozen", "mix", "range",
+static const char *const zap_step_names[TDX_ZAP_FAIL_SLOTS] = { "block", "remove", "wbinvd", "other" };
+static const char *const build_cmd_names[TDX_BUILD_CMD_SLOTS] = {
+	"other", "init_vm", "init_vcpu", "init_mem_region", "finalize_vm",
 };
+
+/* Only families with samples: a kernel without series v2 exports none. */
+static void render_flows(struct rctx *r, const struct tdx_snapshot *s)
+{
+	char extra[96];
+
+	if (s->n_flow) {
+		family(r, "tdxtrace_sept_zaps", "counter",
+		       "Private pages zapped from the S-EPT (BLOCK, TRACK, REMOVE, WBINVD).");
+		for (size_t i = 0; i < s->n_flow; i++)
+			sample_u64(r, r->lf(r->ck, s->flow[i].pid), NULL, s->flow[i].v.zaps);
+		family(r, "tdxtrace_sept_zap_duration_seconds", "histogram", "Time per S-EPT zap.");
+		for (size_t i = 0; i < s->n_flow; i++)
+			histogram(r, r->lf(r->ck, s->flow[i].pid), NULL, s->flow[i].v.zap_hist,
+				  s->flow[i].v.zap_sum_ns);
+		family(r, "tdxtrace_sept_zap_failures", "counter",
+		       "S-EPT zaps whose SEAMCALL failed, by step.");
+		for (size_t i = 0; i < s->n_flow; i++)
+			for (int k = 0; k < TDX_ZAP_FAIL_SLOTS; k++) {
+				snprintf(extra, sizeof(extra), "step=\"%s\"", zap_step_names[k]);
+				sample_u64(r, r->lf(r->ck, s->flow[i].pid), extra,
+					   s->flow[i].v.zap_failed[k]);
+			}
+		family(r, "tdxtrace_vcpu_bounces", "counter",
+		       "vCPU runs refused while a zap held the vCPUs out of the TD.");
+		for (size_t i = 0; i < s->n_flow; i++)
+			sample_u64(r, r->lf(r->ck, s->flow[i].pid), NULL, s->flow[i].v.bounces);
+		family(r, "tdxtrace_tlb_tracks", "counter", "TLB tracking rounds (TDH.MEM.TRACK + IPI).");
+		for (size_t i = 0; i < s->n_flow; i++)
+			sample_u64(r, r->lf(r->ck, s->flow[i].pid), NULL, s->flow[i].v.tracks);
+		family(r, "tdxtrace_tlb_track_seconds", "counter",
+		       "Time in TLB tracking, TDH.MEM.TRACK and the IPI wait.");
+		for (size_t i = 0; i < s->n_flow; i++)
+			sample_secs(r, r->lf(r->ck, s->flow[i].pid), NULL,
+				    s->flow[i].v.track_sum_ns + s->flow[i].v.ipi_sum_ns);
+		family(r, "tdxtrace_conversion_zaps", "counter",
+		       "Zaps of private/shared conversions (memory attribute changes).");
+		for (size_t i = 0; i < s->n_flow; i++)
+			sample_u64(r, r->lf(r->ck, s->flow[i].pid), NULL, s->flow[i].v.attr_zaps);
+		family(r, "tdxtrace_conversion_zap_seconds", "counter",
+		       "Time in conversion zaps.");
+		for (size_t i = 0; i < s->n_flow; i++)
+			sample_secs(r, r->lf(r->ck, s->flow[i].pid), NULL, s->flow[i].v.attr_zap_sum_ns);
+	}
+	if (s->n_kick) {
+		family(r, "tdxtrace_busy_kicks", "counter",
+		       "OPERAND_BUSY escalations: all vCPUs kicked and the SEAMCALL retried.");
+		for (size_t i = 0; i < s->n_kick; i++) {
+			const char *ln = tdx_leaf_name(s->kick[i].key.leaf);
+
+			if (ln)
+				snprintf(extra, sizeof(extra), "leaf=\"%s\",operand=\"0x%x\"", ln,
+					 s->kick[i].key.operand);
+			else
+				snprintf(extra, sizeof(extra), "leaf=\"%u\",operand=\"0x%x\"",
+					 s->kick[i].key.leaf, s->kick[i].key.operand);
+			sample_u64(r, r->lf(r->ck, s->kick[i].key.pid), extra, s->kick[i].v.kicks);
+		}
+	}
+	if (s->n_life) {
+		family(r, "tdxtrace_td_build_commands", "counter", "TD build commands, by KVM_TDX_* command.");
+		for (size_t i = 0; i < s->n_life; i++)
+			for (int k = 0; k < TDX_BUILD_CMD_SLOTS; k++) {
+				if (!s->life[i].v.build[k])
+					continue;
+				snprintf(extra, sizeof(extra), "cmd=\"%s\"", build_cmd_names[k]);
+				sample_u64(r, r->lf(r->ck, s->life[i].pid), extra, s->life[i].v.build[k]);
+			}
+		family(r, "tdxtrace_td_build_seconds", "counter", "Time in TD build commands.");
+		for (size_t i = 0; i < s->n_life; i++)
+			for (int k = 0; k < TDX_BUILD_CMD_SLOTS; k++) {
+				if (!s->life[i].v.build[k])
+					continue;
+				snprintf(extra, sizeof(extra), "cmd=\"%s\"", build_cmd_names[k]);
+				sample_secs(r, r->lf(r->ck, s->life[i].pid), extra,
+					    s->life[i].v.build_sum_ns[k]);
+			}
+		family(r, "tdxtrace_cache_wb_resumes", "counter",
+		       "TDH.PHYMEM.CACHE.WB resumed after INTERRUPTED_RESUMABLE at teardown.");
+		for (size_t i = 0; i < s->n_life; i++)
+			sample_u64(r, r->lf(r->ck, s->life[i].pid), NULL, s->life[i].v.cache_wb_resumes);
+	}
+	if (s->n_flow || s->n_life || s->n_tdvmcall) {
+		/*
+		 * A kernel with series v2 reports every release and leak: each TD
+		 * it has shown v2 events for gets both series, 0 until one happens,
+		 * so an alert on increase() sees the first leak.
+		 */
+		static const char *const fam[2][2] = {
+			{ "tdxtrace_hkid_releases", "HKID releases at TD teardown." },
+			{ "tdxtrace_hkid_leaks",
+			  "HKIDs leaked at teardown: key ids lost until the host reboots." },
+		};
+
+		for (int f = 0; f < 2; f++) {
+			family(r, fam[f][0], "counter", fam[f][1]);
+			for (size_t t = 0; t < s->n_td; t++) {
+				__u64 v = 0;
+
+				for (size_t i = 0; i < s->n_life; i++)
+					if (s->life[i].pid == s->td[t].pid)
+						v = f ? s->life[i].v.hkid_leaks : s->life[i].v.releases;
+				sample_u64(r, r->lf(r->ck, s->td[t].pid), NULL, v);
+			}
+		}
+	}
+	if (s->n_tdvmcall) {
+		static const char *const tv[TDX_TDVMCALL_SLOTS] = {
+			"other",
+#define TDX_X_TVNAME(id, nr, name) name,
+			TDX_KVM_TDVMCALL_TABLE(TDX_X_TVNAME)
+#undef TDX_X_TVNAME
+		};
+
+		family(r, "tdxtrace_tdvmcalls", "counter", "TDVMCALLs KVM dispatched, by sub-function.");
+		for (size_t i = 0; i < s->n_tdvmcall; i++)
+			for (int k = 0; k < TDX_TDVMCALL_SLOTS; k++) {
+				if (!s->tdvmcall[i].v.calls[k] || !tv[k])
+					continue;
+				snprintf(extra, sizeof(extra), "call=\"%s\"", tv[k]);
+				sample_u64(r, r->lf(r->ck, s->tdvmcall[i].pid), extra,
+					   s->tdvmcall[i].v.calls[k]);
+			}
+	}
+}
+
+/* ------------------------------------------------------------ tdxtrace itself */
 
 static void info_label(struct xbuf *b, const char *name, const char *v, bool *first)
 {
@@ -695,7 +823,7 @@ static void render_self(struct rctx *r, const struct tdx_snapshot *s, const stru
 		family(r, "tdxtrace_dropped_events", "counter",
 		       "Events not aggregated because a map was full, by map.");
 		for (int m = 0; m < TDX_MAP_ID_MAX; m++) {
-			snprintf(extra, sizeof(extra), "map=\"%s\"", map_names[m]);
+			snprintf(extra, sizeof(extra), "map=\"%s\"", tdx_map_name(m));
 			sample_u64(r, NULL, extra, k->dropped[m]);
 		}
 		family(r, "tdxtrace_lost_events", "counter",
@@ -767,6 +895,7 @@ size_t exp_render(struct xbuf *b, const struct tdx_snapshot *s, const struct exp
 		render_mapgpa(&r, s);
 		render_frozen(&r, s);
 		render_mix(&r, s);
+		render_flows(&r, s);
 	}
 	if (o->om)
 		xb_puts(b, "# EOF\n");

@@ -18,6 +18,7 @@ const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_mix,
 	&cli_cmd_hugepage,
 	&cli_cmd_contention,
+	&cli_cmd_flows,
 	&cli_cmd_stat,
 	&cli_cmd_record,
 	&cli_cmd_report,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * report.c - `tdxtrace report FILE`: every report (stat, lat, ept, convert,
- * mix, contention) from one pass over a record file or trace.dat.
+ * mix, contention, flows) from one pass over a record file or trace.dat.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,7 +12,7 @@
 
 static const struct cli_report *const reports[] = {
 	&cli_report_stat, &cli_report_lat, &cli_report_ept, &cli_report_convert,
-	&cli_report_mix, &cli_report_contention, NULL,
+	&cli_report_mix, &cli_report_contention, &cli_report_flows, NULL,
 };
 
 static struct json_object *file_json(const struct tdx_source_info *in)

@@ -70,6 +70,47 @@ __u64 cli_td_events(const struct tdx_snapshot *s, __u32 pid, int kind)
 				n += v->to_mixed[l] + v->to_unmixed[l];
 		}
 		break;
+	case TDX_EV_SEPT_ZAP:
+	case TDX_EV_TRACK:
+	case TDX_EV_VCPU_BOUNCE:
+	case TDX_EV_ATTR_ZAP:
+		for (size_t i = 0; i < s->n_flow; i++) {
+			const struct tdx_flow_stats *v = &s->flow[i].v;
+
+			if (s->flow[i].pid != pid)
+				continue;
+			n += kind == TDX_EV_SEPT_ZAP ? v->zaps : kind == TDX_EV_TRACK ? v->tracks :
+			     kind == TDX_EV_VCPU_BOUNCE ? v->bounces : v->attr_zaps;
+		}
+		break;
+	case TDX_EV_BUSY_KICK:
+		for (size_t i = 0; i < s->n_kick; i++)
+			if (s->kick[i].key.pid == pid)
+				n += s->kick[i].v.kicks;
+		break;
+	case TDX_EV_TD_BUILD:
+	case TDX_EV_CACHE_WB:
+	case TDX_EV_HKID_RELEASE:
+	case TDX_EV_HKID_LEAK:
+		for (size_t i = 0; i < s->n_life; i++) {
+			const struct tdx_life_stats *v = &s->life[i].v;
+
+			if (s->life[i].pid != pid)
+				continue;
+			if (kind == TDX_EV_TD_BUILD)
+				for (int c = 0; c < TDX_BUILD_CMD_SLOTS; c++)
+					n += v->build[c];
+			else
+				n += kind == TDX_EV_CACHE_WB ? v->cache_wbs :
+				     kind == TDX_EV_HKID_RELEASE ? v->releases : v->hkid_leaks;
+		}
+		break;
+	case TDX_EV_TDVMCALL:
+		for (size_t i = 0; i < s->n_tdvmcall; i++)
+			if (s->tdvmcall[i].pid == pid)
+				for (int k = 0; k < TDX_TDVMCALL_SLOTS; k++)
+					n += s->tdvmcall[i].v.calls[k];
+		break;
 	}
 	return n;
 }
