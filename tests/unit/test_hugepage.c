@@ -23,19 +23,20 @@
 static struct tdx_hp *H;
 static __u64 T = 1000000000ULL;
 
+static __u32 TID;		/* 0: the TD's one vCPU thread, pid + 1 */
+
 static void feed(struct tdx_event *e, __u32 pid, int kind)
 {
 	e->ts_ns = T += 1000;
 	e->pid = pid;
-	e->tid = pid + 1;
+	e->tid = TID ? TID : pid + 1;
 	e->kind = (__u16)kind;
 	e->nargs = (__u16)tdx_event_nargs(kind);
 	if (tdx_hp_feed(H, e))
 		ok(0, "feed failed");
 }
 
-/* The guest touches a private page: its map event, then the EPT violation. */
-static void fault(__u32 pid, __u32 vcpu, __u64 gfn, int accept)
+static void map_ev(__u32 pid, __u64 gfn)
 {
 	struct tdx_event e = { 0 };
 
@@ -43,7 +44,12 @@ static void fault(__u32 pid, __u32 vcpu, __u64 gfn, int accept)
 	e.args[TDX_PRIVATE_MAP_ARG_LEVEL] = TDX_PG_LEVEL_4K;
 	e.args[TDX_PRIVATE_MAP_ARG_MAPPED] = 1;
 	feed(&e, pid, TDX_EV_PRIVATE_MAP);
-	memset(&e, 0, sizeof(e));
+}
+
+static void violation(__u32 pid, __u32 vcpu, __u64 gfn, int accept)
+{
+	struct tdx_event e = { 0 };
+
 	e.args[TDX_EPT_VIOLATION_ARG_VCPU] = vcpu;
 	e.args[TDX_EPT_VIOLATION_ARG_GPA] = gfn << 12;
 	e.args[TDX_EPT_VIOLATION_ARG_EXIT_QUAL] = 0x181 | ((__u64)accept << TDX_HP_ACCEPT_SHIFT);
@@ -51,6 +57,13 @@ static void fault(__u32 pid, __u32 vcpu, __u64 gfn, int accept)
 	e.args[TDX_EPT_VIOLATION_ARG_LEVEL] = 1;
 	e.args[TDX_EPT_VIOLATION_ARG_RESULT] = 5;	/* RET_PF_FIXED */
 	feed(&e, pid, TDX_EV_EPT_VIOLATION);
+}
+
+/* The guest touches a private page: its map event, then the EPT violation. */
+static void fault(__u32 pid, __u32 vcpu, __u64 gfn, int accept)
+{
+	map_ev(pid, gfn);
+	violation(pid, vcpu, gfn, accept);
 }
 
 static void zap(__u32 pid, __u64 gfn)
@@ -257,6 +270,8 @@ static void test_accept_4k(void)
 		all[g - 1024] = g;
 	}
 	t = td(pid);
+	is_u64(t->pol[TDX_HP_V3].max_huge_2m, 0, "accept: v3 never had a 2M mapping there");
+	is_u64(t->pol[TDX_HP_V3].maps_2m, 0, "accept: v3 made no 2M mapping");
 	is_u64(t->pol[TDX_HP_V3].inhibits, 1, "accept: v3 sets GUEST_INHIBIT once");
 	is_u64(t->pol[TDX_HP_V3].pages_4k, 512, "accept: v3: 512 4K mappings");
 	is_u64(t->pol[TDX_HP_V3].lost_2m, 1, "accept: v3: whole but 4K");
@@ -395,6 +410,71 @@ static void test_pretrace(void)
 	ok(n > 0 && in_range, "pretrace: %zu series points, every share in [0,1] or none", n);
 }
 
+/*
+ * Build time: PAGE.ADD and its mapping for the 512 pages of range 8
+ * (4096-4607), then a fault in range 9 at 2M.  No policy counts a PAGE.AUG
+ * for build pages.  4k and v3: 512 4K (v3 never merges them); ideal: 4K,
+ * collapsed when whole (BLOCK TRACK PROMOTE).  Range 9: 2M in v3 and ideal.
+ */
+static void test_build(void)
+{
+	const __u32 pid = 700;
+	const struct tdx_hp_td *t;
+
+	start(false, NULL, 0);
+	for (__u64 g = 4096; g < 4608; g++) {
+		struct tdx_event e = { 0 };
+
+		seamcall(pid, TDX_LEAF_MEM_PAGE_ADD, g << 12, 0, 14000);
+		e.args[TDX_PRIVATE_MAP_ARG_GFN] = g;
+		e.args[TDX_PRIVATE_MAP_ARG_LEVEL] = TDX_PG_LEVEL_4K;
+		e.args[TDX_PRIVATE_MAP_ARG_MAPPED] = 1;
+		feed(&e, pid, TDX_EV_PRIVATE_MAP);
+	}
+	fault(pid, 0, 4608, A2M);
+	tdx_hp_finish(H);
+	t = td(pid);
+	is_u64(t->build_pages, 512, "build: 512 PAGE.ADD");
+	is_u64(t->pol[TDX_HP_4K].ops[TDX_HP_OP_AUG_4K], 1, "build: 4k: one PAGE.AUG (the fault)");
+	is_u64(t->pol[TDX_HP_4K].pages_4k, 513, "build: 4k: 513 4K mappings");
+	is_u64(t->pol[TDX_HP_V3].pages_4k, 512, "build: v3: the build range stays 4K");
+	is_u64(t->pol[TDX_HP_V3].huge_2m, 1, "build: v3: range 9 is 2M");
+	is_u64(ops(&t->pol[TDX_HP_V3]), 1, "build: v3: one call (AUG 2M)");
+	is_u64(t->pol[TDX_HP_IDEAL].collapses, 1, "build: ideal collapses the whole build range");
+	is_u64(t->pol[TDX_HP_IDEAL].huge_2m, 2, "build: ideal: 2 2M mappings");
+	is_u64(ops(&t->pol[TDX_HP_IDEAL]), 4, "build: ideal: BLOCK TRACK PROMOTE + AUG 2M");
+	is_u64(t->pol[TDX_HP_IDEAL].ept, 1, "build: ideal: one fault");
+}
+
+/*
+ * Two vCPU threads interleave: map 0 (thread A), map 512 (B), fault 0 (A,
+ * at 4K), fault 512 (B, at 2M).  Each violation belongs to its own thread's
+ * mapping: v3 inhibits range 0 (4K) and maps range 1 at 2M; 2 faults.
+ */
+static void test_interleaved(void)
+{
+	const __u32 pid = 800;
+	const struct tdx_hp_td *t;
+
+	start(false, NULL, 0);
+	TID = 801;
+	map_ev(pid, 0);
+	TID = 802;
+	map_ev(pid, 512);
+	TID = 801;
+	violation(pid, 0, 0, A4K);
+	TID = 802;
+	violation(pid, 1, 512, A2M);
+	TID = 0;
+	tdx_hp_finish(H);
+	t = td(pid);
+	is_u64(t->pol[TDX_HP_V3].ept, 2, "interleaved: v3: both faults count");
+	is_u64(t->pol[TDX_HP_V3].inhibits, 1, "interleaved: v3: range 0 inhibited by its 4K accept");
+	is_u64(t->pol[TDX_HP_V3].huge_2m, 1, "interleaved: v3: range 1 at 2M");
+	is_u64(t->pol[TDX_HP_V3].maps_2m, 1, "interleaved: v3: one 2M mapping made");
+	is_u64(t->pol[TDX_HP_V3].splits[TDX_HP_CAUSE_ACCEPT], 0, "interleaved: v3: no split");
+}
+
 int main(void)
 {
 	test_converted_once();
@@ -403,6 +483,8 @@ int main(void)
 	test_1g();
 	test_slots();
 	test_pretrace();
+	test_build();
+	test_interleaved();
 	tdx_hp_free(H);
 	return tap_done();
 }

@@ -21,6 +21,7 @@
 #define WORDS		(P2M / 64)
 #define RET_PF_SPURIOUS	6
 #define SERIES_CAP	20000
+#define FOLLOW		64
 
 enum { L_NONE, L_4K, L_2M };
 
@@ -40,6 +41,7 @@ struct hp_range {
 	bool build, unknown, misaligned, inhibit, lost_counted;
 	bool v3_sticky;			/* v3: a 4K table exists, no promotion */
 	__s64 pending_gfn[TDX_HP_NPOL];	/* a 2M map made by a map event, fault not seen */
+	bool max_bumped[TDX_HP_NPOL];	/* that map raised max_huge_2m */
 	struct hp_conv *conv;
 };
 
@@ -56,8 +58,12 @@ struct hp_tdstate {
 	struct hp_g1 *g1;
 	size_t g1cap, g1n;
 	bool seen_chunk;
-	__s64 follow_gfn;		/* mapped by a map event, its violation not seen yet */
-	bool covered[TDX_HP_NPOL];	/* that page was mapped in the policy before */
+	struct hp_follow {		/* per vCPU thread (tid % FOLLOW): a map event whose */
+		__u32 tid;		/* violation has not come yet */
+		__s64 gfn;
+		bool covered[TDX_HP_NPOL];	/* the policy had the page mapped before */
+	} fol[FOLLOW];
+	__s64 last_add;			/* gfn of the last PAGE.ADD: its map event is no AUG */
 	bool req_open;			/* a to-shared MapGPA request in progress */
 	__u64 req_lo, req_hi;		/* its gfns */
 };
@@ -76,6 +82,7 @@ struct tdx_hp {
 	size_t nseries;
 	__u64 step, t0, next_pt;
 	bool have_t0, finished;
+	__u64 last_ts;
 	__u64 events;
 	int err;
 };
@@ -153,7 +160,9 @@ static struct hp_tdstate *td_get(struct tdx_hp *h, __u32 pid)
 	memmove(&h->tds[lo + 1], &h->tds[lo], (h->ntd - lo) * sizeof(*h->tds));
 	memset(&h->tds[lo], 0, sizeof(*h->tds));
 	h->tds[lo].pub.pid = pid;
-	h->tds[lo].follow_gfn = -1;
+	for (int k = 0; k < FOLLOW; k++)
+		h->tds[lo].fol[k].gfn = -1;
+	h->tds[lo].last_add = -1;
 	h->ntd++;
 	return &h->tds[lo];
 }
@@ -255,14 +264,16 @@ static struct hp_g1 *g1_get(struct hp_tdstate *t, __u64 idx)
 
 static void op(struct tdx_hp_pol_stats *ps, int o, __u64 n) { ps->ops[o] += n; }
 
-static void map4k(struct hp_range *r, int p, struct tdx_hp_pol_stats *ps, unsigned i)
+/* aug: the page is added by PAGE.AUG (build-time pages come with PAGE.ADD) */
+static void map4k(struct hp_range *r, int p, struct tdx_hp_pol_stats *ps, unsigned i, bool aug)
 {
 	if (tb(r->pmap[p], i))
 		return;
 	sb(r->pmap[p], i);
 	r->pn4k[p]++;
 	ps->pages_4k++;
-	op(ps, TDX_HP_OP_AUG_4K, 1);
+	if (aug)
+		op(ps, TDX_HP_OP_AUG_4K, 1);
 }
 
 static void unmap4k(struct hp_range *r, int p, struct tdx_hp_pol_stats *ps, unsigned i)
@@ -318,7 +329,8 @@ static void set_2m(struct tdx_hp *h, struct hp_tdstate *t, struct hp_range *r, i
 
 	r->plevel[p] = L_2M;
 	ps->huge_2m++;
-	if (ps->huge_2m > ps->max_huge_2m)
+	r->max_bumped[p] = ps->huge_2m > ps->max_huge_2m;
+	if (r->max_bumped[p])
 		ps->max_huge_2m = ps->huge_2m;
 	if (p == TDX_HP_IDEAL)
 		g1_move(h, t, r, +1);
@@ -385,13 +397,14 @@ static void after_4k(struct tdx_hp *h, struct hp_tdstate *t, struct hp_range *r,
 /*
  * The guest touches private page i of r: a mapping event (fault false) or
  * an EPT violation (fault true), accept its accept level (0 unknown).  The
- * kernel series emits the mapping before the violation of the same access:
- * follow (from page_touched) marks such a violation, whose decisions were
- * taken at the mapping; covered[p] says whether policy p had the page mapped
- * before that access (then the violation would not have happened).
+ * kernel series emits the mapping before the violation of the same access,
+ * from the same vCPU thread: follow (from page_touched) marks such a
+ * violation, whose decisions were taken at the mapping; fo->covered[p] says
+ * whether policy p had the page mapped before that access (then the
+ * violation would not have happened).
  */
 static void touch(struct tdx_hp *h, struct hp_tdstate *t, struct hp_range *r, unsigned i,
-		  int accept, bool fault, bool follow)
+		  int accept, bool fault, bool follow, bool build, struct hp_follow *fo)
 {
 	__s64 gfn = (__s64)(r->idx * P2M + i);
 	bool accept4k = accept == TDX_PG_LEVEL_4K;
@@ -400,7 +413,7 @@ static void touch(struct tdx_hp *h, struct hp_tdstate *t, struct hp_range *r, un
 		struct tdx_hp_pol_stats *ps = &t->pub.pol[p];
 		bool capable;
 
-		if (follow && t->covered[p] && p != TDX_HP_4K) {
+		if (follow && fo->covered[p] && p != TDX_HP_4K) {
 			/* mapped before this access: only a 4K accept in a 2M mapping faults */
 			if (accept4k && r->plevel[p] == L_2M) {
 				ps->ept++;
@@ -422,19 +435,21 @@ static void touch(struct tdx_hp *h, struct hp_tdstate *t, struct hp_range *r, un
 			}
 			/* the access mapped 2M at its map event, but accepts at 4K: undo */
 			r->pending_gfn[p] = -1;
+			if (r->max_bumped[p] && ps->max_huge_2m == ps->huge_2m)
+				ps->max_huge_2m--;
 			leave_2m(h, t, r, p);
 			ps->maps_2m--;
 			ps->ops[TDX_HP_OP_AUG_2M]--;
 			r->plevel[p] = L_NONE;
 		} else if (!fault) {
-			t->covered[p] = r->plevel[p] == L_2M ||
+			fo->covered[p] = r->plevel[p] == L_2M ||
 					(r->plevel[p] == L_4K && tb(r->pmap[p], i));
 		}
 		if (p == TDX_HP_4K) {
 			if (fault && !follow)
 				ps->ept++;
 			r->plevel[p] = L_4K;
-			map4k(r, p, ps, i);
+			map4k(r, p, ps, i, !build);
 			continue;
 		}
 		if (r->plevel[p] == L_2M) {
@@ -452,7 +467,8 @@ static void touch(struct tdx_hp *h, struct hp_tdstate *t, struct hp_range *r, un
 		}
 		if (fault && !follow)
 			ps->ept++;
-		capable = !r->unknown && !r->misaligned && !r->nshared &&
+		/* PAGE.ADD adds 4K pages only: build-time memory starts at 4K */
+		capable = !r->unknown && !r->misaligned && !r->nshared && !build &&
 			  (p != TDX_HP_V3 || (!r->build && !r->inhibit && !r->v3_sticky));
 		if (r->plevel[p] == L_NONE && capable && accept4k) {
 			ps->accept_4k_in_2m++;
@@ -471,7 +487,7 @@ static void touch(struct tdx_hp *h, struct hp_tdstate *t, struct hp_range *r, un
 		r->plevel[p] = L_4K;
 		if (p == TDX_HP_V3)
 			r->v3_sticky = true;
-		map4k(r, p, ps, i);
+		map4k(r, p, ps, i, !build);
 		after_4k(h, t, r, p);
 	}
 }
@@ -594,12 +610,14 @@ static void convert(struct tdx_hp *h, struct hp_tdstate *t, __u64 gfn, __u64 n, 
 
 /* ------------------------------------------------------------- events */
 
-static void page_touched(struct tdx_hp *h, struct hp_tdstate *t, __u64 gfn, int accept,
-			 bool fault, bool spurious)
+static void page_touched(struct tdx_hp *h, struct hp_tdstate *t, __u32 tid, __u64 gfn,
+			 int accept, bool fault, bool spurious)
 {
+	struct hp_follow *fo = &t->fol[tid % FOLLOW];
+	bool build = !fault && t->last_add == (__s64)gfn;
 	struct hp_range *r = range_get(h, t, gfn / P2M);
 	unsigned i = (unsigned)(gfn % P2M);
-	bool follow = fault && t->follow_gfn == (__s64)gfn;
+	bool follow = fault && fo->tid == tid && fo->gfn == (__s64)gfn;
 
 	if (!r) {
 		h->err = -ENOMEM;
@@ -607,7 +625,8 @@ static void page_touched(struct tdx_hp *h, struct hp_tdstate *t, __u64 gfn, int 
 	}
 	if (fault) {
 		t->pub.ept_private++;
-		t->follow_gfn = -1;
+		if (fo->tid == tid)
+			fo->gfn = -1;
 	}
 	if (fault && accept) {
 		t->pub.accept_known++;
@@ -634,9 +653,11 @@ static void page_touched(struct tdx_hp *h, struct hp_tdstate *t, __u64 gfn, int 
 				t->pub.pol[p].ept++;
 		return;
 	}
-	if (!fault)
-		t->follow_gfn = (__s64)gfn;
-	touch(h, t, r, i, accept, fault, follow);
+	if (!fault) {
+		fo->tid = tid;
+		fo->gfn = (__s64)gfn;
+	}
+	touch(h, t, r, i, accept, fault, follow, build, fo);
 }
 
 static void page_zapped(struct tdx_hp *h, struct hp_tdstate *t, __u64 gfn)
@@ -741,6 +762,8 @@ int tdx_hp_feed(struct tdx_hp *h, const struct tdx_event *ev)
 		if (ev->ts_ns >= h->next_pt + h->step * 16)	/* a long gap: skip ahead */
 			h->next_pt = ev->ts_ns - (ev->ts_ns - h->t0) % h->step;
 	}
+	if (ev->ts_ns > h->last_ts)
+		h->last_ts = ev->ts_ns;
 	switch (ev->kind) {
 	case TDX_EV_SEAMCALL:
 		leaf_measure(h, ev);
@@ -753,13 +776,14 @@ int tdx_hp_feed(struct tdx_hp *h, const struct tdx_event *ev)
 				return h->err = -ENOMEM;
 			r->build = true;
 			t->pub.build_pages++;
+			t->last_add = (__s64)(a[TDX_SEAMCALL_ARG_GPA] >> 12);
 		}
 		break;
 	case TDX_EV_EPT_VIOLATION:
 		if (!(t = td_get(h, ev->pid)))
 			return h->err = -ENOMEM;
 		if (a[TDX_EPT_VIOLATION_ARG_PRIVATE]) {
-			page_touched(h, t, (a[TDX_EPT_VIOLATION_ARG_GPA] >> 12),
+			page_touched(h, t, ev->tid, (a[TDX_EPT_VIOLATION_ARG_GPA] >> 12),
 				     tdx_hp_accept_level(a[TDX_EPT_VIOLATION_ARG_EXIT_QUAL]), true,
 				     (__s64)a[TDX_EPT_VIOLATION_ARG_RESULT] == RET_PF_SPURIOUS);
 		} else {
@@ -775,7 +799,7 @@ int tdx_hp_feed(struct tdx_hp *h, const struct tdx_event *ev)
 		if (!(t = td_get(h, ev->pid)))
 			return h->err = -ENOMEM;
 		if (a[TDX_PRIVATE_MAP_ARG_MAPPED])
-			page_touched(h, t, a[TDX_PRIVATE_MAP_ARG_GFN], 0, false, false);
+			page_touched(h, t, ev->tid, a[TDX_PRIVATE_MAP_ARG_GFN], 0, false, false);
 		else
 			page_zapped(h, t, a[TDX_PRIVATE_MAP_ARG_GFN]);
 		break;
@@ -858,8 +882,12 @@ void tdx_hp_finish(struct tdx_hp *h)
 	if (h->finished)
 		return;
 	h->finished = true;
-	if (h->have_t0 && !h->err)
-		push_point(h, h->next_pt > h->t0 + h->step ? h->next_pt - h->step : h->t0);
+	if (h->have_t0 && !h->err) {
+		/* the state at the last event (replacing a point at that time) */
+		if (h->nseries && h->series[h->nseries - 1].t_s >= (double)(h->last_ts - h->t0) / 1e9)
+			h->nseries--;
+		push_point(h, h->last_ts);
+	}
 	for (size_t i = 0; i < h->ntd; i++) {
 		struct hp_tdstate *t = &h->tds[i];
 		__u64 slot_pages = 0;
@@ -873,8 +901,7 @@ void tdx_hp_finish(struct tdx_hp *h)
 			slot_pages += h->slots[s].npages;
 		}
 		for (size_t k = 0; k < t->cap; k++)
-			if (t->tab[k] && t->tab[k]->misaligned &&
-			    (t->tab[k]->nused || t->tab[k]->conv))
+			if (t->tab[k] && t->tab[k]->misaligned)	/* touched, converted or built */
 				t->pub.misaligned_ranges++;
 		t->pub.mem_estimated = !any;
 		t->pub.mem_pages = any ? slot_pages : (t->pub.max_gfn + P1G - 1) / P1G * P1G;

@@ -149,7 +149,7 @@ struct tdx_hp_td {
 	__u64 ept_private;		/* observed private EPT violations */
 	__u64 conversions[2];		/* pages converted: [0] to private, [1] to shared */
 	__u64 build_pages;		/* PAGE.ADD */
-	__u64 touched_pages;		/* private pages mapped during the trace, distinct */
+	__u64 touched_pages;		/* pages that became mapped (again after a removal: again) */
 	__u64 unknown_ranges;		/* 2M ranges with mappings from before the trace */
 	__u64 unknown_pages;		/* pages seen removed/faulted that were mapped before */
 	__u64 misaligned_ranges;	/* touched ranges not huge-capable by slot */

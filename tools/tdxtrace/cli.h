@@ -216,10 +216,11 @@ int cli_plot_lat(const struct cli *c, const struct tdx_snapshot *s);
 int cli_plot_mix(const struct cli *c);
 /*
  * Time series: rows of (t_s, col 1..ncols), one line per column (names);
- * a negative value is plotted as no data.
+ * a negative value is plotted as no data.  extra: gnuplot commands (or NULL).
  */
 int cli_plot_series(const char *path, const char *title, const char *ylabel,
-		    const char *const *names, int ncols, const double *rows, size_t nrows);
+		    const char *extra, const char *const *names, int ncols, const double *rows,
+		    size_t nrows);
 /* Terminal for a file name: "svg", "pngcairo"; NULL if unsupported. */
 const char *cli_plot_terminal(const char *path);
 

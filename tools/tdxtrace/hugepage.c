@@ -341,7 +341,8 @@ static int plot(const struct cli *c, struct tdx_hp *h)
 			r[1 + TDX_HP_NPOL] = pt[i].share[TDX_HP_IDEAL] < 0 ? -1 : pt[i].share_1g * 100;
 	}
 	err = cli_plot_series(c->plot, "Private memory mapped huge, per policy (all TDs)",
-			      "% of mapped private memory", pol_cols, (int)cols, rows, n);
+			      "% of mapped private memory", "set yrange [-2:102]", pol_cols,
+			      (int)cols, rows, n);
 	free(rows);
 	return err;
 }
@@ -369,8 +370,8 @@ static int hugepage_run(struct cli *c)
 		return rc;
 	}
 	rc = cli_collect(c, NULL, s, &snap);
-	if (!rc && cli_stop == 0 && c->topts.source == TDX_SRC_LIVE)
-		tdx_advance(s, 0, 0);
+	if (!rc && c->topts.source == TDX_SRC_LIVE)
+		tdx_advance(s, 0, 0);	/* what the ring buffer still holds */
 	tdx_close(s);
 	if (rc) {
 		tdx_hp_free(h);

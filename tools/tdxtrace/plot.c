@@ -174,14 +174,16 @@ int cli_plot_mix(const struct cli *c)
 }
 
 int cli_plot_series(const char *path, const char *title, const char *ylabel,
-		    const char *const *names, int ncols, const double *rows, size_t nrows)
+		    const char *extra, const char *const *names, int ncols, const double *rows,
+		    size_t nrows)
 {
 	struct plot pl;
 	int err = plot_begin(&pl, path, title);
 
 	if (err)
 		return err;
-	fprintf(pl.p, "set xlabel 'time (s)'\nset ylabel '%s'\n$S << EOD\n", ylabel);
+	fprintf(pl.p, "set xlabel 'time (s)'\nset ylabel '%s'\n%s\n$S << EOD\n", ylabel,
+		extra ? extra : "");
 	for (size_t i = 0; i < nrows; i++) {
 		for (int k = 0; k <= ncols; k++) {
 			double v = rows[i * (size_t)(ncols + 1) + (size_t)k];
