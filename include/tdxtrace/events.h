@@ -285,6 +285,18 @@ TDX_EVENT_TABLE(TDX_X_NARGS_OK)
 /* Argument formats (the `format` column). */
 enum tdx_arg_fmt { TDX_ARG_U, TDX_ARG_S, TDX_ARG_X, TDX_ARG_B, TDX_ARG_P };
 
+/*
+ * The guest's accept level of a private EPT violation (TDG.MEM.PAGE.ACCEPT,
+ * reported by the TDX module in the extended exit qualification), which the
+ * huge-page analysis needs: kvm_tdx_ept_violation has all 8 arguments in use,
+ * so tdxtrace carries it in exit_qual bits 62:60 as a PG_LEVEL_* (1 4K, 2 2M,
+ * 3 1G), 0 = not known.  VMX defines no EPT-violation qualification bit there.
+ * The simulator fills it; kernel series v2 does not (its v3 layout change
+ * adds the field: kernel/ABI-v2.md), so on real captures it reads 0.
+ */
+#define TDX_EPT_ACCEPT_SHIFT	60
+#define TDX_EPT_ACCEPT_MASK	(7ULL << TDX_EPT_ACCEPT_SHIFT)
+
 /* TDVMCALL status codes the MapGPA path returns (asm/shared/tdx.h). */
 #define TDVMCALL_STATUS_SUCCESS		0x0000000000000000ULL
 #define TDVMCALL_STATUS_RETRY		0x0000000000000001ULL

@@ -87,19 +87,11 @@ const char *tdx_hp_op_name(int op);
 enum tdx_hp_cost_src { TDX_HP_COST_MEASURED, TDX_HP_COST_CALIB, TDX_HP_COST_ASSUMED };
 const char *tdx_hp_cost_src_name(int s);
 
-/*
- * The accept level of a private EPT violation.  The event ABI has no field
- * for the TDX extended exit qualification yet (EPT_VIOLATION has all 8
- * arguments in use): tdxtrace carries it in exit_qual bits 62:60 as the
- * accept's PG_LEVEL_* (1 4K, 2 2M, 3 1G), 0 = not known.  VMX defines no
- * EPT-violation qualification bit there.  The simulator fills it; the
- * kernel series does not yet (docs/hugepage.md, limits).
- */
-#define TDX_HP_ACCEPT_SHIFT	60
-#define TDX_HP_ACCEPT_MASK	(7ULL << TDX_HP_ACCEPT_SHIFT)
+/* The accept level of a private EPT violation (events.h, TDX_EPT_ACCEPT_*). */
+#define TDX_HP_ACCEPT_SHIFT	TDX_EPT_ACCEPT_SHIFT
 static inline int tdx_hp_accept_level(__u64 exit_qual)
 {
-	return (int)((exit_qual & TDX_HP_ACCEPT_MASK) >> TDX_HP_ACCEPT_SHIFT);
+	return (int)((exit_qual & TDX_EPT_ACCEPT_MASK) >> TDX_EPT_ACCEPT_SHIFT);
 }
 
 /* A memory slot of a TD (guest frame numbers), for alignment. */
