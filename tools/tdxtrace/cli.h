@@ -20,6 +20,7 @@
 
 #include <json-c/json.h>
 
+#include "cliopts.h"
 #include "tdxtrace.h"
 
 struct cli;
@@ -114,6 +115,8 @@ struct cli {
 	void *split_ranges;		/* tsearch tree of range states */
 
 	bool help_shown;		/* -h/--usage printed: exit 0 */
+
+	struct tdx_cl cl;		/* the shared options as parsed (cliopts.h) */
 };
 
 /*
@@ -136,19 +139,21 @@ struct cli_cmd {
 };
 
 /* ---- opts.c: common options and parsing */
-/* argp children of the other commands: source+output, output only */
+/* Markers of the other commands: source, filters and output; output only */
 extern const struct argp_child cli_children_source[], cli_children_output[];
 /*
  * Options several commands take, each with the command's own help text:
  * cli_opt_parse() parses them.  A command that gives one of these keys
  * another meaning (lat: -n, nanoseconds) handles that key itself.
  */
-#define CLI_OPT_TOP(doc)	{ "top", 'n', "N", 0, doc, 0 }
+#define CLI_KEY_TOP		0x103	/* long options only: no short letter */
+#define CLI_KEY_DURATION	0x102
+#define CLI_OPT_TOP(doc)	{ "top", CLI_KEY_TOP, "N", 0, doc, 0 }
 #define CLI_OPT_MSECS		{ "milliseconds", 'm', NULL, 0, "Histograms in milliseconds", 0 }
 #define CLI_OPT_PER_TD(doc)	{ "per-td", 'P', NULL, 0, doc, 0 }
 #define CLI_OPT_OUTPUT(doc)	{ "output", 'o', "FILE", 0, doc, 0 }
-#define CLI_OPT_DURATION(doc)	{ "duration", 'd', "DURATION", 0, doc, 0 }
-/* The parser of those (a command's parser ends with it): -n -m -P -o -d. */
+#define CLI_OPT_DURATION(doc)	{ "duration", CLI_KEY_DURATION, "DURATION", 0, doc, 0 }
+/* The parser of those (a command's parser ends with it): --top -m -P -o --duration. */
 error_t cli_opt_parse(int key, char *arg, struct argp_state *state);
 
 void cli_init(struct cli *c, const char *cmd);

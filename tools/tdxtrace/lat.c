@@ -252,33 +252,26 @@ const struct cli_report cli_report_lat = {
 
 /* ------------------------------------------------------------ command */
 
+enum { OPT_NSECS = 0x200 };
+
 static const struct argp_option lat_options[] = {
 	CLI_OPT_PER_TD("One histogram per TD and leaf"),
-	{ "leaf", 'L', "LEAF[,LEAF]", 0, "Only these leaves: TDH.MEM.PAGE.AUG, "
-	  "MEM.PAGE.AUG, TDH_MEM_PAGE_AUG or a number", 0 },
 	CLI_OPT_MSECS,
 	{ "microseconds", 'u', NULL, 0, "Histograms in microseconds (default)", 0 },
-	{ "nanoseconds", 'n', NULL, 0, "Histograms in nanoseconds", 0 },
+	{ "nanoseconds", OPT_NSECS, NULL, 0, "Histograms in nanoseconds", 0 },
 	{},
 };
 
 static error_t lat_parse(int key, char *arg, struct argp_state *state)
 {
 	struct cli *c = state->input;
-	char bad[64];
 
 	switch (key) {
-	case 'L':
-		if (cli_parse_leaves(&c->topts.filter, arg, bad, sizeof(bad)))
-			return cli_usage_error(state, "unknown SEAMCALL leaf '%s' (a name "
-					       "like TDH.MEM.PAGE.AUG or MEM.PAGE.AUG, or "
-					       "a leaf number)", bad);
-		break;
 	case 'u':
 		c->unit_div = 1000;
 		c->unit_name = "usecs";
 		break;
-	case 'n':		/* not -n N (top) here */
+	case OPT_NSECS:
 		c->unit_div = 1;
 		c->unit_name = "nsecs";
 		break;
@@ -304,7 +297,7 @@ const struct cli_cmd cli_cmd_lat = {
 	       "  tdxtrace lat                      # until Ctrl-C, then histograms in usecs\n"
 	       "  tdxtrace lat -m 5 3               # 3 reports of 5 s each, in msecs\n"
 	       "  tdxtrace lat -P -p 4242           # per TD, only the VMM with pid 4242\n"
-	       "  tdxtrace lat -L MEM.PAGE.AUG,MEM.SEPT.ADD -T 1\n"
+	       "  tdxtrace lat -l MEM.PAGE.AUG,MEM.SEPT.ADD -T 1\n"
 	       "  tdxtrace lat --sim steady:42 --json\n"
 	       "  tdxtrace lat --replay boot.tdxrec --plot lat.svg",
 	.report = &cli_report_lat,
