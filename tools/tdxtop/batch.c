@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 
+#include "envelope.h"
 #include "tdxtop.h"
 
 
@@ -82,6 +83,31 @@ int top_fmt_row(char *buf, size_t size, enum top_view v, const void *row,
 	return fmt_line(buf, size, v, row, -1, false, skip);
 }
 
+bool top_row_zero(enum top_view v, const void *row)
+{
+	size_t n;
+	const struct top_col *c = top_cols(v, &n);
+
+	for (size_t i = (size_t)top_key_cols(v); i < n; i++) {
+		double x;
+
+		if (c[i].kind == TOP_C_STR || c[i].kind == TOP_C_LEAF || c[i].kind == TOP_C_U32)
+			continue;
+		x = top_col_num(&c[i], row);
+		if (c[i].kind == TOP_C_PCT && x < 0)	/* not applicable */
+			continue;
+		if (x != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Is this row shown: the view's filter and -z. */
+static bool row_shown(const struct top_app *a, enum top_view v, const void *row)
+{
+	return top_match(v, row, a->filter[v]) && !(a->skip_zero && top_row_zero(v, row));
+}
+
 static void print_table(FILE *f, struct top_app *a, enum top_view v)
 {
 	char line[512];
@@ -92,14 +118,14 @@ static void print_table(FILE *f, struct top_app *a, enum top_view v)
 	top_fmt_header(line, sizeof(line), v, a->sort_col[v], a->sort_desc[v], 0);
 	fprintf(f, "%s\n", line);
 	for (size_t i = 0; i < n; i++) {
-		if (!top_match(v, rows + i * size, a->filter[v]))
+		if (!row_shown(a, v, rows + i * size))
 			continue;
 		top_fmt_row(line, sizeof(line), v, rows + i * size, 0);
 		fprintf(f, "%s\n", line);
 		shown++;
 	}
 	if (!shown)
-		fprintf(f, "  (none)\n");
+		fprintf(f, "  (none%s)\n", n && a->skip_zero ? ": every row is zero, -z" : "");
 }
 
 static void wall_time(char *buf, size_t size)
@@ -111,6 +137,49 @@ static void wall_time(char *buf, size_t size)
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
+
+/* ------------------------------------------------------------- log */
+
+/*
+ * --log: one line per interval (kvm_stat -l), the totals of the window;
+ * --csv: the same as CSV, a header first.  Rates per second of the window;
+ * dropped and lost are the window's, so a loss is seen in the line it
+ * happened in.
+ */
+static const char *const log_cols[] = {
+	"time", "window_s", "tds", "events/s", "seamcall/s", "ept/s", "vp_enter/s",
+	"mapgpa/s", "frozen", "mixed", "dropped", "lost", "filtered",
+};
+#define N_LOG_COLS (sizeof(log_cols) / sizeof(log_cols[0]))
+
+void top_print_log(FILE *f, struct top_app *a, bool header)
+{
+	const struct top_totals *t = &a->model.tot;
+	char now[32];
+
+	if (header) {
+		for (size_t i = 0; i < N_LOG_COLS; i++)
+			fprintf(f, a->csv ? "%s%s" : i ? "%s%11s" : "%s%-20s",
+				i ? (a->csv ? "," : " ") : "", log_cols[i]);
+		fputc('\n', f);
+	}
+	wall_time(now, sizeof(now));
+	if (a->csv)
+		fprintf(f, "%s,%.6f,%zu,%.1f,%.1f,%.1f,%.1f,%.1f,%llu,%llu,%llu,%llu,%llu\n",
+			now, t->dt, t->n_td, t->events_rate, t->seamcalls_rate, t->ept_rate,
+			t->vp_rate, t->mapgpa_rate, (unsigned long long)t->frozen,
+			(unsigned long long)t->mix, (unsigned long long)t->dropped,
+			(unsigned long long)t->lost, (unsigned long long)t->filtered);
+	else
+		fprintf(f, "%-20s %11.3f %11zu %11.1f %11.1f %11.1f %11.1f %11.1f %11llu %11llu "
+			"%11llu %11llu %11llu%s\n",
+			now, t->dt, t->n_td, t->events_rate, t->seamcalls_rate, t->ept_rate,
+			t->vp_rate, t->mapgpa_rate, (unsigned long long)t->frozen,
+			(unsigned long long)t->mix, (unsigned long long)t->dropped,
+			(unsigned long long)t->lost, (unsigned long long)t->filtered,
+			a->ended ? "  [end of source]" : "");
+}
+
 
 void top_print_text(FILE *f, struct top_app *a)
 {
@@ -247,22 +316,33 @@ static struct json_object *rows_json(struct top_app *a, enum top_view v)
 int top_print_json(FILE *f, struct top_app *a)
 {
 	const struct top_totals *t = &a->model.tot;
-	struct json_object *o = json_object_new_object(), *x, *by;
+	struct tdx_json_window w = {
+		.index = a->iter,
+		.interval_ns = (__u64)(a->interval * 1e9 + 0.5),
+		.span_ns = (__u64)(t->dt * 1e9 + 0.5),
+		.cumulative = a->cumulative,
+		.eos_known = a->offline,
+		.end_of_source = a->ended,
+	};
+	struct json_object *o, *x, *by;
+	struct tdx_snapshot env;
 	char now[32];
 	const char *s;
 	int ret;
 
+	/* the envelope: the window's counters, the session's mode */
+	env = a->cumulative || !a->have_win ? a->cur : a->win;
+	env.mode = tdx_mode(a->s);
+	env.ts_ns = a->cur.ts_ns;
+	o = tdx_json_envelope("tdxtop", &a->cl, &env, &w);
 	if (!o)
 		return -1;
 	wall_time(now, sizeof(now));
 	json_object_object_add(o, "time", json_object_new_string(now));
 	json_object_object_add(o, "iteration", json_object_new_int64(a->iter));
-	json_object_object_add(o, "ts_ns", ju64(a->cur.ts_ns));
 	json_object_object_add(o, "interval_s", jnum(a->interval));
 	json_object_object_add(o, "window_s", jnum(t->dt));
 	json_object_object_add(o, "cumulative", json_object_new_boolean(a->cumulative));
-	json_object_object_add(o, "source", json_object_new_string(a->source));
-	json_object_object_add(o, "mode", json_object_new_string(a->mode));
 	json_object_object_add(o, "missing", json_object_new_string(a->missing ? a->missing : ""));
 	json_object_object_add(o, "host", json_object_new_string(a->host));
 	json_object_object_add(o, "kernel", json_object_new_string(a->kernel));
