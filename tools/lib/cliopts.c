@@ -438,7 +438,31 @@ struct top_input {
 	struct tdx_cl *cl;
 	void *tool_input;
 	int n_children;
+	const struct argp *top;
 };
+
+/* The option named by arg ("--sim", "--sim=x", "-p", "-p5") in argp's tree. */
+static const struct argp_option *find_opt(const struct argp *a, const char *arg)
+{
+	for (const struct argp_option *o = a->options; o && (o->name || o->key || o->doc); o++) {
+		if (arg[1] == '-' && o->name) {
+			size_t n = strcspn(arg + 2, "=");
+
+			if (strlen(o->name) == n && !strncmp(o->name, arg + 2, n))
+				return o;
+		} else if (arg[1] != '-' && o->key > 0 && o->key < 128 && isprint(o->key) &&
+			   o->key == arg[1]) {
+			return o;
+		}
+	}
+	for (const struct argp_child *c = a->children; c && c->argp; c++) {
+		const struct argp_option *o = find_opt(c->argp, arg);
+
+		if (o)
+			return o;
+	}
+	return NULL;
+}
 
 static error_t top_parse(int key, char *arg, struct argp_state *state)
 {
@@ -453,12 +477,14 @@ static error_t top_parse(int key, char *arg, struct argp_state *state)
 		if (in->tool_input)
 			state->child_inputs[0] = in->tool_input;
 		break;
+	/* argp_help: argp_state_help prints nothing under ARGP_NO_ERRS */
 	case 'h':
-		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		argp_help(in->top, stdout, ARGP_HELP_STD_HELP & ~ARGP_HELP_EXIT_OK,
+			  (char *)cl->prog);
 		cl->help_shown = true;
 		break;
 	case OPT_USAGE:
-		argp_state_help(state, stdout, ARGP_HELP_USAGE);
+		argp_help(in->top, stdout, ARGP_HELP_USAGE, (char *)cl->prog);
 		cl->help_shown = true;
 		break;
 	case ARGP_KEY_ERROR:
@@ -467,9 +493,18 @@ static error_t top_parse(int key, char *arg, struct argp_state *state)
 			const char *bad = state->next > 0 && state->next <= state->argc ?
 					  state->argv[state->next - 1] : NULL;
 
-			if (bad && bad[0] == '-' && bad[1])
-				tdx_cl_usage_error(state, "unknown option or missing argument "
-						   "in '%s'", bad);
+			const struct argp_option *o = bad && bad[0] == '-' && bad[1] ?
+							find_opt(in->top, bad) : NULL;
+
+			if (o && o->arg)
+				tdx_cl_usage_error(state, "option '%s' needs an argument (%s)",
+						   bad, o->arg);
+			else if (o && bad[1] != '-')	/* -bx: x is what is unknown */
+				tdx_cl_usage_error(state, "unknown option in '%s'", bad);
+			else if (o)
+				tdx_cl_usage_error(state, "option '%s' takes no argument", bad);
+			else if (bad && bad[0] == '-' && bad[1])
+				tdx_cl_usage_error(state, "unknown option '%s'", bad);
 			else if (bad)
 				tdx_cl_usage_error(state, "invalid argument '%s'", bad);
 			else
@@ -522,6 +557,7 @@ int tdx_cl_parse(struct tdx_cl *cl, const struct argp *tool, void *tool_input,
 		children[n++] = (struct argp_child){ &verbose_argp, 0, NULL, 0 };
 	children[n] = (struct argp_child){ 0 };
 	in.n_children = n;
+	in.top = &top;
 
 	av[0] = (char *)cl->prog;
 	for (int i = 1; i < argc; i++)
@@ -667,14 +703,14 @@ static int resolve_guests(struct tdx_cl *cl, struct tdx_opts *o)
 			find_guest_offline(cl, cl->guests[g], pids, TDX_FILTER_MAX_PIDS);
 		if (n < 0)
 			return n;	/* the source's error: tdx_open says it again */
-		if (n == 0) {
-			fprintf(stderr, "%s: -g %s: no %s by that name (VMM command name%s)\n",
-				cl->prog, cl->guests[g],
-				cl->opts.source == TDX_SRC_LIVE ? "process" : "TD in the source",
-				cl->opts.source == TDX_SRC_LIVE ?
-				" or QEMU -name guest" : " of the source's TDs");
-			return TDX_EXIT_USAGE;
-		}
+		if (n == 0)
+			return tdx_cl_usage_errorf(cl, "-g %s: no %s by that name (%s)",
+						   cl->guests[g],
+						   cl->opts.source == TDX_SRC_LIVE ? "process" :
+						   "TD in the source",
+						   cl->opts.source == TDX_SRC_LIVE ?
+						   "a VMM command name or QEMU -name guest" :
+						   "the VMM name of one of its TDs");
 		for (int i = 0; i < n; i++) {
 			bool dup = false;
 
@@ -682,11 +718,9 @@ static int resolve_guests(struct tdx_cl *cl, struct tdx_opts *o)
 				dup |= f->pids[j] == pids[i];
 			if (dup)
 				continue;
-			if (f->npids >= TDX_FILTER_MAX_PIDS) {
-				fprintf(stderr, "%s: -p and -g name more than %d TDs\n",
-					cl->prog, TDX_FILTER_MAX_PIDS);
-				return TDX_EXIT_USAGE;
-			}
+			if (f->npids >= TDX_FILTER_MAX_PIDS)
+				return tdx_cl_usage_errorf(cl, "-p and -g name more than %d TDs",
+							   TDX_FILTER_MAX_PIDS);
 			f->pids[f->npids++] = pids[i];
 		}
 	}
@@ -836,7 +870,8 @@ int tdx_cl_out_close(struct tdx_cl_out *o, bool ok)
 	if (!o->f)
 		return 0;
 	if (o->f == stdout) {
-		if (fflush(stdout) == EOF || ferror(stdout)) {
+		/* EPIPE: the reader went away (| head), which ends output normally */
+		if ((fflush(stdout) == EOF || ferror(stdout)) && errno != EPIPE) {
 			tdx_set_error("write: %s", strerror(errno ? errno : EIO));
 			ret = -EIO;
 		}

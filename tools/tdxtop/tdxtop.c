@@ -219,7 +219,7 @@ int top_reset(struct top_app *a)
 
 /* ------------------------------------------------------------ options */
 
-const char *argp_program_version = "tdxtop (tdxtrace) " TDXTRACE_VERSION;
+static const char version[] = "tdxtop " TDXTRACE_VERSION;
 
 static const char doc[] =
 "Live monitor of Intel TDX confidential VMs (TDs) on a KVM host: per TD and "
@@ -311,7 +311,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		a->realtime = true;
 		break;
 	case OPT_VERSION:
-		printf("%s\n", argp_program_version);
+		printf("%s\n", version);
 		ps->version = true;
 		break;
 	default:
@@ -462,8 +462,8 @@ int main(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	if (!a->batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-		fprintf(stderr, "tdxtop: not a terminal; use -b (batch), --log or --json\n");
-		return TDX_EXIT_USAGE;
+		return tdx_cl_usage_errorf(&a->cl, "not a terminal; use -b (batch), --log "
+					   "or --json");
 	}
 	a->offline = a->opts.source != TDX_SRC_LIVE;
 	if (!a->batch && a->opts.source == TDX_SRC_SIM &&
