@@ -322,7 +322,6 @@ static error_t output_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static const struct argp output_argp = { .options = output_options, .parser = output_parse };
 
 static const struct argp_option time_options[] = {
 	{ NULL, 0, NULL, 0, "Time:", 13 },
@@ -522,7 +521,8 @@ int tdx_cl_parse(struct tdx_cl *cl, const struct argp *tool, void *tool_input,
 {
 	struct argp_child children[8];
 	struct top_input in = { .cl = cl, .tool_input = tool_input };
-	struct argp tool_copy;
+	struct argp tool_copy, output_argp;
+	struct argp_option out_opts[8];
 	struct argp top = {
 		.options = help_options,
 		.parser = top_parse,
@@ -549,8 +549,19 @@ int tdx_cl_parse(struct tdx_cl *cl, const struct argp *tool, void *tool_input,
 		children[n++] = (struct argp_child){ &source_argp, 0, NULL, 0 };
 	if (cl->groups & TDX_CL_FILTER)
 		children[n++] = (struct argp_child){ &filter_argp, 0, NULL, 0 };
-	if (cl->groups & (TDX_CL_JSON | TDX_CL_CSV | TDX_CL_OUTPUT | TDX_CL_ZERO))
+	if (cl->groups & (TDX_CL_JSON | TDX_CL_CSV | TDX_CL_OUTPUT | TDX_CL_ZERO)) {
+		/* only the output options this tool takes, in its help too */
+		int k = 0;
+
+		out_opts[k++] = output_options[0];
+		for (const struct argp_option *o = output_options + 1; o->name; o++)
+			if (cl->groups & (o->key == 'j' ? TDX_CL_JSON : o->key == OPT_CSV ?
+					  TDX_CL_CSV : o->key == 'o' ? TDX_CL_OUTPUT : TDX_CL_ZERO))
+				out_opts[k++] = *o;
+		out_opts[k] = (struct argp_option){ 0 };
+		output_argp = (struct argp){ .options = out_opts, .parser = output_parse };
 		children[n++] = (struct argp_child){ &output_argp, 0, NULL, 0 };
+	}
 	if (cl->groups & TDX_CL_TIME)
 		children[n++] = (struct argp_child){ &time_argp, 0, NULL, 0 };
 	if (cl->groups & TDX_CL_VERBOSE)
@@ -750,8 +761,15 @@ const char *tdx_cl_source_name(const struct tdx_cl *cl)
 int tdx_cl_exit_code(const struct tdx_cl *cl, int err)
 {
 	if (tdx_last_failure() == TDX_FAIL_SOURCE) {
+		struct stat st;
+
 		if (cl && cl->opts.source == TDX_SRC_SIM)
 			return TDX_EXIT_USAGE;		/* a bad spec */
+		/* an empty file holds no events: NODATA, not a corrupt one */
+		if (cl && cl->opts.replay_path && err != -ENOENT &&
+		    !stat(cl->opts.replay_path, &st) && st.st_size == 0 &&
+		    !S_ISDIR(st.st_mode))
+			return TDX_EXIT_NODATA;
 		switch (err) {
 		case -ENOENT: case -EACCES: case -EPERM: case -EISDIR: case -ENOTDIR:
 		case -ENAMETOOLONG: case -ELOOP:

@@ -51,6 +51,14 @@ struct cli_mix_point {
 	__s64 private_4k, private_2m, private_1g;
 };
 
+/* lat --plot with an interval: one curve per interval (and per TD with -P). */
+struct cli_lat_point {
+	long interval;			/* 1, 2, ... */
+	double t0_s, t1_s;		/* the interval, seconds since the start */
+	__u32 pid;			/* -P: the TD; else 0 (all) */
+	__u64 l2[TDX_LOG2_SLOTS];	/* SEAMCALLs of every selected leaf */
+};
+
 /*
  * Ranges that became mixed, per TD, attributed to the TD's latest MapGPA
  * request: [direction (0 private, 1 shared)][size class].
@@ -103,6 +111,12 @@ struct cli {
 	int rotate;			/* record: -R N files kept */
 	long max_events;		/* sim: -N events */
 	const char *file_arg;		/* report FILE */
+
+	/* lat series (sample callback, --plot with an interval) */
+	struct cli_lat_point *lat_series;
+	size_t n_lat_series, cap_lat_series;
+	long n_intervals;
+	double t_s;			/* end of the last interval (s since start) */
 
 	/* mix series (sample callback) */
 	struct cli_mix_point *series;

@@ -89,8 +89,12 @@ int cli_open(struct cli *c, struct tdx_session **out)
 	if (err)
 		return err;
 	err = tdx_open(out, &c->topts);
-	if (err)
-		return tdx_cl_open_failed(&c->cl, err);
+	if (err) {
+		struct tdx_cl cl = c->cl;
+
+		cl.opts = c->topts;	/* report FILE is a replay too */
+		return tdx_cl_open_failed(&cl, err);
+	}
 	missing = tdx_missing(*out);
 	if (missing && *missing)
 		fprintf(stderr, "%s: note: in %s mode tdxtrace cannot see %s\n", c->prog,

@@ -238,15 +238,68 @@ static struct json_object *lat_json(const struct cli *c, const struct tdx_snapsh
 	return o;
 }
 
+/* --plot with an interval: the interval's histograms, all leaves (per TD with -P). */
+static void lat_sample(struct cli *c, const struct tdx_snapshot *cur,
+		       const struct tdx_snapshot *delta)
+{
+	double t0 = c->t_s;
+
+	(void)cur;
+	if (!c->plot || !c->interval_ns)
+		return;
+	c->n_intervals++;
+	c->t_s += (double)c->span_ns / 1e9;
+	for (size_t i = 0; i < delta->n_leaf; i++) {
+		__u32 pid = c->per_td ? delta->leaf[i].key.pid : 0;
+		struct cli_lat_point *p = NULL;
+		__u64 l2[TDX_LOG2_SLOTS];
+
+		if (!delta->leaf[i].v.count)
+			continue;
+		for (size_t j = c->n_lat_series; j-- > 0 &&
+		     c->lat_series[j].interval == c->n_intervals;)
+			if (c->lat_series[j].pid == pid) {
+				p = &c->lat_series[j];
+				break;
+			}
+		if (!p) {
+			if (c->n_lat_series == c->cap_lat_series) {
+				size_t cap = c->cap_lat_series ? 2 * c->cap_lat_series : 64;
+				void *n = realloc(c->lat_series, cap * sizeof(*c->lat_series));
+
+				if (!n)
+					return;		/* the plot misses it; ENOMEM is reported below */
+				c->lat_series = n;
+				c->cap_lat_series = cap;
+			}
+			p = &c->lat_series[c->n_lat_series++];
+			memset(p, 0, sizeof(*p));
+			p->interval = c->n_intervals;
+			p->t0_s = t0;
+			p->t1_s = c->t_s;
+			p->pid = pid;
+		}
+		tdx_hist_log2(delta->leaf[i].v.hist, l2);
+		for (int b = 0; b < TDX_LOG2_SLOTS; b++)
+			p->l2[b] += l2[b];
+	}
+}
+
 static int lat_finish(struct cli *c, const struct tdx_snapshot *s)
 {
-	return c->plot ? cli_plot_lat(c, s) : 0;
+	int err = c->plot ? cli_plot_lat(c, s) : 0;
+
+	free(c->lat_series);
+	c->lat_series = NULL;
+	c->n_lat_series = c->cap_lat_series = 0;
+	return err;
 }
 
 const struct cli_report cli_report_lat = {
 	.name = "lat",
 	.text = lat_text,
 	.json = lat_json,
+	.sample = lat_sample,
 	.finish = lat_finish,
 };
 

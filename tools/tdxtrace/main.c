@@ -4,10 +4,12 @@
  * replay, perf-style.  Each command lives in its own file (lat.c, ept.c, ...)
  * and is listed in cli_cmds[] below.
  *
- * Exit codes: 0 ok, 1 runtime error, 2 usage error, 77 missing privileges.
+ * Exit codes: TDX_EXIT_TABLE (tools/lib/tdxtrace.h; tdxtrace(8), EXIT STATUS).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -44,6 +46,40 @@ static void usage(FILE *f)
 		"  tdxtrace lat --sim steady --json  # on the simulator, as JSON\n\n"
 		"See tdxtrace(8), docs/cli.md (JSON schemas) and docs/perf.md "
 		"(perf/trace-cmd recipes).\n");
+}
+
+/*
+ * -o FILE of a report: stdout goes to a temporary next to FILE, renamed
+ * over it only when the report is complete (an error or Ctrl-C before the
+ * end leaves FILE as it was).
+ */
+static int run_to_file(struct cli *c, const struct cli_cmd *cmd)
+{
+	struct tdx_cl_out out;
+	int rc, saved, err;
+
+	if (tdx_cl_out_open(&out, c->cl.out_path)) {
+		fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());
+		return TDX_EXIT_CANTCREAT;
+	}
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	if (saved < 0 || dup2(fileno(out.f), STDOUT_FILENO) < 0) {
+		fprintf(stderr, "%s: -o: %s\n", c->prog, strerror(errno));
+		tdx_cl_out_close(&out, false);
+		return TDX_EXIT_CANTCREAT;
+	}
+	rc = cli_run_report(c, cmd->report);
+	if (fflush(stdout) == EOF && !rc)
+		rc = TDX_EXIT_CANTCREAT;
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	err = tdx_cl_out_close(&out, rc == TDX_EXIT_OK);	/* Ctrl-C ends a live report */
+	if (err && !rc) {
+		fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());
+		rc = TDX_EXIT_CANTCREAT;
+	}
+	return rc;
 }
 
 static const struct cli_cmd *find_cmd(const char *name)
@@ -102,5 +138,7 @@ int main(int argc, char **argv)
 		return rc;
 	/* before any loading: a Ctrl-C from now on stops cleanly */
 	cli_install_signals();
+	if (cmd->report && c.cl.out_path)
+		return run_to_file(&c, cmd);
 	return cmd->report ? cli_run_report(&c, cmd->report) : cmd->run(&c);
 }
