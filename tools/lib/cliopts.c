@@ -536,6 +536,8 @@ int tdx_cl_parse(struct tdx_cl *cl, const struct argp *tool, void *tool_input,
 
 	if (!av)
 		return TDX_EXIT_FAIL;
+	if (!cl->args_doc && tool)
+		cl->args_doc = tool->args_doc;	/* the usage line's */
 	if (tool) {
 		/* the tool's doc and positionals are the top's; its options a group */
 		tool_copy = *tool;
@@ -556,8 +558,12 @@ int tdx_cl_parse(struct tdx_cl *cl, const struct argp *tool, void *tool_input,
 		out_opts[k++] = output_options[0];
 		for (const struct argp_option *o = output_options + 1; o->name; o++)
 			if (cl->groups & (o->key == 'j' ? TDX_CL_JSON : o->key == OPT_CSV ?
-					  TDX_CL_CSV : o->key == 'o' ? TDX_CL_OUTPUT : TDX_CL_ZERO))
-				out_opts[k++] = *o;
+					  TDX_CL_CSV : o->key == 'o' ? TDX_CL_OUTPUT : TDX_CL_ZERO)) {
+				out_opts[k] = *o;
+				if (o->key == 'o' && cl->output_doc)
+					out_opts[k].doc = cl->output_doc;
+				k++;
+			}
 		out_opts[k] = (struct argp_option){ 0 };
 		output_argp = (struct argp){ .options = out_opts, .parser = output_parse };
 		children[n++] = (struct argp_child){ &output_argp, 0, NULL, 0 };
