@@ -40,12 +40,26 @@ static bool col_shown(enum top_view v, size_t i, int skip)
 }
 
 /*
+ * A column's printed width: its own, or wide enough for its name, a space
+ * and the sort marker ("SC/s v"), so the marker never touches the name.
+ */
+static int col_width(const struct top_col *c)
+{
+	int w = (int)strlen(c->name) + 2;
+
+	return c->width > w ? c->width : w;
+}
+
+/*
  * One line of a table: the cells of the shown columns, strings and leaf
- * names left aligned (and cut to the column), numbers right aligned; with
- * row NULL the header, the sort column marked v (descending) or ^.
+ * names left aligned (cut to the column with a '~' as the last character,
+ * so a cut name never reads as another), numbers right aligned; with row
+ * NULL the header, the sort column marked " v" (descending) or " ^".
+ * maxw > 0: only the cells that fit whole in maxw characters, so a number
+ * at the edge is never shown cut (1343 as 134).
  */
 static int fmt_line(char *buf, size_t size, enum top_view v, const void *row,
-		    int sort_col, bool desc, int skip)
+		    int sort_col, bool desc, int skip, int maxw)
 {
 	size_t n, len = 0;
 	const struct top_col *c = top_cols(v, &n);
@@ -53,34 +67,51 @@ static int fmt_line(char *buf, size_t size, enum top_view v, const void *row,
 	buf[0] = 0;
 	for (size_t i = 0; i < n && len < size; i++) {
 		bool left = c[i].kind == TOP_C_STR || c[i].kind == TOP_C_LEAF;
+		int w = col_width(&c[i]);
 		char cell[64];
 
 		if (!col_shown(v, i, skip))
 			continue;
+		if (maxw > 0 && (int)len + (i ? 1 : 0) + w > maxw)
+			break;
 		if (!row) {
 			snprintf(cell, sizeof(cell), "%s%s", c[i].name,
-				 (int)i == sort_col ? (desc ? "v" : "^") : "");
+				 (int)i == sort_col ? (desc ? " v" : " ^") : "");
 		} else {
 			top_col_fmt(&c[i], row, cell, sizeof(cell));
-			if (left)
-				cell[c[i].width] = 0;
+			if (left && (int)strlen(cell) > w) {
+				cell[w - 1] = '~';
+				cell[w] = 0;
+			}
 		}
 		len += (size_t)snprintf(buf + len, size - len, left ? "%s%-*s" : "%s%*s",
-					i ? " " : "", c[i].width, cell);
+					i ? " " : "", w, cell);
 	}
 	return (int)(len < size ? len : size - 1);
+}
+
+int top_fmt_header_fit(char *buf, size_t size, enum top_view v, int sort_col,
+		       bool desc, int skip, int maxw)
+{
+	return fmt_line(buf, size, v, NULL, sort_col, desc, skip, maxw);
+}
+
+int top_fmt_row_fit(char *buf, size_t size, enum top_view v, const void *row,
+		    int skip, int maxw)
+{
+	return fmt_line(buf, size, v, row, -1, false, skip, maxw);
 }
 
 int top_fmt_header(char *buf, size_t size, enum top_view v, int sort_col,
 		   bool desc, int skip)
 {
-	return fmt_line(buf, size, v, NULL, sort_col, desc, skip);
+	return fmt_line(buf, size, v, NULL, sort_col, desc, skip, 0);
 }
 
 int top_fmt_row(char *buf, size_t size, enum top_view v, const void *row,
 		int skip)
 {
-	return fmt_line(buf, size, v, row, -1, false, skip);
+	return fmt_line(buf, size, v, row, -1, false, skip, 0);
 }
 
 bool top_row_zero(enum top_view v, const void *row)

@@ -90,8 +90,9 @@ int top_rebuild(struct top_app *a)
 	if (a->have_model)
 		top_model_free(&a->model);
 	a->have_model = false;
-	err = top_model_build(&a->model, w, &a->cur, dt > 0 ? dt : 1e-9,
-			      a->leaf_pid);
+	/* the TD view's filter also filters the leaf tables (their TDs) */
+	err = top_model_build_filtered(&a->model, w, &a->cur, dt > 0 ? dt : 1e-9,
+				       a->leaf_pid, a->filter[TOP_VIEW_TD]);
 	if (err)
 		return err;
 	a->have_model = true;

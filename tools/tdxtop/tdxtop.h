@@ -84,6 +84,11 @@ int top_fmt_header(char *buf, size_t size, enum top_view v, int sort_col,
 int top_fmt_row(char *buf, size_t size, enum top_view v, const void *row,
 		int skip);
 int top_key_cols(enum top_view v);
+/* The same cut to the whole cells that fit in maxw characters (0: all). */
+int top_fmt_header_fit(char *buf, size_t size, enum top_view v, int sort_col,
+		       bool desc, int skip, int maxw);
+int top_fmt_row_fit(char *buf, size_t size, enum top_view v, const void *row,
+		    int skip, int maxw);
 
 /* Names of the maps that dropped updates ("ept_gfn,mix"), and one map's name. */
 void top_dropped_maps(const struct top_totals *t, char *buf, size_t size);
