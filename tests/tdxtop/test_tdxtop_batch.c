@@ -557,7 +557,7 @@ int main(void)
 		len = p ? fread(buf, 1, sizeof(buf) - 1, p) : 0;
 		buf[len] = 0;
 		st = p ? pclose(p) : -1;
-		ok(st == 0 && strstr(buf, "REQ/sv") && strstr(buf, ">PRIV/s"),
+		ok(st == 0 && strstr(buf, "REQ/s v") && strstr(buf, ">PRIV/s"),
 		   "text -V mapgpa -s REQ/s: the MapGPA table, sorted by REQ/s");
 	}
 	reset_expect();
