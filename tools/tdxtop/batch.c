@@ -114,6 +114,7 @@ int top_fmt_row(char *buf, size_t size, enum top_view v, const void *row,
 	return fmt_line(buf, size, v, row, -1, false, skip, 0);
 }
 
+/* -z (kvm_stat -z): every count and rate of the row is zero. */
 bool top_row_zero(enum top_view v, const void *row)
 {
 	size_t n;
@@ -122,11 +123,10 @@ bool top_row_zero(enum top_view v, const void *row)
 	for (size_t i = (size_t)top_key_cols(v); i < n; i++) {
 		double x;
 
-		if (c[i].kind == TOP_C_STR || c[i].kind == TOP_C_LEAF || c[i].kind == TOP_C_U32)
+		/* counts and rates; a latency or share is not a count (MAX is since start) */
+		if (c[i].kind != TOP_C_COUNT && c[i].kind != TOP_C_RATE && c[i].kind != TOP_C_MB)
 			continue;
 		x = top_col_num(&c[i], row);
-		if (c[i].kind == TOP_C_PCT && x < 0)	/* not applicable */
-			continue;
 		if (x != 0)
 			return false;
 	}

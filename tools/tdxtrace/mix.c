@@ -413,7 +413,7 @@ const struct cli_cmd cli_cmd_mix = {
 	       "\v"
 	       "EXAMPLES:\n"
 	       "  tdxtrace mix 10                   # every 10 s until Ctrl-C\n"
-	       "  tdxtrace mix --splits -d 60       # which conversions split ranges\n"
+	       "  tdxtrace mix --splits --duration 60 # which conversions split ranges\n"
 	       "  tdxtrace mix --sim boot --plot mix.svg\n"
 	       "  tdxtrace mix --replay run.tdxrec -i 100ms --json",
 	.report = &cli_report_mix,
