@@ -101,6 +101,67 @@ leaves=$(awk '/^LEAF/ {t=1; next} t && /^$/ {exit} t {print $1}' "$tmp/out" | so
 "$T" -b --sim steady -i 0.5 -n 2 >"$tmp/out" 2>&1
 [[ $(grep -c '^tdxtop .*window 0.50s' "$tmp/out") == 2 ]]; ok $? "-i is -d: two 0.5 s reports"
 
+# the JSON envelope every tool's JSON has (docs/cli.md): command, version,
+# source {type, name, mode}, ts_ns, span_ns, window, counters
+"$T" --json -n 2 -d 0.5 --sim steady:1 >"$tmp/out" 2>"$tmp/err"
+python3 - "$tmp/out" <<'PY'
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1])]
+assert len(objs) == 2, len(objs)
+for i, o in enumerate(objs, 1):
+    assert o["command"] == "tdxtop" and o["version"], o.get("command")
+    assert o["source"] == {"type": "sim", "name": o["source"]["name"], "mode": "sim"}, o["source"]
+    assert o["source"]["name"].startswith("steady:1"), o["source"]
+    w = o["window"]
+    assert w["index"] == i and w["interval_ns"] == 500000000 and w["span_ns"] > 0, w
+    assert w["cumulative"] is False and w["end_of_source"] is False, w
+    assert o["span_ns"] == w["span_ns"]
+    c = o["counters"]
+    assert c["events"]["tdx_seamcall"] > 0 and "lost" in c and "dropped_total" in c, c
+PY
+ok $? "--json: the envelope (command, version, source, window, counters) in every object"
+
+# --log: a header and one line per interval (kvm_stat -l); --csv the same as CSV
+"$T" --log -n 3 -d 0.2 --sim steady:1 >"$tmp/out" 2>"$tmp/err"
+[[ $? == 0 && $(wc -l <"$tmp/out") == 4 && $(head -1 "$tmp/out") == time* ]]
+ok $? "--log -n 3: a header and 3 lines ($(wc -l <"$tmp/out") lines)"
+"$T" --csv -n 3 -d 0.2 --sim steady:1 >"$tmp/out" 2>"$tmp/err"
+python3 - "$tmp/out" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 3, len(rows)
+for r in rows:
+    assert abs(float(r["window_s"]) - 0.2) < 1e-6, r
+    assert float(r["seamcall/s"]) > 0 and int(r["lost"]) == 0 and int(r["dropped"]) == 0, r
+    assert int(r["tds"]) == 4, r
+PY
+ok $? "--csv: a header and 3 rows, per-second rates, the window's losses"
+
+# -z: rows whose counts are all zero are left out (kvm_stat -z)
+"$T" -b -V mapgpa -d 0.05 -n 8 --sim steady:1 >"$tmp/all" 2>&1
+"$T" -b -z -V mapgpa -d 0.05 -n 8 --sim steady:1 >"$tmp/z" 2>&1
+zero_rows() { awk '/PID COMM +REQ/ {t = 1; next} /^$/ {t = 0} t && $1 ~ /^[0-9]+$/ && $3 == 0 && $4 == 0 && $5 == 0 {n++} END {print n + 0}' "$1"; }
+rows_of() { awk '/PID COMM +REQ/ {t = 1; next} /^$/ {t = 0} t && $1 ~ /^[0-9]+$/ {n++} END {print n + 0}' "$1"; }
+(( $(zero_rows "$tmp/all") > 0 && $(zero_rows "$tmp/z") == 0 &&
+   $(rows_of "$tmp/z") == $(rows_of "$tmp/all") - $(zero_rows "$tmp/all") ))
+ok $? "-z: the $(zero_rows "$tmp/all") all-zero MapGPA rows are left out, the others kept"
+
+# -o FILE: complete or not there; never a partial file; 0644 under umask 022
+(umask 022; "$T" --csv -n 2 -d 0.1 --sim steady:1 -o "$tmp/run.csv") >"$tmp/out" 2>&1
+[[ $? == 0 && ! -s $tmp/out && $(wc -l <"$tmp/run.csv") == 3 && $(stat -c %a "$tmp/run.csv") == 644 ]]
+ok $? "-o FILE: the CSV in FILE (3 lines, mode $(stat -c %a "$tmp/run.csv" 2>/dev/null)), nothing on stdout"
+echo "old" >"$tmp/keep.csv"
+"$T" --csv -d 0.1 --sim steady:1,duration=600s -o "$tmp/keep.csv" >/dev/null 2>&1 &
+pid=$!
+sleep 1
+ls -a "$tmp" | grep -q '^\.keep\.csv\.' ; tmp_seen=$?
+kill -KILL $pid; wait $pid 2>/dev/null
+[[ $(cat "$tmp/keep.csv") == old && $tmp_seen == 0 ]]
+ok $? "-o FILE: written to a temporary; killed half way, FILE keeps its old content"
+rm -f "$tmp"/.keep.csv.*
+"$T" --csv -n 1 --sim steady:1 -o "$tmp/nodir/x.csv" >/dev/null 2>"$tmp/err"
+[[ $? == 73 ]] && grep -q nodir "$tmp/err"; ok $? "-o in a missing folder: exit 73 (CANTCREAT) with a message"
+
 # --help and --version go to stdout, exit 0
 "$T" --help >"$tmp/out" 2>&1
 ok $(( $? == 0 ? 0 : 1 )) "--help exits 0"
