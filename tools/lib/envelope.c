@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * envelope.c - the members every JSON object of every tool starts with
- * (docs/cli.md, "The envelope"): command, version, source, ts_ns, span_ns,
+ * (docs/cli.md, "Shared definitions" (envelope)): command, version, source, ts_ns, span_ns,
  * window, counters.  One function, so tdxtop's JSON and tdxtrace's agree.
  */
 #include <json-c/json.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * envelope.h - the one JSON envelope of tdxtop, tdxtrace (and what else
- * prints JSON about a session): see docs/cli.md, "The envelope".
+ * prints JSON about a session): see docs/cli.md, "Shared definitions" (envelope).
  */
 #ifndef TDXTRACE_ENVELOPE_H
 #define TDXTRACE_ENVELOPE_H
