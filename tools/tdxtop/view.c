@@ -396,8 +396,12 @@ static int wrap_text(struct ui *u, const char *text, int y0, int lines_h, bool d
 			if (take > room) {
 				int brk = room;
 
-				while (brk > room / 2 && p[pos + brk] != ' ')
+				/* between fields ("  ") first, so a label keeps its value */
+				while (brk > room / 2 && !(p[pos + brk] == ' ' && p[pos + brk - 1] == ' '))
 					brk--;
+				if (brk <= room / 2)
+					for (brk = room; brk > room / 2 && p[pos + brk] != ' ';)
+						brk--;
 				take = brk > room / 2 ? brk : room;
 			}
 			if (draw && line >= u->scroll && y < y0 + lines_h) {
