@@ -40,7 +40,8 @@ sock=$tmp/tmux.sock
 tm() { tmux -S "$sock" "$@"; }
 cleanup() {
 	tm kill-server 2>/dev/null
-	rm -rf "$tmp"
+	sleep 0.2	# the pane's shell may still write into $tmp (HOME)
+	rm -rf "$tmp" 2>/dev/null || { sleep 0.5; rm -rf "$tmp"; }
 }
 trap cleanup EXIT
 
