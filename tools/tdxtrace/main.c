@@ -83,6 +83,18 @@ static int run_to_file(struct cli *c, const struct cli_cmd *cmd)
 	return rc;
 }
 
+/* A usage error of the command word: one message, one usage line. */
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "tdxtrace: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nUsage: tdxtrace COMMAND [OPTION...] (");
+	for (int i = 0; cli_cmds[i]; i++)
+		fprintf(stderr, "%s%s", i ? "|" : "", cli_cmds[i]->name);
+	fprintf(stderr, "; see 'tdxtrace --help')\n");
+	return TDX_EXIT_USAGE;
+}
+
 static const struct cli_cmd *find_cmd(const char *name)
 {
 	for (int i = 0; cli_cmds[i]; i++)
@@ -97,10 +109,8 @@ int main(int argc, char **argv)
 	struct cli c;
 	int rc;
 
-	if (argc < 2) {
-		usage(stderr);
-		return TDX_EXIT_USAGE;
-	}
+	if (argc < 2)
+		return usage_error("missing command%s", "");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return TDX_EXIT_OK;
@@ -115,22 +125,16 @@ int main(int argc, char **argv)
 			return TDX_EXIT_OK;
 		}
 		cmd = find_cmd(argv[2]);
-		if (!cmd) {
-			fprintf(stderr, "tdxtrace: unknown command '%s'\n", argv[2]);
-			usage(stderr);
-			return TDX_EXIT_USAGE;
-		}
+		if (!cmd)
+			return usage_error("unknown command '%s'", argv[2]);
 		cli_init(&c, cmd->name);
 		char *hargv[] = { argv[2], (char *)"--help", NULL };
 
 		return cli_parse(&c, cmd, 2, hargv) == 1 ? TDX_EXIT_OK : TDX_EXIT_USAGE;
 	}
 	cmd = find_cmd(argv[1]);
-	if (!cmd) {
-		fprintf(stderr, "tdxtrace: unknown command '%s'\n\n", argv[1]);
-		usage(stderr);
-		return TDX_EXIT_USAGE;
-	}
+	if (!cmd)
+		return usage_error("unknown command '%s'", argv[1]);
 	cli_init(&c, cmd->name);
 	rc = cli_parse(&c, cmd, argc - 1, argv + 1);
 	if (rc == 1)
