@@ -531,7 +531,7 @@ int tdx_cl_parse(struct tdx_cl *cl, const struct argp *tool, void *tool_input,
 		.children = children,
 	};
 	char **av = calloc((size_t)argc + 1, sizeof(*av));
-	int n = 0, idx, saved_opterr = opterr;
+	int n = 0, idx;
 	error_t err;
 
 	if (!av)
@@ -587,7 +587,6 @@ int tdx_cl_parse(struct tdx_cl *cl, const struct argp *tool, void *tool_input,
 	 */
 	err = argp_parse(&top, argc, av, ARGP_NO_EXIT | ARGP_NO_HELP | ARGP_NO_ERRS,
 			 &idx, &in);
-	opterr = saved_opterr;
 	if (!err && idx < argc && !cl->help_shown) {
 		/* a positional nobody took */
 		tdx_cl_usage_errorf(cl, "unexpected argument '%s'", av[idx]);
