@@ -583,7 +583,8 @@ int tdx_cl_parse(struct tdx_cl *cl, const struct argp *tool, void *tool_input,
 	cl->usage_printed = false;
 	/*
 	 * ARGP_NO_ERRS: argp and getopt print nothing; an unknown option or a
-	 * missing argument is found again below to name it in one message.
+	 * missing argument is named in one message by top_parse's
+	 * ARGP_KEY_ERROR (then one usage line).
 	 */
 	err = argp_parse(&top, argc, av, ARGP_NO_EXIT | ARGP_NO_HELP | ARGP_NO_ERRS,
 			 &idx, &in);
