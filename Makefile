@@ -10,7 +10,8 @@
 #   make bench        benchmarks (BPF ns/event, overhead, replay, tdxtop, tdxbench)
 #   make fuzz         run the libFuzzer harnesses (FUZZ_SECONDS each)
 #   make newcomer-check  the README's first steps on a fresh Debian 12 (chroot)
-#   make install      PREFIX=/usr/local DESTDIR=
+#   make install      PREFIX=/usr/local DESTDIR= (stripped tools, man pages, bash completion)
+#   make uninstall    the same PREFIX and DESTDIR: removes what install put there
 #   make clean
 #
 # Outputs go to $(O) (default build/).  V=1 shows the commands.  SAN=1 builds
@@ -158,7 +159,7 @@ define link
 endef
 
 # ---------------------------------------------------------------- targets
-.PHONY: all run check kernel-check vmtest bench fuzz install clean deps test-bins
+.PHONY: all run check kernel-check vmtest bench fuzz install uninstall clean deps test-bins
 all: $(BPF_OBJS) $(SKELS) $(LIBTDX) $(BINS)
 
 # `make deps`: every group tdxtrace's targets use, then what is still missing.
@@ -192,10 +193,22 @@ bench: all $(BENCH_TARGETS)
 newcomer-check:
 	$(Q)O=$(O) SRC=$(SRC) nice -n $(or $(NEWCOMER_NICE),10) scripts/newcomer-check.sh
 
+# make install: the tools stripped into SBINDIR, the man pages, and the bash
+# completion (one file per tool, as bash-completion looks them up by name);
+# make uninstall removes exactly those files.
+STRIP ?= strip
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+COMPLETION := tools/completion/tdxtrace.bash
+TOOL_NAMES = $(notdir $(BINS))
 install: all
-	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
-	$(Q)for b in $(BINS); do install -m 0755 $$b $(DESTDIR)$(SBINDIR)/; done
-	$(Q)for m in $(MAN_PAGES); do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/; done
+	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(COMPLETIONDIR)
+	$(Q)for b in $(BINS); do install -m 0755 -s --strip-program=$(STRIP) $$b $(DESTDIR)$(SBINDIR)/ || exit; done
+	$(Q)for m in $(MAN_PAGES); do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/ || exit; done
+	$(Q)for t in $(TOOL_NAMES); do install -m 0644 $(COMPLETION) $(DESTDIR)$(COMPLETIONDIR)/$$t || exit; done
+
+uninstall:
+	$(Q)for t in $(TOOL_NAMES); do rm -f $(DESTDIR)$(SBINDIR)/$$t $(DESTDIR)$(COMPLETIONDIR)/$$t; done
+	$(Q)for m in $(notdir $(MAN_PAGES)); do rm -f $(DESTDIR)$(MANDIR)/man8/$$m; done
 
 clean:
 	$(call msg,CLEAN,$(O))

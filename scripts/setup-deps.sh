@@ -40,9 +40,10 @@ TARGETS_build="make, make run, make install"
 # Tests and benchmarks: libFuzzer/ASan runtime, tmux (tdxtop UI test), the
 # comparison tools (bpftrace, perf, trace-cmd), gnuplot (tdxtrace plot, tdxbench
 # compare --plot), the scripts' helpers (procps: ps, which a minimal
-# Debian lacks; util-linux, essential, has flock, setpriv and unshare).
+# Debian lacks; util-linux, essential, has flock, setpriv and unshare), a
+# standard JSON Schema validator for docs/cli.md's schemas (python3-jsonschema).
 PKGS_test="libclang-rt-14-dev tmux bpftrace linux-perf trace-cmd gnuplot-nox python3 jq
-	libcap2-bin procps"
+	libcap2-bin procps python3-jsonschema"
 TARGETS_test="make check, make bench, make fuzz, make soak"
 # The kernel series: Debian's linux-source (xz), git am, checkpatch (perl),
 # W=1 compiles of the touched files.  pahole (dwarves) too: without it

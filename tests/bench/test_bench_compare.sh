@@ -56,7 +56,7 @@ gen "$T/tiny.json" 8 1.005 1 0.1
 # --- a 10 % slowdown of one leaf
 "$TB" compare "$T/base.json" "$T/slow.json" --json >"$T/slow.out" 2>"$T/err"
 rc=$?
-check "10% slower leaf: exit 1 (got $rc)" test $rc -eq 1
+check "10% slower leaf: exit 3, REGRESSION (got $rc)" test $rc -eq 3
 check "JSON output parses" jq -e . "$T/slow.out"
 v=$(jq -r '.rows[] | select(.name=="TDH.MEM.PAGE.AUG") | .verdict' "$T/slow.out" | sort -u)
 check "every statistic of the slowed leaf is slower (got $v)" test "$v" = slower
@@ -83,7 +83,7 @@ check "regression flag set" test "$(jq -r .regression "$T/slow.out")" = true
 # --- text table
 "$TB" compare "$T/base.json" "$T/slow.json" >"$T/slow.txt"
 rc=$?
-check "text output: exit 1" test $rc -eq 1
+check "text output: exit 3" test $rc -eq 3
 check "text table names the leaf and says slower" grep -qE '^TDH.MEM.PAGE.AUG +p50 .*\+10\.0%.*slower' "$T/slow.txt"
 check "text table prints REGRESSION" grep -q '^REGRESSION' "$T/slow.txt"
 
@@ -102,7 +102,7 @@ check "0.5% slower: exit 0 (got $rc)" test $rc -eq 0
 v=$(jq -r '.rows[] | select(.name=="TDH.MEM.PAGE.AUG") | .verdict' "$T/tiny.out" | sort -u)
 check "below threshold: same (got $v)" test "$v" = same
 "$TB" compare "$T/tight.json" "$T/tiny.json" --threshold 0.2 >/dev/null
-check "with --threshold 0.2 the 0.5% change is a regression (exit 1)" test $? -eq 1
+check "with --threshold 0.2 the 0.5% change is a regression (exit 3)" test $? -eq 3
 
 # --- identical files: "same" where the rounds are tight enough to exclude a
 # 2 % change (CI of the ratio within +-2 %), "unknown" where they are not
@@ -129,7 +129,7 @@ check "4 rounds: exit 0" test $? -eq 0
 v=$(jq -r '.rows[] | select(.name=="TDH.MEM.PAGE.AUG") | .verdict' "$T/four.out" | sort -u)
 check "4 rounds, 10% slower, Holm over 8: unknown (got $v)" test "$v" = unknown
 "$TB" compare "$T/b4.json" "$T/s4.json" --correction none --metrics p50 >/dev/null
-check "4 rounds, one uncorrected test: slower (exit 1)" test $? -eq 1
+check "4 rounds, one uncorrected test: slower (exit 3)" test $? -eq 3
 
 # --- rows with few events per round are not tested
 python3 - "$T/base.json" "$T/slow.json" "$T/fewb.json" "$T/fews.json" <<'EOF'
@@ -145,7 +145,7 @@ check "30 events per round, 10% slower: exit 0" test $? -eq 0
 check "30 events per round: unknown, too few events" \
 	test "$(jq -r '.rows[] | select(.name=="TDH.MEM.PAGE.AUG") | "\(.verdict) \(.note)"' "$T/fewev.out" | sort -u)" = "unknown too few events per round (see --min-events)"
 "$TB" compare "$T/fewb.json" "$T/fews.json" --min-events 30 >/dev/null
-check "--min-events 30 tests them again: exit 1" test $? -eq 1
+check "--min-events 30 tests them again: exit 3" test $? -eq 3
 
 # --- a row only in one file
 python3 - "$T/base.json" "$T/extra.json" <<'EOF'
@@ -159,35 +159,35 @@ check "row only in new: exit 0" test $? -eq 0
 check "row only in new: unknown with a note" \
 	test "$(jq -r '.rows[] | select(.name=="map_gpa") | .note' "$T/extra.out" | sort -u)" = "only in new"
 
-# --- bad input: exit 2 with a clear message
+# --- bad input: not a result 65 (DATAERR), missing 66 (NOINPUT), with a clear message
 head -c 300 "$T/base.json" >"$T/trunc.json"
 "$TB" compare "$T/trunc.json" "$T/base.json" >/dev/null 2>"$T/err"
 rc=$?
-check "truncated JSON: exit 2 (got $rc)" test $rc -eq 2
+check "truncated JSON: exit 65 (got $rc)" test $rc -eq 65
 check "truncated JSON: message names file and line/column ($(head -1 "$T/err"))" \
 	grep -qE 'trunc.json: invalid JSON at line [0-9]+, column [0-9]+' "$T/err"
 printf '{"format": "tdxbench-result",\n "version": 1,\n "rounds": 2,,\n' >"$T/syntax.json"
 "$TB" compare "$T/syntax.json" "$T/base.json" >/dev/null 2>"$T/err"
-check "syntax error: exit 2" test $? -eq 2
+check "syntax error: exit 65" test $? -eq 65
 check "syntax error at line 3 ($(head -1 "$T/err"))" grep -q 'line 3, column' "$T/err"
 echo '{"format": "other", "version": 1}' >"$T/fmt.json"
 "$TB" compare "$T/base.json" "$T/fmt.json" >/dev/null 2>"$T/err"
-check "wrong format: exit 2" test $? -eq 2
+check "wrong format: exit 65" test $? -eq 65
 check "wrong format named" grep -q '"format" is "other"' "$T/err"
 jq '.rows[0].rounds[3].p50_ns = "fast"' "$T/base.json" >"$T/type.json"
 "$TB" compare "$T/base.json" "$T/type.json" >/dev/null 2>"$T/err"
-check "wrong type: exit 2" test $? -eq 2
+check "wrong type: exit 65" test $? -eq 65
 check "wrong type: JSON path in message ($(head -1 "$T/err"))" \
 	grep -q 'rows\[0\] (TDH.MEM.PAGE.AUG).rounds\[3\]: "p50_ns" should be a number' "$T/err"
 jq '.rows[1].rounds |= .[0:5]' "$T/base.json" >"$T/short.json"
 "$TB" compare "$T/base.json" "$T/short.json" >/dev/null 2>"$T/err"
-check "round count mismatch: exit 2" test $? -eq 2
+check "round count mismatch: exit 65" test $? -eq 65
 check "round count mismatch explained" grep -q 'has 5 rounds, the file says 8' "$T/err"
 : >"$T/empty.json"
 "$TB" compare "$T/empty.json" "$T/base.json" >/dev/null 2>"$T/err"
-check "empty file: exit 2" test $? -eq 2
+check "empty file: exit 65" test $? -eq 65
 "$TB" compare "$T/nonexistent.json" "$T/base.json" >/dev/null 2>"$T/err"
-check "missing file: exit 2" test $? -eq 2
+check "missing file: exit 66" test $? -eq 66
 check "missing file: says so" grep -q 'No such file' "$T/err"
 "$TB" compare "$T/base.json" "$T/slow.json" --threshold abc >/dev/null 2>&1
 check "bad --threshold: exit 2" test $? -eq 2
@@ -200,7 +200,7 @@ check "unknown command: exit 2" test $? -eq 2
 if command -v gnuplot >/dev/null; then
 	"$TB" compare "$T/base.json" "$T/slow.json" --plot "$T/cmp.svg" >/dev/null 2>"$T/err"
 	rc=$?
-	check "--plot: exit still 1 for the slowdown (got $rc)" test $rc -eq 1
+	check "--plot: exit still 3 for the slowdown (got $rc)" test $rc -eq 3
 	check "--plot writes an SVG with both panels" \
 		bash -c "grep -q '<svg' '$T/cmp.svg' && grep -q 'TDH.MEM.PAGE.AUG (slower)' '$T/cmp.svg' && grep -q 'ept_violation (same)' '$T/cmp.svg'"
 	"$TB" compare "$T/base.json" "$T/slow.json" --plot "$T/cmp.pdf" >/dev/null 2>&1

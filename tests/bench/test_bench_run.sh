@@ -5,7 +5,7 @@
 #  - its histograms equal, round by round, an aggregation computed in user
 #    space from the same simulator seeds (tdxbench-validate --emit), so the
 #    BPF path and the validation harness measure the same thing;
-#  - a 20 % slower PAGE.AUG (regress: scenario) is flagged, exit 1;
+#  - a 20 % slower PAGE.AUG (regress: scenario) is flagged, exit 3 (REGRESSION);
 #    steady vs steady with other seeds is not, exit 0;
 #  - bad workloads and options exit 2 with a message.
 set -uo pipefail
@@ -51,6 +51,13 @@ for spec in "sim:steady --duration 20" "sim:steady,tds=8" "sim:steady,tds=8 --du
 	check "run $spec: no map full, no warning" test ! -s "$T/err"
 	rm -f "$T/nobody/long.json"
 done
+# the progress line: one per round with --progress (stderr not a terminal)
+"$TB" run sim:steady --rounds 3 --duration 100ms --progress -o "$T/p.json" >/dev/null 2>"$T/err"
+check "--progress: a line per round, the last 'round 3/3' ($(tail -1 "$T/err"))" \
+	bash -c "[[ \$(grep -c '^tdxbench: round [1-3]/3 ' '$T/err') == 3 ]] && tail -1 '$T/err' | grep -q 'round 3/3'"
+"$TB" run sim:steady --rounds 2 --duration 100ms -o "$T/p.json" >/dev/null 2>"$T/err"
+check "no progress line when stderr is a file and no --progress" test ! -s "$T/err"
+rm -f "$T/p.json"
 "$TB" run sim:steady -o "$T/x.json" --rounds 0 >/dev/null 2>"$T/err"
 check "--rounds 0: exit 2" test $? -eq 2
 check "no result file written on usage errors" test ! -e "$T/x.json"
@@ -126,7 +133,7 @@ rc=$?
 check "A/A compare: exit 0 (got $rc)" test $rc -eq 0
 "$TB" compare "$T/base.json" "$T/ab.json" --json >"$T/ab.out"
 rc=$?
-check "A/B (PAGE.AUG +20%) compare: exit 1 (got $rc)" test $rc -eq 1
+check "A/B (PAGE.AUG +20%) compare: exit 3 (got $rc)" test $rc -eq 3
 check "A/B: PAGE.AUG p50 slower" test "$(jq -r '.rows[] | select(.name == "TDH.MEM.PAGE.AUG" and .metric == "p50") | .verdict' "$T/ab.out")" = slower
 r=$(jq -r '.rows[] | select(.name == "TDH.MEM.PAGE.AUG" and .metric == "mean") | .ratio' "$T/ab.out")
 check "A/B: PAGE.AUG mean ratio near 1.20 (got $r)" python3 -c "assert 1.15 < $r < 1.25"

@@ -5,7 +5,10 @@
  *
  * Supported keywords: type (string or array), required, properties,
  * additionalProperties (false or a schema), items, enum, const, minimum,
- * maximum, allOf, $ref ("#/$defs/NAME" in the tdxtrace:defs schema, or
+ * maximum, allOf, $ref ("#/$defs/NAME" in the tdxtrace:defs schema,
+ * "tdxtrace:defs#/$defs/NAME" in the others, as a standard validator with
+ * the schemas registered by $id resolves them (test_cli_schemas.sh runs
+ * python3-jsonschema on the same outputs), or
  * "tdxtrace:NAME" for another schema of docs/cli.md).  An unknown keyword
  * is an error, so a schema cannot silently check less than it says.
  */
@@ -163,13 +166,17 @@ static int js_check(struct js_set *set, struct json_object *v, struct json_objec
 	char sub[512];
 
 	json_object_object_foreach(s, key, kv) {
-		if (!strcmp(key, "$id") || !strcmp(key, "$defs")) {
+		if (!strcmp(key, "$id") || !strcmp(key, "$defs") || !strcmp(key, "$schema")) {
 			continue;
 		} else if (!strcmp(key, "$ref")) {
 			const char *ref = json_object_get_string(kv);
 			struct json_object *t = NULL;
 
-			if (!strncmp(ref, "#/$defs/", 8)) {
+			/* "tdxtrace:defs#/$defs/NAME" from another schema, as standard validators resolve it */
+			if (!strncmp(ref, "tdxtrace:defs#/$defs/", 21)) {
+				if (!set->defs || !json_object_object_get_ex(set->defs, ref + 21, &t))
+					return js_fail(set, path, "unresolved $ref %s", ref);
+			} else if (!strncmp(ref, "#/$defs/", 8)) {
 				if (!set->defs || !json_object_object_get_ex(set->defs, ref + 8, &t))
 					return js_fail(set, path, "unresolved $ref %s", ref);
 			} else if (!(t = js_find(set, ref))) {

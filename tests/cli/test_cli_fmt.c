@@ -69,14 +69,14 @@ static void test_parsing(void)
 
 	ok(parse(&c, &cli_cmd_lat, "") == 0 && c.topts.source == TDX_SRC_LIVE &&
 	   !c.interval_ns && !c.json, "lat: defaults are live, one report, text");
-	ok(parse(&c, &cli_cmd_lat, "-L MEM.PAGE.AUG,TDH_MEM_SEPT_ADD,29 -P -m --json") == 0,
-	   "lat: -L names, macro and number, -P -m --json parse");
+	ok(parse(&c, &cli_cmd_lat, "-l MEM.PAGE.AUG,TDH_MEM_SEPT_ADD -l 29 -P -m --json") == 0,
+	   "lat: -l names, macro and number (list and repeated), -P -m --json parse");
 	is_u64(c.topts.filter.leaf_mask[0], (1ULL << 6) | (1ULL << 3) | (1ULL << 29),
-	       "lat: -L sets the leaf bits 6, 3, 29");
+	       "lat: -l sets the leaf bits 6, 3, 29");
 	ok(c.per_td && c.json && c.unit_div == 1000000, "lat: -P, --json, -m applied");
-	is_u64(parse(&c, &cli_cmd_lat, "-L TDH.MEM.PAGE.BOGUS"), TDX_EXIT_USAGE,
+	is_u64(parse(&c, &cli_cmd_lat, "-l TDH.MEM.PAGE.BOGUS"), TDX_EXIT_USAGE,
 	       "lat: unknown leaf is a usage error (2)");
-	is_u64(parse(&c, &cli_cmd_lat, "-L 5"), TDX_EXIT_USAGE,
+	is_u64(parse(&c, &cli_cmd_lat, "-l 5"), TDX_EXIT_USAGE,
 	       "lat: leaf number without a leaf (5) is a usage error");
 	ok(parse(&c, &cli_cmd_lat, "-p 12,34 2 3") == 0 && c.topts.filter.npids == 2 &&
 	   c.topts.filter.pids[0] == 12 && c.topts.filter.pids[1] == 34 &&
@@ -93,9 +93,9 @@ static void test_parsing(void)
 	       "unknown scenario: usage error");
 	is_u64(parse(&c, &cli_cmd_lat, "--plot x.pdf"), TDX_EXIT_USAGE,
 	       "--plot with an unsupported extension: usage error");
-	ok(parse(&c, &cli_cmd_ept, "--replay f.tdxrec -n 3 -T") == 0 &&
+	ok(parse(&c, &cli_cmd_ept, "--replay f.tdxrec --top 3 -T") == 0 &&
 	   c.topts.source == TDX_SRC_REPLAY && !strcmp(c.topts.replay_path, "f.tdxrec") &&
-	   c.top == 3 && c.timestamps, "ept: --replay -n -T");
+	   c.top == 3 && c.timestamps, "ept: --replay --top -T");
 	if (tdx_sim_scenarios[0]) {
 		char line[128];
 
@@ -318,12 +318,12 @@ static void test_lat(void)
 		json_object_object_get(j, "leaves"), 2), "comm")), "qemu-b"), "lat -P: comm");
 	json_object_put(j);
 
-	parse(&c, &cli_cmd_lat, "-L TDH.MEM.SEPT.ADD");
+	parse(&c, &cli_cmd_lat, "-l TDH.MEM.SEPT.ADD");
 	j = render_json(&cli_report_lat, &c, &s, "tdxtrace:lat");
 	ok(json_object_array_length(json_object_object_get(j, "leaves")) == 1 &&
 	   jget(j, "leaves.0.leaf") == 3 &&
 	   json_object_array_length(json_object_object_get(j, "vp_enter")) == 0,
-	   "lat -L: only the selected leaf, no TD entry");
+	   "lat -l: only the selected leaf, no TD entry");
 	json_object_put(j);
 	snap_free(&s);
 }
@@ -359,7 +359,7 @@ static void test_ept(void)
 		s.gfn[i].v.count = 1;
 		s.gfn[i].v.sum_ns = s.gfn[i].v.max_ns = maxes[i];
 	}
-	parse(&c, &cli_cmd_ept, "-n 3");
+	parse(&c, &cli_cmd_ept, "--top 3");
 	c.span_ns = 2000000000ULL;
 	j = render_json(&cli_report_ept, &c, &s, "tdxtrace:ept");
 	is_u64(jget(j, "tds.0.private"), 160, "ept: private count");
@@ -368,7 +368,7 @@ static void test_ept(void)
 	is_u64(jget(j, "tds.0.results.FIXED"), 190, "ept: results by RET_PF name");
 	is_u64(jget(j, "tds.0.retry_hist.2"), 10, "ept: retry distribution");
 	is_u64(json_object_array_length(json_object_object_get(j, "slowest")), 3,
-	       "ept -n 3: three slowest GPAs");
+	       "ept --top 3: three slowest GPAs");
 	ok(jget(j, "slowest.0.max_ns") == 9000 && jget(j, "slowest.1.max_ns") == 8000 &&
 	   jget(j, "slowest.2.max_ns") == 7000 && jget(j, "slowest.0.gfn") == 0x1001,
 	   "ept: slowest sorted by max handling time");

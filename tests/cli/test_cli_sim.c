@@ -494,12 +494,21 @@ static void test_flows(const char *spec)
 	json_object_put(o);
 }
 
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; s && *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
 static void test_usage(void)
 {
 	static const struct { const char *args; int want; } cases[] = {
 		{ "", 2 },
 		{ "frobnicate", 2 },
-		{ "lat -L TDH.BOGUS", 2 },
+		{ "lat -l TDH.BOGUS", 2 },
 		{ "lat --bogus", 2 },
 		{ "lat -i 0", 2 },
 		{ "lat 1 2 3", 2 },
@@ -526,8 +535,41 @@ static void test_usage(void)
 	free(out);
 	ok(run(&out, "%s help stat", bin) == 0 && strstr(out, "stat"), "help stat: exit 0");
 	free(out);
-	ok(run(&out, "%s stat --replay %s/does-not-exist 2>&1", bin, tmpdir) == 1 &&
-	   strstr(out, "does-not-exist"), "missing replay file: one message, exit 1");
+	ok(run(&out, "%s stat --replay %s/does-not-exist 2>&1", bin, tmpdir) == TDX_EXIT_NOINPUT &&
+	   strstr(out, "does-not-exist"), "missing replay file: one message, exit 66 (NOINPUT)");
+	free(out);
+	ok(run(&out, "%s report %s/does-not-exist 2>&1", bin, tmpdir) == TDX_EXIT_NOINPUT,
+	   "report FILE missing: exit 66 as --replay");
+	free(out);
+
+	/* a usage error of a command: one message and one usage line, nothing more */
+	for (size_t i = 2; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *nl;
+		int lines = 0;
+
+		run(&out, "%s %s 2>&1 >/dev/null", bin, cases[i].args);
+		for (nl = out; (nl = strchr(nl, '\n')); nl++)
+			lines++;
+		ok(lines == 2 && !strncmp(out, "tdxtrace ", 9) && strstr(out, "\nUsage: tdxtrace "),
+		   "'tdxtrace %s': two lines, message then usage (got %d)", cases[i].args, lines);
+		free(out);
+	}
+
+	/* --plot where there is no picture: refused, not ignored (the issue: rc 0, no file) */
+	static const char *const noplot[] = { "ept --sim steady", "convert --sim steady",
+					       "contention --sim steady", "stat --sim steady",
+					       "sim steady", "record --sim steady -o x.tdxrec" };
+	for (size_t i = 0; i < sizeof(noplot) / sizeof(noplot[0]); i++) {
+		int rc = run(&out, "%s %s --plot %s/p.svg 2>&1", bin, noplot[i], tmpdir);
+
+		ok(rc == TDX_EXIT_USAGE && strstr(out, "draws no picture"),
+		   "%s --plot: refused with a message, exit 2 (got %d)", noplot[i], rc);
+		free(out);
+	}
+
+	/* shared vocabulary: -d is the interval (not a duration), -n the count */
+	ok(run(&out, "%s stat --sim steady:1,duration=2s -d 500ms -n 2 --json", bin) == 0 &&
+	   count_lines(out) == 2, "stat -d 500ms -n 2: two interval reports");
 	free(out);
 }
 
@@ -694,7 +736,7 @@ static void test_lat(const char *spec, struct expect *e)
 	json_object_put(o);
 	free(out);
 
-	/* -P -p PID -L LEAF: one TD, one leaf, the rest filtered */
+	/* -P -p PID -l LEAF: one TD, one leaf, the rest filtered */
 	if (busiest >= 0 && e->n_td > 1 && !report_cache) {
 		__u32 pid = e->pid[0];
 		struct expect one;
@@ -715,8 +757,8 @@ static void test_lat(const char *spec, struct expect *e)
 			count_event(&one, &ev);
 		}
 		tdx_source_close(src);
-		snprintf(what, sizeof(what), "lat -P -p %u -L %s", pid, tdx_leaf_name(busiest));
-		if (run(&out, "%s lat --sim '%s' -P -p %u -L %s --json", bin, spec, pid,
+		snprintf(what, sizeof(what), "lat -P -p %u -l %s", pid, tdx_leaf_name(busiest));
+		if (run(&out, "%s lat --sim '%s' -P -p %u -l %s --json", bin, spec, pid,
 			tdx_leaf_name(busiest)) != 0) {
 			ok(0, "%s runs", what);
 		} else if ((o = json_line(out, "tdxtrace:lat", what))) {
@@ -1110,6 +1152,37 @@ static void test_plot(const char *spec)
 	   !fclose(f) && !memcmp(magic, "\x89PNG\r\n\x1a\n", 8), "mix --plot FILE.png writes a PNG");
 	ok(run(&out, "ls %s | grep -c tmp", tmpdir) == 1, "no temporary plot file left behind");
 	free(out);
+	/* plot files are 0644 under the umask (mkstemp made them 0600) */
+	snprintf(path, sizeof(path), "%s/mode.svg", tmpdir);
+	ok(run(NULL, "umask 022; %s lat --sim '%s' --plot %s >/dev/null", bin, spec, path) == 0 &&
+	   !stat(path, &st) && (st.st_mode & 0777) == 0644,
+	   "plot file mode 0644 under umask 022 (got %o)", (unsigned)(st.st_mode & 0777));
+	snprintf(path, sizeof(path), "%s/mode2.svg", tmpdir);
+	ok(run(NULL, "umask 027; %s mix --sim '%s' --plot %s >/dev/null", bin, spec, path) == 0 &&
+	   !stat(path, &st) && (st.st_mode & 0777) == 0640,
+	   "plot file mode 0640 under umask 027 (got %o)", (unsigned)(st.st_mode & 0777));
+	/* -P: one curve per TD and leaf, titled with the pid */
+	snprintf(path, sizeof(path), "%s/pertd.svg", tmpdir);
+	ok(run(NULL, "%s lat -P --sim '%s' --plot %s >/dev/null", bin, spec, path) == 0 &&
+	   run(&out, "grep -c 'TD 1[0-9]*000 ' %s", path) == 0 && atoi(out) >= 2,
+	   "lat -P --plot: curves per TD");
+	free(out);
+	/* an interval: one curve per interval */
+	snprintf(path, sizeof(path), "%s/intervals.svg", tmpdir);
+	ok(run(NULL, "%s lat --sim '%s' -d 250ms --plot %s >/dev/null", bin, spec, path) == 0 &&
+	   run(&out, "grep -c 'interval [0-9]' %s", path) == 0 && atoi(out) >= 2,
+	   "lat -d 250ms --plot: curves per interval");
+	free(out);
+	/* -o: the text goes to the file, complete, 0644; nothing on stdout */
+	snprintf(path, sizeof(path), "%s/stat.txt", tmpdir);
+	ok(run(&out, "umask 022; %s stat --sim '%s' -o %s", bin, spec, path) == 0 && !*out &&
+	   !stat(path, &st) && st.st_size > 0 && (st.st_mode & 0777) == 0644,
+	   "stat -o FILE: the report in FILE (0644), stdout empty");
+	free(out);
+	snprintf(path, sizeof(path), "%s/nodir/stat.txt", tmpdir);
+	ok(run(&out, "%s stat --sim '%s' -o %s 2>&1", bin, spec, path) == TDX_EXIT_CANTCREAT &&
+	   strstr(out, "nodir"), "stat -o in a missing folder: exit 73 (CANTCREAT)");
+	free(out);
 }
 
 int main(void)
@@ -1138,6 +1211,11 @@ int main(void)
 		char *out;
 		int rc;
 
+		/* live on a host without TDX: 69, what was probed, and what to try */
+		rc = run(&out, "%s stat --duration 100ms 2>&1", bin);
+		ok(rc == TDX_EXIT_UNAVAILABLE && strstr(out, "probed") && strstr(out, "--sim"),
+		   "live without TDX: exit 69, says what was probed and suggests --sim (got %d)", rc);
+		free(out);
 		/* BPF without privileges: exit 77 and one sentence, not a libbpf dump */
 		rc = run(&out, "TDXTRACE_ENGINE=bpf setpriv --reuid=65534 --regid=65534 "
 			 "--clear-groups %s stat --sim '%s' 2>&1", bin, specs[0]);

@@ -17,6 +17,13 @@ install-exporter:
 	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/tdxtrace-exporter.service
 	$(Q)install -m 0644 deploy/prometheus/tdxtrace-rules.yml $(DESTDIR)$(DATADIR)/prometheus/
 	$(Q)install -m 0644 deploy/grafana/tdxtrace-dashboard.json $(DESTDIR)$(DATADIR)/grafana/
+.PHONY: uninstall-exporter
+uninstall: uninstall-exporter
+uninstall-exporter:
+	$(Q)rm -f $(DESTDIR)$(UNITDIR)/tdxtrace-exporter.service \
+		$(DESTDIR)$(DATADIR)/prometheus/tdxtrace-rules.yml \
+		$(DESTDIR)$(DATADIR)/grafana/tdxtrace-dashboard.json
+	$(Q)rmdir $(DESTDIR)$(DATADIR)/prometheus $(DESTDIR)$(DATADIR)/grafana $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 # test_exporter_unit: the pure parts, linked from the CLI archive (which holds
 # exporter_http.o, hence libmicrohttpd; evaluated when the link runs).

@@ -420,19 +420,19 @@ ok(got and got == want["counters"]["events"] and 'source="replay"' in body,
    sum(got.values()), "got %s want %s" % (got, want["counters"]["events"]))
 stop(r_p)
 
-# live on a host without TDX: a clear message and exit 1, nothing listens
+# live on a host without TDX: a clear message and exit 69 (UNAVAILABLE), nothing listens
 lv = subprocess.Popen([TDXTRACE, "exporter", "--listen", "127.0.0.1:0"], stdout=subprocess.DEVNULL,
                       stderr=subprocess.PIPE, text=True)
 try:
     _, lv_err = lv.communicate(timeout=15)
     if "listening" in lv_err:
-        skip("live without TDX: exit 1", "the live session opened: this host has TDX")
+        skip("live without TDX: exit 69", "the live session opened: this host has TDX")
     else:
-        ok(lv.returncode in (1, 77) and lv_err.strip(),
+        ok(lv.returncode in (69, 77) and lv_err.strip(),
            "live without TDX host support: exit %d, %r" % (lv.returncode, lv_err.strip()[-80:]))
 except subprocess.TimeoutExpired:
     stop(lv)
-    skip("live without TDX: exit 1", "the live session opened: this host has TDX")
+    skip("live without TDX: exit 69", "the live session opened: this host has TDX")
 
 # ------------------------------------------------------------------ bad input (C)
 

@@ -28,8 +28,8 @@ printf '{"format":"something-else","version":1}' >foreign.json
 
 rows=$(cat <<'EOF_ROWS'
 2|unknown command 'bogus'|tdxtrace bogus
-2|unrecognized option '--bogus'|tdxtrace stat --bogus
-2|unknown SEAMCALL leaf 'TDH.NOPE'|tdxtrace lat -L TDH.NOPE --sim steady
+2|unknown option '--bogus'|tdxtrace stat --bogus
+2|unknown SEAMCALL leaf 'TDH.NOPE'|tdxtrace lat -l TDH.NOPE --sim steady
 2|unknown simulator scenario "nosuch"|tdxtrace stat --sim nosuch
 2|rate=nan|tdxtrace stat --sim steady,rate=nan
 2|invalid interval 'nan'|tdxtrace stat -i nan --sim steady
@@ -37,31 +37,31 @@ rows=$(cat <<'EOF_ROWS'
 2|exclude each other|tdxtrace stat --sim steady --replay good.rec
 2|invalid event count '-5'|tdxtrace sim steady -o out.rec -N -5
 2|ending in .svg or .png|tdxtrace lat --replay good.rec --plot out.xyz
-!0|No such file or directory|tdxtrace stat --replay nofile.rec
-!0|empty file|tdxtrace stat --replay empty
-!0|unknown format at offset 0|tdxtrace stat --replay garbage
+66|No such file or directory|tdxtrace stat --replay nofile.rec
+4|empty file|tdxtrace stat --replay empty
+65|unknown format at offset 0|tdxtrace stat --replay garbage
 !0|truncated|tdxtrace stat --replay trunc.rec
 !0|offset 388: payload checksum mismatch|tdxtrace report corrupt.rec
 !0|checksum mismatch|tdxtrace record --replay corrupt.rec -o out.rec
 !0|No such file or directory|tdxtrace record --sim steady,duration=10ms -o nodir/out.rec
-2|unrecognized option '--bogus'|tdxtop --bogus
+2|unknown option '--bogus'|tdxtop --bogus
 2|unknown SEAMCALL leaf 'NOPE'|tdxtop -l NOPE --sim steady -b -n 1
-2|invalid delay '0'|tdxtop -d 0 --sim steady -b -n 1
-2|invalid iteration count 'x'|tdxtop -n x --sim steady -b
+2|invalid interval '0'|tdxtop -d 0 --sim steady -b -n 1
+2|invalid count 'x'|tdxtop -n x --sim steady -b
 2|unknown simulator scenario "nosuch"|tdxtop --sim nosuch -b -n 1
 2|unknown sort column 'NOCOLUMN'|tdxtop -s NOCOLUMN --sim steady -b -n 1
 2|unknown view 'nope'|tdxtop -V nope --sim steady -b -n 1
-2|invalid pid 'abc'|tdxtop -p abc --sim steady -b -n 1
-!0|unknown format at offset 0|tdxtop --replay garbage -b -n 1
+2|invalid PID list 'abc'|tdxtop -p abc --sim steady -b -n 1
+65|unknown format at offset 0|tdxtop --replay garbage -b -n 1
 !0|checksum mismatch|tdxtop --replay corrupt.rec -j -n 5
 2|needs one WORKLOAD|tdxbench run
 2|unknown command 'bogus'|tdxbench bogus
 2|unknown simulator scenario "nosuch"|tdxbench run sim:nosuch -o out.json
 2|--rounds '0'|tdxbench run sim:steady --rounds 0 -o out.json
 2|--threshold 'abc'|tdxbench compare foreign.json foreign.json --threshold abc
-!0|nofile.json: No such file|tdxbench compare nofile.json foreign.json
+66|nofile.json: No such file|tdxbench compare nofile.json foreign.json
 !0|bad.json: invalid JSON at line 1|tdxbench compare bad.json foreign.json
-!0|garbage: invalid JSON at line 1, column 1|tdxbench compare garbage foreign.json
+65|garbage: invalid JSON at line 1, column 1|tdxbench compare garbage foreign.json
 !0|foreign.json|tdxbench compare foreign.json foreign.json
 !0|cannot write|tdxbench run sim:steady:1 --rounds 2 --duration 0.01 -o nodir/out.json
 EOF_ROWS

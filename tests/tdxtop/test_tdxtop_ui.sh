@@ -71,18 +71,18 @@ tm set-option -t "$sess" status off >/dev/null
 sleep 0.3
 keys "$T --sim '$SPEC' -d 0.3; echo \"rc=\$?\"; stty -a | tr ' ' '\n' | grep -xE -- '-?(icanon|echo)' | tr '\n' ' '; echo" Enter
 
-wait_for "SC/sv" 10; ok $? "starts: TD view, sorted by SC/s descending"
+wait_for "SC/s v" 10; ok $? "starts: TD view, sorted by SC/s descending"
 wait_for "^ *${PIDS[0]} " 10; ok $? "a row per TD (pid ${PIDS[0]})"
 grep -q "mode sim" "$tmp/screen" && grep -q "dropped 0" "$tmp/screen" && grep -q "lost 0" "$tmp/screen"
 ok $? "header: mode, dropped and lost shown"
 grep -qE "cpu [0-9.]+%" "$tmp/screen"; ok $? "header: tdxtop's own CPU"
 
 keys '>'
-wait_for "SLOWESTv" 5; ok $? "'>' sorts by the next column (SLOWEST)"
+wait_for "SLOWEST v" 5; ok $? "'>' sorts by the next column (SLOWEST)"
 keys 'I'
-wait_for "SLOWEST\^" 5; ok $? "'I' inverts the sort"
+wait_for "SLOWEST \^" 5; ok $? "'I' inverts the sort"
 keys '<' '<'
-wait_for "VCPU\^" 5; ok $? "'<' moves the sort column left"
+wait_for "VCPU \^" 5; ok $? "'<' moves the sort column left"
 
 # filter by the second TD's pid: only its row remains
 keys 'f'

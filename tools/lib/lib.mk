@@ -1,5 +1,7 @@
 # libtdxtrace: the loader library every tool links (tools/lib/).
 LIB_SRCS += tools/lib/common.c tools/lib/tables.c
+# the option groups, session opening and output files every tool shares (issue 19)
+LIB_SRCS += tools/lib/cliopts.c tools/lib/envelope.c
 # event sources (issue 7): simulator + calibration, record files, trace.dat
 LIB_SRCS += tools/lib/source.c tools/lib/calib.c tools/lib/hugepage.c tools/lib/sim.c tools/lib/sim_model.c tools/lib/sim_spec.c tools/lib/sim_flows.c tools/lib/recfile.c tools/lib/tracedat.c \
 	tools/lib/tracedat_check.c

@@ -238,6 +238,8 @@ static int run_sim(const struct tb_run_opts *o, struct tb_result *res, const cha
 					tdx_last_error());
 			return TDX_EXIT_FAIL;
 		}
+		if (o->progress)
+			o->progress(k + 1, o->rounds);
 	}
 	return 0;
 }
@@ -333,6 +335,8 @@ static int run_script(const struct tb_run_opts *o, struct tb_result *res)
 			tdx_close(s);
 			return TDX_EXIT_FAIL;
 		}
+		if (o->progress)
+			o->progress(k + 1, o->rounds);
 	}
 	tdx_close(s);
 	return 0;
@@ -370,7 +374,7 @@ int tb_run(const struct tb_run_opts *o)
 			fprintf(stderr, "tdxbench: warning: the workload produced no events\n");
 		if (tb_result_write(&res, o->out)) {
 			fprintf(stderr, "tdxbench: %s\n", tdx_last_error());
-			rc = TDX_EXIT_FAIL;
+			rc = TDX_EXIT_CANTCREAT;
 		}
 	}
 	tb_result_free(&res);

@@ -74,6 +74,8 @@ struct tb_run_opts {
 	double duration_s;	/* per round: sim source time, or script duration */
 	uint64_t seed;		/* base seed of sim rounds */
 	int verbose;
+	/* called after each round (done of total); NULL: no progress line */
+	void (*progress)(unsigned done, unsigned total);
 };
 
 int tb_run(const struct tb_run_opts *o);

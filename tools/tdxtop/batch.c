@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 
+#include "envelope.h"
 #include "tdxtop.h"
 
 
@@ -39,12 +40,26 @@ static bool col_shown(enum top_view v, size_t i, int skip)
 }
 
 /*
+ * A column's printed width: its own, or wide enough for its name, a space
+ * and the sort marker ("SC/s v"), so the marker never touches the name.
+ */
+static int col_width(const struct top_col *c)
+{
+	int w = (int)strlen(c->name) + 2;
+
+	return c->width > w ? c->width : w;
+}
+
+/*
  * One line of a table: the cells of the shown columns, strings and leaf
- * names left aligned (and cut to the column), numbers right aligned; with
- * row NULL the header, the sort column marked v (descending) or ^.
+ * names left aligned (cut to the column with a '~' as the last character,
+ * so a cut name never reads as another), numbers right aligned; with row
+ * NULL the header, the sort column marked " v" (descending) or " ^".
+ * maxw > 0: only the cells that fit whole in maxw characters, so a number
+ * at the edge is never shown cut (1343 as 134).
  */
 static int fmt_line(char *buf, size_t size, enum top_view v, const void *row,
-		    int sort_col, bool desc, int skip)
+		    int sort_col, bool desc, int skip, int maxw)
 {
 	size_t n, len = 0;
 	const struct top_col *c = top_cols(v, &n);
@@ -52,34 +67,76 @@ static int fmt_line(char *buf, size_t size, enum top_view v, const void *row,
 	buf[0] = 0;
 	for (size_t i = 0; i < n && len < size; i++) {
 		bool left = c[i].kind == TOP_C_STR || c[i].kind == TOP_C_LEAF;
+		int w = col_width(&c[i]);
 		char cell[64];
 
 		if (!col_shown(v, i, skip))
 			continue;
+		if (maxw > 0 && (int)len + (i ? 1 : 0) + w > maxw)
+			break;
 		if (!row) {
 			snprintf(cell, sizeof(cell), "%s%s", c[i].name,
-				 (int)i == sort_col ? (desc ? "v" : "^") : "");
+				 (int)i == sort_col ? (desc ? " v" : " ^") : "");
 		} else {
 			top_col_fmt(&c[i], row, cell, sizeof(cell));
-			if (left)
-				cell[c[i].width] = 0;
+			if (left && (int)strlen(cell) > w) {
+				cell[w - 1] = '~';
+				cell[w] = 0;
+			}
 		}
 		len += (size_t)snprintf(buf + len, size - len, left ? "%s%-*s" : "%s%*s",
-					i ? " " : "", c[i].width, cell);
+					i ? " " : "", w, cell);
 	}
 	return (int)(len < size ? len : size - 1);
+}
+
+int top_fmt_header_fit(char *buf, size_t size, enum top_view v, int sort_col,
+		       bool desc, int skip, int maxw)
+{
+	return fmt_line(buf, size, v, NULL, sort_col, desc, skip, maxw);
+}
+
+int top_fmt_row_fit(char *buf, size_t size, enum top_view v, const void *row,
+		    int skip, int maxw)
+{
+	return fmt_line(buf, size, v, row, -1, false, skip, maxw);
 }
 
 int top_fmt_header(char *buf, size_t size, enum top_view v, int sort_col,
 		   bool desc, int skip)
 {
-	return fmt_line(buf, size, v, NULL, sort_col, desc, skip);
+	return fmt_line(buf, size, v, NULL, sort_col, desc, skip, 0);
 }
 
 int top_fmt_row(char *buf, size_t size, enum top_view v, const void *row,
 		int skip)
 {
-	return fmt_line(buf, size, v, row, -1, false, skip);
+	return fmt_line(buf, size, v, row, -1, false, skip, 0);
+}
+
+/* -z (kvm_stat -z): every count and rate of the row is zero. */
+bool top_row_zero(enum top_view v, const void *row)
+{
+	size_t n;
+	const struct top_col *c = top_cols(v, &n);
+
+	for (size_t i = (size_t)top_key_cols(v); i < n; i++) {
+		double x;
+
+		/* counts and rates; a latency or share is not a count (MAX is since start) */
+		if (c[i].kind != TOP_C_COUNT && c[i].kind != TOP_C_RATE && c[i].kind != TOP_C_MB)
+			continue;
+		x = top_col_num(&c[i], row);
+		if (x != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Is this row shown: the view's filter and -z. */
+static bool row_shown(const struct top_app *a, enum top_view v, const void *row)
+{
+	return top_match(v, row, a->filter[v]) && !(a->skip_zero && top_row_zero(v, row));
 }
 
 static void print_table(FILE *f, struct top_app *a, enum top_view v)
@@ -92,14 +149,14 @@ static void print_table(FILE *f, struct top_app *a, enum top_view v)
 	top_fmt_header(line, sizeof(line), v, a->sort_col[v], a->sort_desc[v], 0);
 	fprintf(f, "%s\n", line);
 	for (size_t i = 0; i < n; i++) {
-		if (!top_match(v, rows + i * size, a->filter[v]))
+		if (!row_shown(a, v, rows + i * size))
 			continue;
 		top_fmt_row(line, sizeof(line), v, rows + i * size, 0);
 		fprintf(f, "%s\n", line);
 		shown++;
 	}
 	if (!shown)
-		fprintf(f, "  (none)\n");
+		fprintf(f, "  (none%s)\n", n && a->skip_zero ? ": every row is zero, -z" : "");
 }
 
 static void wall_time(char *buf, size_t size)
@@ -111,6 +168,49 @@ static void wall_time(char *buf, size_t size)
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
+
+/* ------------------------------------------------------------- log */
+
+/*
+ * --log: one line per interval (kvm_stat -l), the totals of the window;
+ * --csv: the same as CSV, a header first.  Rates per second of the window;
+ * dropped and lost are the window's, so a loss is seen in the line it
+ * happened in.
+ */
+static const char *const log_cols[] = {
+	"time", "window_s", "tds", "events/s", "seamcall/s", "ept/s", "vp_enter/s",
+	"mapgpa/s", "frozen", "mixed", "dropped", "lost", "filtered",
+};
+#define N_LOG_COLS (sizeof(log_cols) / sizeof(log_cols[0]))
+
+void top_print_log(FILE *f, struct top_app *a, bool header)
+{
+	const struct top_totals *t = &a->model.tot;
+	char now[32];
+
+	if (header) {
+		for (size_t i = 0; i < N_LOG_COLS; i++)
+			fprintf(f, a->csv ? "%s%s" : i ? "%s%11s" : "%s%-20s",
+				i ? (a->csv ? "," : " ") : "", log_cols[i]);
+		fputc('\n', f);
+	}
+	wall_time(now, sizeof(now));
+	if (a->csv)
+		fprintf(f, "%s,%.6f,%zu,%.1f,%.1f,%.1f,%.1f,%.1f,%llu,%llu,%llu,%llu,%llu\n",
+			now, t->dt, t->n_td, t->events_rate, t->seamcalls_rate, t->ept_rate,
+			t->vp_rate, t->mapgpa_rate, (unsigned long long)t->frozen,
+			(unsigned long long)t->mix, (unsigned long long)t->dropped,
+			(unsigned long long)t->lost, (unsigned long long)t->filtered);
+	else
+		fprintf(f, "%-20s %11.3f %11zu %11.1f %11.1f %11.1f %11.1f %11.1f %11llu %11llu "
+			"%11llu %11llu %11llu%s\n",
+			now, t->dt, t->n_td, t->events_rate, t->seamcalls_rate, t->ept_rate,
+			t->vp_rate, t->mapgpa_rate, (unsigned long long)t->frozen,
+			(unsigned long long)t->mix, (unsigned long long)t->dropped,
+			(unsigned long long)t->lost, (unsigned long long)t->filtered,
+			a->ended ? "  [end of source]" : "");
+}
+
 
 void top_print_text(FILE *f, struct top_app *a)
 {
@@ -247,22 +347,33 @@ static struct json_object *rows_json(struct top_app *a, enum top_view v)
 int top_print_json(FILE *f, struct top_app *a)
 {
 	const struct top_totals *t = &a->model.tot;
-	struct json_object *o = json_object_new_object(), *x, *by;
+	struct tdx_json_window w = {
+		.index = a->iter,
+		.interval_ns = (__u64)(a->interval * 1e9 + 0.5),
+		.span_ns = (__u64)(t->dt * 1e9 + 0.5),
+		.cumulative = a->cumulative,
+		.eos_known = a->offline,
+		.end_of_source = a->ended,
+	};
+	struct json_object *o, *x, *by;
+	struct tdx_snapshot env;
 	char now[32];
 	const char *s;
 	int ret;
 
+	/* the envelope: the window's counters, the session's mode */
+	env = a->cumulative || !a->have_win ? a->cur : a->win;
+	env.mode = tdx_mode(a->s);
+	env.ts_ns = a->cur.ts_ns;
+	o = tdx_json_envelope("tdxtop", &a->cl, &env, &w);
 	if (!o)
 		return -1;
 	wall_time(now, sizeof(now));
 	json_object_object_add(o, "time", json_object_new_string(now));
 	json_object_object_add(o, "iteration", json_object_new_int64(a->iter));
-	json_object_object_add(o, "ts_ns", ju64(a->cur.ts_ns));
 	json_object_object_add(o, "interval_s", jnum(a->interval));
 	json_object_object_add(o, "window_s", jnum(t->dt));
 	json_object_object_add(o, "cumulative", json_object_new_boolean(a->cumulative));
-	json_object_object_add(o, "source", json_object_new_string(a->source));
-	json_object_object_add(o, "mode", json_object_new_string(a->mode));
 	json_object_object_add(o, "missing", json_object_new_string(a->missing ? a->missing : ""));
 	json_object_object_add(o, "host", json_object_new_string(a->host));
 	json_object_object_add(o, "kernel", json_object_new_string(a->kernel));

@@ -635,8 +635,17 @@ static void build_mix(struct top_mix *r, const struct tdx_snapshot *s,
 	r->redundant = x->redundant;
 }
 
+/* Is pid one of the TD rows the TD view's filter shows? */
+static bool td_shown(const struct top_model *m, __u32 pid, const char *td_filter)
+{
+	for (size_t i = 0; i < m->n_td; i++)
+		if (m->td[i].pid == pid)
+			return top_match(TOP_VIEW_TD, &m->td[i], td_filter);
+	return false;		/* host context (pid 0) or no TD row */
+}
+
 static int build_leaves(struct top_model *m, const struct tdx_snapshot *s,
-			double dt, __u32 leaf_pid, __u64 *hist)
+			double dt, __u32 leaf_pid, const char *td_filter, __u64 *hist)
 {
 	size_t n = 0;
 
@@ -652,7 +661,8 @@ static int build_leaves(struct top_model *m, const struct tdx_snapshot *s,
 			const struct tdx_snap_leaf *l = &s->leaf[i];
 
 			if (l->key.leaf != (__u32)leaf || !l->v.count ||
-			    (leaf_pid && l->key.pid != leaf_pid))
+			    (leaf_pid && l->key.pid != leaf_pid) ||
+			    (td_filter && *td_filter && !td_shown(m, l->key.pid, td_filter)))
 				continue;
 			r->ntds++;
 			r->count += l->v.count;
@@ -716,6 +726,13 @@ static void build_totals(struct top_totals *t, const struct tdx_snapshot *s,
 int top_model_build(struct top_model *m, const struct tdx_snapshot *win,
 		    const struct tdx_snapshot *cum, double dt, __u32 leaf_pid)
 {
+	return top_model_build_filtered(m, win, cum, dt, leaf_pid, NULL);
+}
+
+int top_model_build_filtered(struct top_model *m, const struct tdx_snapshot *win,
+			     const struct tdx_snapshot *cum, double dt, __u32 leaf_pid,
+			     const char *td_filter)
+{
 	__u64 *hist = NULL;
 	__u32 *pids = NULL;
 	size_t np;
@@ -746,7 +763,7 @@ int top_model_build(struct top_model *m, const struct tdx_snapshot *win,
 	for (size_t i = 0; i < win->n_mix; i++)
 		build_mix(&m->mix[m->n_mix++], win, cum, win->mix[i].pid,
 			  &win->mix[i].v, dt);
-	if (build_leaves(m, win, dt, leaf_pid, hist))
+	if (build_leaves(m, win, dt, leaf_pid, td_filter, hist))
 		goto nomem;
 	free(hist);
 	free(pids);

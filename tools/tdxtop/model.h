@@ -136,6 +136,10 @@ struct top_model {
  */
 int top_model_build(struct top_model *m, const struct tdx_snapshot *win,
 		    const struct tdx_snapshot *cum, double dt, __u32 leaf_pid);
+/* The same; the leaf rows count only the TDs the TD view's filter shows. */
+int top_model_build_filtered(struct top_model *m, const struct tdx_snapshot *win,
+			     const struct tdx_snapshot *cum, double dt, __u32 leaf_pid,
+			     const char *td_filter);
 void top_model_free(struct top_model *m);
 
 /* Columns of a view; *n gets their number. */

@@ -90,8 +90,9 @@ int top_rebuild(struct top_app *a)
 	if (a->have_model)
 		top_model_free(&a->model);
 	a->have_model = false;
-	err = top_model_build(&a->model, w, &a->cur, dt > 0 ? dt : 1e-9,
-			      a->leaf_pid);
+	/* the TD view's filter also filters the leaf tables (their TDs) */
+	err = top_model_build_filtered(&a->model, w, &a->cur, dt > 0 ? dt : 1e-9,
+				       a->leaf_pid, a->filter[TOP_VIEW_TD]);
 	if (err)
 		return err;
 	a->have_model = true;
@@ -219,74 +220,43 @@ int top_reset(struct top_app *a)
 
 /* ------------------------------------------------------------ options */
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-"Usage: tdxtop [OPTIONS]\n"
-"Live monitor of Intel TDX confidential VMs (TDs) on a KVM host.\n"
-"\n"
-"Source (default: this kernel, needs CAP_BPF and CAP_PERFMON):\n"
-"      --sim SCENARIO[:SEED][,key=val...]  the built-in simulator\n"
-"      --replay FILE          a tdxtrace record file or a trace-cmd trace.dat\n"
-"\n"
-"Display:\n"
-"  -d, --delay SECONDS        refresh interval (default 1, min 0.05)\n"
-"  -n, --iterations N         stop after N refreshes\n"
-"  -b, --batch                no curses: print a text report per interval\n"
-"  -j, --json                 batch mode, one JSON object per interval\n"
-"  -c, --cumulative           totals since start instead of per interval\n"
-"  -s, --sort COLUMN          sort the TD view by COLUMN (e.g. P99, BUSY/s)\n"
-"  -V, --view VIEW            start in view td, leaf, mapgpa or mix\n"
-"      --no-color             no colors (also when NO_COLOR is set)\n"
-"      --realtime             pace a replay/sim at one interval per interval\n"
-"                             of wall time in batch mode too\n"
-"Filters (applied in the kernel):\n"
-"  -p, --pid PID              only this TD (VMM pid); repeatable, up to %d\n"
-"  -l, --leaf LEAF            only this SEAMCALL leaf (name or number); repeatable\n"
-"\n"
-"  -v, --verbose              libbpf and loader messages\n"
-"  -h, --help                 this help\n"
-"      --version              version\n"
-"\n"
+static const char version[] = "tdxtop " TDXTRACE_VERSION;
+
+static const char doc[] =
+"Live monitor of Intel TDX confidential VMs (TDs) on a KVM host: per TD and "
+"per SEAMCALL leaf rates and latency quantiles, EPT violations, MapGPA "
+"conversions, FROZEN_SPTE retries and hugepage mixing.  [INTERVAL [COUNT]]: "
+"refresh every INTERVAL (default 1 s, at least 0.05 s), stop after COUNT."
+"\v"
 "Examples:\n"
 "  tdxtop                           watch this host's TDs\n"
 "  tdxtop --sim steady              the simulator (no TDX hardware needed)\n"
 "  tdxtop -b -d 5 -n 12 --json      one JSON line every 5 s for a minute\n"
+"  tdxtop --log --sim steady 1 10   one line per interval (kvm_stat -l)\n"
+"  tdxtop --csv -o run.csv -n 60    the same as CSV, into run.csv\n"
+"  tdxtop -1 --sim steady           one report of one interval, then exit\n"
 "  tdxtop -p 4242 -V leaf           the SEAMCALLs of one TD\n"
-"Keys: h help, q quit (more in the help screen and tdxtop(8)).\n",
-		TDX_FILTER_MAX_PIDS);
-}
-
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "tdxtop: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'tdxtop --help'.\n");
-	return TDX_EXIT_USAGE;
-}
+"  tdxtop -g vm1                    the TD of libvirt domain vm1\n"
+"Keys: h help, q quit (more in the help screen and tdxtop(8)).\n"
+"Exit codes: tdxtop(8), EXIT STATUS.";
 
 enum {
-	OPT_SIM = 256, OPT_REPLAY, OPT_NO_COLOR, OPT_REALTIME, OPT_VERSION,
+	OPT_NO_COLOR = 0x200, OPT_REALTIME, OPT_VERSION, OPT_LOG,
 };
 
-static const struct option long_opts[] = {
-	{ "sim",	required_argument, NULL, OPT_SIM },
-	{ "replay",	required_argument, NULL, OPT_REPLAY },
-	{ "delay",	required_argument, NULL, 'd' },
-	{ "iterations",	required_argument, NULL, 'n' },
-	{ "batch",	no_argument,	   NULL, 'b' },
-	{ "json",	no_argument,	   NULL, 'j' },
-	{ "cumulative",	no_argument,	   NULL, 'c' },
-	{ "sort",	required_argument, NULL, 's' },
-	{ "view",	required_argument, NULL, 'V' },
-	{ "no-color",	no_argument,	   NULL, OPT_NO_COLOR },
-	{ "realtime",	no_argument,	   NULL, OPT_REALTIME },
-	{ "pid",	required_argument, NULL, 'p' },
-	{ "leaf",	required_argument, NULL, 'l' },
-	{ "verbose",	no_argument,	   NULL, 'v' },
-	{ "help",	no_argument,	   NULL, 'h' },
-	{ "version",	no_argument,	   NULL, OPT_VERSION },
-	{ 0 }
+static const struct argp_option options[] = {
+	{ NULL, 0, NULL, 0, "Display:", 1 },
+	{ "batch", 'b', NULL, 0, "No curses: print a text report per interval", 1 },
+	{ "log", OPT_LOG, NULL, 0, "No curses: one line per interval (kvm_stat -l); "
+	  "with --csv as CSV", 1 },
+	{ "cumulative", 'c', NULL, 0, "Totals since start instead of per interval", 1 },
+	{ "sort", 's', "COLUMN", 0, "Sort the TD view by COLUMN (e.g. P99, BUSY/s)", 1 },
+	{ "view", 'V', "VIEW", 0, "Start in view td, leaf, mapgpa or mix", 1 },
+	{ "no-color", OPT_NO_COLOR, NULL, 0, "No colors (also when NO_COLOR is set)", 1 },
+	{ "realtime", OPT_REALTIME, NULL, 0, "Pace a replay/sim at one interval per "
+	  "interval of wall time in batch mode too", 1 },
+	{ "version", OPT_VERSION, NULL, 0, "Print the version", -1 },
+	{},
 };
 
 static int parse_view(const char *s)
@@ -302,114 +272,92 @@ static int parse_view(const char *s)
 	return -1;
 }
 
+struct parse_state {
+	struct top_app *a;
+	const char *sort;
+	bool version;
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct parse_state *ps = state->input;
+	struct top_app *a = ps->a;
+
+	switch (key) {
+	case 'b':
+		a->batch = true;
+		break;
+	case OPT_LOG:
+		a->batch = a->log = true;
+		break;
+	case 'c':
+		a->cumulative = true;
+		break;
+	case 's':
+		ps->sort = arg;
+		break;
+	case 'V': {
+		int v = parse_view(arg);
+
+		if (v < 0)
+			return tdx_cl_usage_error(state, "unknown view '%s' (td, leaf, mapgpa, mix)",
+						  arg);
+		a->view = (enum top_view)v;
+		break;
+	}
+	case OPT_NO_COLOR:
+		a->color = false;
+		break;
+	case OPT_REALTIME:
+		a->realtime = true;
+		break;
+	case OPT_VERSION:
+		printf("%s\n", version);
+		ps->version = true;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
 /* Returns -1 to go on, or an exit code. */
 static int parse_args(struct top_app *a, int argc, char **argv)
 {
-	const char *sort = NULL;
-	char *end;
-	int c, n_src = 0;
+	static const struct argp argp = { .options = options, .parser = parse_opt, .doc = doc };
+	struct parse_state ps = { .a = a };
+	struct tdx_cl *cl = &a->cl;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "d:n:bjcs:V:p:l:vh", long_opts,
-				NULL)) != -1) {
-		switch (c) {
-		case OPT_SIM:
-			a->opts.source = TDX_SRC_SIM;
-			a->opts.sim_spec = optarg;
-			n_src++;
-			break;
-		case OPT_REPLAY:
-			a->opts.source = TDX_SRC_REPLAY;
-			a->opts.replay_path = optarg;
-			n_src++;
-			break;
-		case 'd':
-			errno = 0;
-			a->interval = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !isfinite(a->interval) ||
-			    a->interval < 0.05 || a->interval > 86400)
-				return usage_error("invalid delay '%s' (seconds, 0.05 to 86400)",
-						   optarg);
-			break;
-		case 'n':
-			errno = 0;
-			a->iterations = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || a->iterations <= 0)
-				return usage_error("invalid iteration count '%s' (a positive integer)",
-						   optarg);
-			break;
-		case 'b':
-			a->batch = true;
-			break;
-		case 'j':
-			a->batch = a->json = true;
-			break;
-		case 'c':
-			a->cumulative = true;
-			break;
-		case 's':
-			sort = optarg;
-			break;
-		case 'V': {
-			int v = parse_view(optarg);
-
-			if (v < 0)
-				return usage_error("unknown view '%s' (td, leaf, mapgpa, mix)",
-						   optarg);
-			a->view = (enum top_view)v;
-			break;
-		}
-		case OPT_NO_COLOR:
-			a->color = false;
-			break;
-		case OPT_REALTIME:
-			a->realtime = true;
-			break;
-		case 'p': {
-			unsigned long pid;
-
-			errno = 0;
-			pid = strtoul(optarg, &end, 10);
-			if (errno || !isdigit((unsigned char)*optarg) || *end || !pid ||
-			    pid > INT_MAX)	/* isdigit: strtoul takes "-5" as 2^64 - 5 */
-				return usage_error("invalid pid '%s'", optarg);
-			if (a->opts.filter.npids >= TDX_FILTER_MAX_PIDS)
-				return usage_error("too many -p (at most %s)", "16");
-			a->opts.filter.pids[a->opts.filter.npids++] = (__u32)pid;
-			break;
-		}
-		case 'l': {
-			int leaf = tdx_leaf_parse(optarg);
-
-			if (leaf < 0)
-				return usage_error("unknown SEAMCALL leaf '%s' (e.g. TDH.MEM.PAGE.AUG or 6)",
-						   optarg);
-			a->opts.filter.leaf_mask[leaf / 64] |= 1ULL << (leaf % 64);
-			break;
-		}
-		case 'v':
-			a->opts.verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			return TDX_EXIT_OK;
-		case OPT_VERSION:
-			printf("tdxtop %s\n", TDXTRACE_VERSION);
-			return TDX_EXIT_OK;
-		default:
-			fprintf(stderr, "Try 'tdxtop --help'.\n");
-			return TDX_EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (n_src > 1)
-		return usage_error("%s", "--sim and --replay are exclusive (give one source)");
-	if (sort) {
-		int col = top_col_find(a->view, sort);
+	tdx_cl_init(cl, "tdxtop", TDX_CL_SOURCE | TDX_CL_FILTER | TDX_CL_JSON | TDX_CL_CSV |
+		    TDX_CL_OUTPUT | TDX_CL_ZERO | TDX_CL_TIME | TDX_CL_VERBOSE);
+	cl->min_interval_ns = 50000000;		/* 0.05 s */
+	cl->args_doc = "[INTERVAL [COUNT]]";
+	rc = tdx_cl_parse(cl, &argp, &ps, argc, argv);
+	if (rc == 1 || ps.version)
+		return TDX_EXIT_OK;
+	if (rc)
+		return rc;
+	a->opts = cl->opts;
+	if (cl->interval_ns)
+		a->interval = (double)cl->interval_ns / 1e9;
+	a->iterations = cl->count;
+	a->skip_zero = cl->skip_zero;
+	a->csv = cl->csv;
+	if (cl->json)
+		a->batch = a->json = true;
+	if (cl->csv)
+		a->batch = a->log = true;	/* CSV is the log mode's format */
+	if (cl->once || cl->out_path)
+		a->batch = true;
+	if (a->log && a->json)
+		return tdx_cl_usage_errorf(cl, "--log and --json exclude each other");
+	if (ps.sort) {
+		int col = top_col_find(a->view, ps.sort);
 
 		if (col < 0)
-			return usage_error("unknown sort column '%s' (see tdxtop --help and the help screen)",
-					   sort);
+			return tdx_cl_usage_errorf(cl, "unknown sort column '%s' (see the "
+						   "help screen, h)", ps.sort);
 		a->sort_col[a->view] = col;
 	}
 	if (a->opts.filter.npids == 1)
@@ -468,15 +416,18 @@ static int run_batch(struct top_app *a)
 
 			errno = 0;
 			if (a->json)
-				bad = top_print_json(stdout, a) != 0;
+				bad = top_print_json(a->out, a) != 0;
+			else if (a->log)
+				top_print_log(a->out, a, a->iter == 1 ||
+					      (!a->csv && a->iter % 20 == 1));
 			else
-				top_print_text(stdout, a);
-			if (fflush(stdout) == EOF || ferror(stdout) || bad) {
+				top_print_text(a->out, a);
+			if (fflush(a->out) == EOF || ferror(a->out) || bad) {
 				if (errno == EPIPE)	/* the reader is gone (| head) */
 					return TDX_EXIT_OK;
 				fprintf(stderr, "tdxtop: write: %s\n",
 					strerror(errno ? errno : EIO));
-				return TDX_EXIT_FAIL;
+				return TDX_EXIT_CANTCREAT;
 			}
 			a->draw_us = (double)(top_mono_ns() - t0) / 1e3;
 			a->draw_cpu_us = (double)(top_thread_cpu_ns() - c0) / 1e3;
@@ -512,8 +463,8 @@ int main(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	if (!a->batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-		fprintf(stderr, "tdxtop: not a terminal; use -b (batch) or --json\n");
-		return TDX_EXIT_USAGE;
+		return tdx_cl_usage_errorf(&a->cl, "not a terminal; use -b (batch), --log "
+					   "or --json");
 	}
 	a->offline = a->opts.source != TDX_SRC_LIVE;
 	if (!a->batch && a->opts.source == TDX_SRC_SIM &&
@@ -549,29 +500,15 @@ int main(int argc, char **argv)
 	sigaction(SIGQUIT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* -g NAME: the pids of that guest; errors say what was probed */
+	err = tdx_cl_resolve(&a->cl, &a->opts);
+	if (err)
+		return err;
+	if (a->opts.filter.npids == 1)
+		a->leaf_pid = a->opts.filter.pids[0];
 	err = tdx_open(&a->s, &a->opts);
-	if (err) {
-		if (tdx_last_failure() == TDX_FAIL_SOURCE) {
-			/* a bad --sim spec or --replay file: the input's fault */
-			fprintf(stderr, "tdxtop: --%s %s: %s\n",
-				a->opts.source == TDX_SRC_SIM ? "sim" : "replay",
-				a->opts.source == TDX_SRC_SIM ? a->opts.sim_spec :
-								a->opts.replay_path,
-				tdx_last_error());
-			return TDX_EXIT_USAGE;
-		}
-		if (err == -EPERM || err == -EACCES) {
-			if (strstr(tdx_last_error(), "CAP_"))
-				fprintf(stderr, "tdxtop: %s\n", tdx_last_error());
-			else
-				fprintf(stderr, "tdxtop: need CAP_BPF and CAP_PERFMON (or root): %s\n",
-					tdx_last_error());
-			return TDX_EXIT_NOPERM;
-		}
-		fprintf(stderr, "tdxtop: %s\n", tdx_last_error());
-		return err == -EINVAL || err == -ENOENT ? TDX_EXIT_USAGE :
-							  TDX_EXIT_FAIL;
-	}
+	if (err)
+		return tdx_cl_open_failed(&a->cl, err);
 	if (a->offline)
 		label_source(a);
 	snprintf(a->mode, sizeof(a->mode), "%s", tdx_mode_name(tdx_mode(a->s)));
@@ -579,7 +516,26 @@ int main(int argc, char **argv)
 	a->last_mono_ns = top_mono_ns();
 	a->last_cpu_ns = cpu_ns();
 
-	ret = a->batch ? run_batch(a) : top_ui_run(a);
+	if (a->batch) {
+		struct tdx_cl_out out;
+
+		/* -o FILE: a temporary next to it, renamed when complete */
+		err = tdx_cl_out_open(&out, a->cl.out_path);
+		if (err) {
+			fprintf(stderr, "tdxtop: %s\n", tdx_last_error());
+			ret = TDX_EXIT_CANTCREAT;
+		} else {
+			a->out = out.f;
+			ret = run_batch(a);
+			err = tdx_cl_out_close(&out, ret == TDX_EXIT_OK);
+			if (err && ret == TDX_EXIT_OK) {
+				fprintf(stderr, "tdxtop: %s\n", tdx_last_error());
+				ret = TDX_EXIT_CANTCREAT;
+			}
+		}
+	} else {
+		ret = top_ui_run(a);
+	}
 
 	if (a->have_model)
 		top_model_free(&a->model);

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include "cliopts.h"
 #include "model.h"
 
 struct top_app {
@@ -16,7 +17,11 @@ struct top_app {
 	struct tdx_opts opts;
 	double interval;		/* seconds */
 	long iterations;		/* 0 = until quit / end of source */
+	struct tdx_cl cl;		/* the shared options as parsed */
 	bool batch, json, cumulative, color, realtime;
+	bool log, csv;			/* --log: a line per interval; --csv */
+	bool skip_zero;			/* -z: no all-zero rows */
+	FILE *out;			/* batch output: stdout or -o's temporary */
 	enum top_view view;
 	int sort_col[TOP_VIEW_MAX];
 	bool sort_desc[TOP_VIEW_MAX];
@@ -66,6 +71,10 @@ __u64 top_thread_cpu_ns(void);
 /* batch.c */
 void top_print_text(FILE *f, struct top_app *a);
 int top_print_json(FILE *f, struct top_app *a);
+/* --log / --csv: one line per interval (header: the column names first). */
+void top_print_log(FILE *f, struct top_app *a, bool header);
+/* -z: every number of the row (but its keys) is zero. */
+bool top_row_zero(enum top_view v, const void *row);
 /*
  * One table header / row, columns padded as the curses view pads them; skip
  * non-key columns scrolled away (key columns: top_key_cols()).
@@ -75,6 +84,11 @@ int top_fmt_header(char *buf, size_t size, enum top_view v, int sort_col,
 int top_fmt_row(char *buf, size_t size, enum top_view v, const void *row,
 		int skip);
 int top_key_cols(enum top_view v);
+/* The same cut to the whole cells that fit in maxw characters (0: all). */
+int top_fmt_header_fit(char *buf, size_t size, enum top_view v, int sort_col,
+		       bool desc, int skip, int maxw);
+int top_fmt_row_fit(char *buf, size_t size, enum top_view v, const void *row,
+		    int skip, int maxw);
 
 /* Names of the maps that dropped updates ("ept_gfn,mix"), and one map's name. */
 void top_dropped_maps(const struct top_totals *t, char *buf, size_t size);

@@ -9,6 +9,9 @@
  */
 #include <ctype.h>
 #include <curses.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,7 +73,8 @@ static size_t shown_rows(struct ui *u, const char **base, size_t *size,
 	if (!*out)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (top_match(a->view, rows + i * *size, a->filter[a->view]))
+		if (top_match(a->view, rows + i * *size, a->filter[a->view]) &&
+		    !(a->skip_zero && top_row_zero(a->view, rows + i * *size)))
 			(*out)[k++] = i;
 	return k;
 }
@@ -80,96 +84,192 @@ static void ui_attr(struct ui *u, int pair, int extra)
 	attrset((u->color && pair ? COLOR_PAIR(pair) : 0) | extra);
 }
 
+/*
+ * A header line made of segments: each has a priority (0 = always shown);
+ * when the line is wider than the screen, the least important segments
+ * are left out whole, never cut, so what is shown is never a wrong figure
+ * and the loss counters (priority 0) are always there.
+ */
+#define SEG_MAX 16
+struct seg {
+	char text[200];
+	int prio;		/* 0 must stay; higher goes first */
+	int pair, attr;
+};
+
+static void draw_segs(struct ui *u, int y, int x, struct seg *sg, int n)
+{
+	bool keep[SEG_MAX];
+	int width = x;
+
+	for (int i = 0; i < n; i++) {
+		keep[i] = true;
+		width += (int)strlen(sg[i].text) + (i ? 2 : 0);
+	}
+	/* drop the highest priority first, the rightmost of equal ones first */
+	while (width > COLS - 1) {
+		int drop = -1;
+
+		for (int i = n - 1; i >= 0; i--)
+			if (keep[i] && sg[i].prio > 0 && (drop < 0 || sg[i].prio > sg[drop].prio))
+				drop = i;
+		if (drop < 0)
+			break;
+		keep[drop] = false;
+		width -= (int)strlen(sg[drop].text) + 2;
+	}
+	move(y, x);
+	for (int i = 0, first = 1; i < n; i++) {
+		if (!keep[i])
+			continue;
+		if (!first)
+			addstr("  ");
+		first = 0;
+		ui_attr(u, sg[i].pair, sg[i].attr);
+		addnstr(sg[i].text, COLS - getcurx(stdscr));
+		ui_attr(u, 0, 0);
+	}
+	clrtoeol();
+}
+
+static int seg(struct seg *sg, int n, int prio, int pair, int attr, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+static int seg(struct seg *sg, int n, int prio, int pair, int attr, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (n >= SEG_MAX)
+		return n;
+	va_start(ap, fmt);
+	vsnprintf(sg[n].text, sizeof(sg[n].text), fmt, ap);
+	va_end(ap);
+	sg[n].prio = prio;
+	sg[n].pair = pair;
+	sg[n].attr = attr;
+	return n + 1;
+}
+
 static void draw_header(struct ui *u)
 {
 	struct top_app *a = u->a;
 	const struct top_totals *t = &a->model.tot;
 	char ev[16], sc[16], ept[16], mg[16];
-	int y = 0;
+	struct seg sg[SEG_MAX];
+	int n = 0;
 
-	ui_attr(u, PAIR_HDR, A_BOLD);
-	mvprintw(y, 0, "tdxtop %s  host %s  kernel %s  mode %s  TDs %zu  cpu %.1f%%",
-		 TDXTRACE_VERSION, a->host, a->kernel, a->mode,
-		 a->have_model ? t->n_td : (size_t)0, a->cpu_pct);
-	ui_attr(u, PAIR_WARN, A_BOLD);
+	/* 1: what this is, and its state */
+	n = seg(sg, n, 0, PAIR_HDR, A_BOLD, "tdxtop %s", TDXTRACE_VERSION);
 	if (a->paused)
-		printw("  [PAUSED]");
+		n = seg(sg, n, 0, PAIR_WARN, A_BOLD, "[PAUSED]");
 	if (a->ended)
-		printw("  [END OF SOURCE]");
-	ui_attr(u, 0, 0);
-	clrtoeol();
+		n = seg(sg, n, 0, PAIR_WARN, A_BOLD, "[END OF SOURCE]");
+	n = seg(sg, n, 1, PAIR_HDR, A_BOLD, "mode %s", a->mode);
+	n = seg(sg, n, 1, PAIR_HDR, A_BOLD, "TDs %zu", a->have_model ? t->n_td : (size_t)0);
+	n = seg(sg, n, 3, PAIR_HDR, A_BOLD, "cpu %.1f%%", a->cpu_pct);
+	n = seg(sg, n, 4, PAIR_HDR, A_BOLD, "host %s", a->host);
+	n = seg(sg, n, 5, PAIR_HDR, A_BOLD, "kernel %s", a->kernel);
+	draw_segs(u, 0, 0, sg, n);
 
-	y++;
-	top_fmt_rate(a->have_model ? t->events_rate : 0, ev, sizeof(ev));
-	top_fmt_rate(a->have_model ? t->seamcalls_rate : 0, sc, sizeof(sc));
-	top_fmt_rate(a->have_model ? t->ept_rate : 0, ept, sizeof(ept));
-	top_fmt_rate(a->have_model ? t->mapgpa_rate : 0, mg, sizeof(mg));
-	mvprintw(y, 0, "events %s/s  SEAMCALL %s/s  EPT %s/s  MapGPA %s/s  ",
-		 ev, sc, ept, mg);
-	/* dropped and lost are never hidden; highlighted when non-zero */
-	ui_attr(u, t->dropped_total ? PAIR_WARN : 0, t->dropped_total ? A_BOLD : 0);
-	printw("dropped %llu (+%llu)", (unsigned long long)t->dropped_total,
-	       (unsigned long long)t->dropped);
+	/* 2: the loss counters first (never left out), then the rates */
+	n = 0;
 	if (t->dropped_total) {
 		char maps[96];
 
 		top_dropped_maps(t, maps, sizeof(maps));
-		printw(" [%s full]", maps);
+		n = seg(sg, n, 0, PAIR_WARN, A_BOLD, "dropped %llu (+%llu) [%s full]",
+			(unsigned long long)t->dropped_total, (unsigned long long)t->dropped,
+			maps);
+	} else {
+		n = seg(sg, n, 0, 0, 0, "dropped 0 (+0)");
 	}
-	ui_attr(u, 0, 0);
-	printw("  ");
-	ui_attr(u, t->lost_total ? PAIR_WARN : 0, t->lost_total ? A_BOLD : 0);
-	printw("lost %llu (+%llu)", (unsigned long long)t->lost_total,
-	       (unsigned long long)t->lost);
-	ui_attr(u, 0, 0);
-	printw("  filtered %llu", (unsigned long long)t->filtered_total);
-	clrtoeol();
+	n = seg(sg, n, 0, t->lost_total ? PAIR_WARN : 0, t->lost_total ? A_BOLD : 0,
+		"lost %llu (+%llu)", (unsigned long long)t->lost_total,
+		(unsigned long long)t->lost);
+	top_fmt_rate(a->have_model ? t->events_rate : 0, ev, sizeof(ev));
+	top_fmt_rate(a->have_model ? t->seamcalls_rate : 0, sc, sizeof(sc));
+	top_fmt_rate(a->have_model ? t->ept_rate : 0, ept, sizeof(ept));
+	top_fmt_rate(a->have_model ? t->mapgpa_rate : 0, mg, sizeof(mg));
+	n = seg(sg, n, 1, 0, 0, "events %s/s", ev);
+	n = seg(sg, n, 1, 0, 0, "SEAMCALL %s/s", sc);
+	n = seg(sg, n, 2, 0, 0, "EPT %s/s", ept);
+	n = seg(sg, n, 3, 0, 0, "MapGPA %s/s", mg);
+	n = seg(sg, n, 4, 0, 0, "filtered %llu", (unsigned long long)t->filtered_total);
+	draw_segs(u, 1, 0, sg, n);
 
-	y++;
-	move(y, 0);
+	/* 3: views, then the window (segments right of the view names) */
+	move(2, 0);
 	for (int v = 0; v < TOP_VIEW_MAX; v++) {
 		ui_attr(u, 0, v == (int)a->view ? A_REVERSE | A_BOLD : 0);
 		printw("%d:%s", v + 1, top_view_name((enum top_view)v));
 		ui_attr(u, 0, 0);
 		printw(" ");
 	}
-	printw(" %s %.2fs  interval %.2fs", a->cumulative ? "since start" : "window",
-	       a->have_model ? t->dt : 0.0, a->interval);
+	n = 0;
+	n = seg(sg, n, 0, 0, 0, "%s %.2fs", a->cumulative ? "since start" : "window",
+		a->have_model ? t->dt : 0.0);
+	n = seg(sg, n, 2, 0, 0, "interval %.2fs", a->interval);
 	if (a->view == TOP_VIEW_LEAF && a->leaf_pid)
-		printw("  TD %u", a->leaf_pid);
+		n = seg(sg, n, 0, 0, 0, "TD %u", a->leaf_pid);
+	if (a->view == TOP_VIEW_LEAF && a->filter[TOP_VIEW_TD][0])
+		n = seg(sg, n, 0, 0, 0, "TDs '%s'", a->filter[TOP_VIEW_TD]);
 	if (a->filter[a->view][0])
-		printw("  filter '%s'", a->filter[a->view]);
-	clrtoeol();
+		n = seg(sg, n, 0, 0, 0, "filter '%s'", a->filter[a->view]);
+	if (a->skip_zero)
+		n = seg(sg, n, 3, 0, 0, "-z");
+	draw_segs(u, 2, getcurx(stdscr) + 1, sg, n);
 
-	y++;
-	move(y, 0);
+	move(3, 0);
 	if (a->missing && *a->missing) {
 		ui_attr(u, PAIR_DIM, 0);
-		printw("not observable in mode %s: %s", a->mode, a->missing);
+		addnstr("not observable in this mode: ", COLS);
+		addnstr(a->missing, COLS - getcurx(stdscr));
 		ui_attr(u, 0, 0);
 	}
 	clrtoeol();
 }
 
+/* Print as many key items as fit, whole, h help first. */
+static void key_items(const char *const *items)
+{
+	int x = getcurx(stdscr), x0 = x;
+
+	for (int i = 0; items[i]; i++) {
+		int w = (int)strlen(items[i]) + (x > x0 ? 2 : 0);
+
+		if (x + w > COLS - 1)
+			continue;	/* a shorter one further on may fit */
+		if (x > x0)
+			addstr("  ");
+		addstr(items[i]);
+		x += w;
+	}
+}
+
 static void draw_footer(struct ui *u)
 {
+	static const char *const table_keys[] = {
+		"h help", "q quit", "Enter details", "1-4 view", "</> sort", "<-/-> columns",
+		"f filter", "I invert", "l leaves of TD", "c cumulative", "p pause",
+		"r reset", "d/+/- interval", NULL,
+	};
+	static const char *const detail_keys[] = {
+		"Esc back", "Up/Down scroll", "PgUp/PgDn", "p pause", "q quit", NULL,
+	};
+	static const char *const help_keys[] = { "any key: back", "Up/Down scroll", NULL };
+
 	move(LINES - 1, 0);
 	ui_attr(u, PAIR_DIM, 0);
 	if (u->msg[0]) {
 		addnstr(u->msg, COLS - 1);
 		u->msg[0] = 0;
 	} else if (u->mode == M_TABLE) {
-		addnstr(u->hscroll[u->a->view] ?
-			"h help  q quit  Enter details  1-4/Tab view  </> sort  <-/-> columns (scrolled)  "
-			"f filter  l leaves of TD  c cumulative  p pause  r reset  d/+/- interval" :
-			"h help  q quit  Enter details  1-4/Tab view  </> sort  <-/-> columns  I invert  "
-			"f filter  l leaves of TD  c cumulative  p pause  r reset  d/+/- interval",
-			COLS - 1);
+		if (u->hscroll[u->a->view])
+			addstr("[scrolled]  ");
+		key_items(table_keys);
 	} else if (u->mode == M_DETAIL) {
-		addnstr("Esc/Backspace back  Up/Down/PgUp/PgDn scroll  p pause  q quit",
-			COLS - 1);
+		key_items(detail_keys);
 	} else {
-		addnstr("any key: back", COLS - 1);
+		key_items(help_keys);
 	}
 	ui_attr(u, 0, 0);
 	clrtoeol();
@@ -188,15 +288,15 @@ static void draw_leaf_summary(struct ui *u, int y, int end)
 
 	if (end - y < 4 || !n)
 		return;
-	top_fmt_header(line, sizeof(line), TOP_VIEW_LEAF, a->sort_col[TOP_VIEW_LEAF],
-		       a->sort_desc[TOP_VIEW_LEAF], 0);
+	top_fmt_header_fit(line, sizeof(line), TOP_VIEW_LEAF, a->sort_col[TOP_VIEW_LEAF],
+			   a->sort_desc[TOP_VIEW_LEAF], 0, COLS);
 	ui_attr(u, PAIR_COLS, A_REVERSE);
 	mvaddnstr(y, 0, line, COLS);
 	for (int x = (int)strlen(line); x < COLS; x++)
 		addch(' ');
 	ui_attr(u, 0, 0);
 	for (size_t i = 0; i < n && y + 1 + (int)i < end; i++) {
-		top_fmt_row(line, sizeof(line), TOP_VIEW_LEAF, rows + i * size, 0);
+		top_fmt_row_fit(line, sizeof(line), TOP_VIEW_LEAF, rows + i * size, 0, COLS);
 		mvaddnstr(y + 1 + (int)i, 0, line, COLS);
 		clrtoeol();
 	}
@@ -211,8 +311,8 @@ static void draw_table(struct ui *u)
 	size_t size = 0, *idx, n;
 	int y0 = 4, rows_h = LINES - y0 - 2, sel;
 
-	top_fmt_header(line, sizeof(line), v, a->sort_col[v], a->sort_desc[v],
-		       u->hscroll[v]);
+	top_fmt_header_fit(line, sizeof(line), v, a->sort_col[v], a->sort_desc[v],
+			   u->hscroll[v], COLS);
 	ui_attr(u, PAIR_COLS, A_REVERSE);
 	mvaddnstr(y0, 0, line, COLS);
 	for (int x = (int)strlen(line); x < COLS; x++)
@@ -246,8 +346,8 @@ static void draw_table(struct ui *u)
 
 		move(y0 + 1 + r, 0);
 		if (i < n) {
-			top_fmt_row(line, sizeof(line), v, base + idx[i] * size,
-				    u->hscroll[v]);
+			top_fmt_row_fit(line, sizeof(line), v, base + idx[i] * size,
+					u->hscroll[v], COLS);
 			ui_attr(u, 0, (int)i == sel ? A_REVERSE : 0);
 			addnstr(line, COLS);
 			if ((int)i == sel)
@@ -268,35 +368,75 @@ static void draw_table(struct ui *u)
 		draw_leaf_summary(u, y0 + 1 + (int)n + 1, y0 + 1 + rows_h);
 }
 
+/*
+ * Text wrapped to the screen: a line wider than COLS goes on below,
+ * indented as it started plus two, broken at a space where there is one.
+ * Returns the screen lines; with draw, draws those from u->scroll on.
+ */
+static int wrap_text(struct ui *u, const char *text, int y0, int lines_h, bool draw)
+{
+	const char *p = text;
+	int line = 0, y = y0;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		int len = nl ? (int)(nl - p) : (int)strlen(p);
+		int indent = 0, pos = 0;
+
+		while (indent < len && p[indent] == ' ')
+			indent++;
+		if (indent > COLS / 2)
+			indent = 0;
+		do {
+			int lead = pos ? indent + 2 : 0;
+			int room = COLS - lead, take = len - pos;
+
+			if (room < 8)
+				room = COLS, lead = 0;
+			if (take > room) {
+				int brk = room;
+
+				/* between fields ("  ") first, so a label keeps its value */
+				while (brk > room / 2 && !(p[pos + brk] == ' ' && p[pos + brk - 1] == ' '))
+					brk--;
+				if (brk <= room / 2)
+					for (brk = room; brk > room / 2 && p[pos + brk] != ' ';)
+						brk--;
+				take = brk > room / 2 ? brk : room;
+			}
+			if (draw && line >= u->scroll && y < y0 + lines_h) {
+				move(y, 0);
+				for (int i = 0; i < lead; i++)
+					addch(' ');
+				addnstr(p + pos, take);
+				clrtoeol();
+				y++;
+			}
+			line++;
+			pos += take;
+			while (pos && pos < len && p[pos] == ' ')
+				pos++;
+		} while (pos < len);
+		p += len + (nl ? 1 : 0);
+	}
+	if (draw)
+		for (; y < y0 + lines_h; y++) {
+			move(y, 0);
+			clrtoeol();
+		}
+	return line;
+}
+
 static void draw_text(struct ui *u, const char *text, int y0)
 {
-	int lines_h = LINES - y0 - 1, line = 0, y = y0;
-	const char *p = text;
-	int total = 0;
+	int lines_h = LINES - y0 - 1;
+	int total = wrap_text(u, text, y0, lines_h, false);
 
-	for (const char *q = text; *q; q++)
-		total += *q == '\n';
 	if (u->scroll > total - lines_h)
 		u->scroll = total - lines_h;
 	if (u->scroll < 0)
 		u->scroll = 0;
-	while (*p && y < y0 + lines_h) {
-		const char *nl = strchr(p, '\n');
-		int len = nl ? (int)(nl - p) : (int)strlen(p);
-
-		if (line >= u->scroll) {
-			move(y, 0);
-			addnstr(p, len < COLS ? len : COLS);
-			clrtoeol();
-			y++;
-		}
-		line++;
-		p += len + (nl ? 1 : 0);
-	}
-	for (; y < y0 + lines_h; y++) {
-		move(y, 0);
-		clrtoeol();
-	}
+	wrap_text(u, text, y0, lines_h, true);
 }
 
 static void draw_detail(struct ui *u)
@@ -357,8 +497,25 @@ static void draw_help(struct ui *u)
 	free(text);
 }
 
+/*
+ * The terminal's real size: a sample drawn between SIGWINCH and the
+ * KEY_RESIZE that getch() would return would use the old size, and lines
+ * wider than the new screen wrap into fragments.
+ */
+static void follow_size(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col &&
+	    (ws.ws_row != LINES || ws.ws_col != COLS)) {
+		resizeterm(ws.ws_row, ws.ws_col);
+		clear();
+	}
+}
+
 static void draw(struct ui *u)
 {
+	follow_size();
 	draw_header(u);
 	switch (u->mode) {
 	case M_DETAIL:
@@ -572,10 +729,10 @@ static int handle_key(struct ui *u, int ch)
 		prompt(u, "filter (pid, VMM or leaf name; empty: none)",
 		       a->filter[v], sizeof(a->filter[v]));
 		u->sel[v] = 0, u->sel_key[v] = -1;
-		return 0;
+		return v == TOP_VIEW_TD;	/* the leaf tables count its TDs only */
 	case 'F':
 		a->filter[a->view][0] = 0;
-		return 0;
+		return v == TOP_VIEW_TD;
 	case 'l':
 		if (v == TOP_VIEW_LEAF) {
 			a->leaf_pid = 0;

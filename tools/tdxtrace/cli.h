@@ -20,6 +20,7 @@
 
 #include <json-c/json.h>
 
+#include "cliopts.h"
 #include "tdxtrace.h"
 
 struct cli;
@@ -48,6 +49,14 @@ struct cli_mix_point {
 	__s64 mixed_2m, mixed_1g;
 	__u64 to_mixed, to_unmixed;
 	__s64 private_4k, private_2m, private_1g;
+};
+
+/* lat --plot with an interval: one curve per interval (and per TD with -P). */
+struct cli_lat_point {
+	long interval;			/* 1, 2, ... */
+	double t0_s, t1_s;		/* the interval, seconds since the start */
+	__u32 pid;			/* -P: the TD; else 0 (all) */
+	__u64 l2[TDX_LOG2_SLOTS];	/* SEAMCALLs of every selected leaf */
 };
 
 /*
@@ -103,6 +112,12 @@ struct cli {
 	long max_events;		/* sim: -N events */
 	const char *file_arg;		/* report FILE */
 
+	/* lat series (sample callback, --plot with an interval) */
+	struct cli_lat_point *lat_series;
+	size_t n_lat_series, cap_lat_series;
+	long n_intervals;
+	double t_s;			/* end of the last interval (s since start) */
+
 	/* mix series (sample callback) */
 	struct cli_mix_point *series;
 	size_t n_series, cap_series;
@@ -114,6 +129,8 @@ struct cli {
 	void *split_ranges;		/* tsearch tree of range states */
 
 	bool help_shown;		/* -h/--usage printed: exit 0 */
+
+	struct tdx_cl cl;		/* the shared options as parsed (cliopts.h) */
 };
 
 /*
@@ -133,22 +150,25 @@ struct cli_cmd {
 	const struct argp_child *children;	/* cli_children_source/_output */
 	const struct cli_report *report;	/* report commands: the driver runs it */
 	int (*run)(struct cli *c);		/* the others */
+	bool plot;				/* draws a picture (--plot) */
 };
 
 /* ---- opts.c: common options and parsing */
-/* argp children of the other commands: source+output, output only */
+/* Markers of the other commands: source, filters and output; output only */
 extern const struct argp_child cli_children_source[], cli_children_output[];
 /*
  * Options several commands take, each with the command's own help text:
  * cli_opt_parse() parses them.  A command that gives one of these keys
  * another meaning (lat: -n, nanoseconds) handles that key itself.
  */
-#define CLI_OPT_TOP(doc)	{ "top", 'n', "N", 0, doc, 0 }
+#define CLI_KEY_TOP		0x103	/* long options only: no short letter */
+#define CLI_KEY_DURATION	0x102
+#define CLI_OPT_TOP(doc)	{ "top", CLI_KEY_TOP, "N", 0, doc, 0 }
 #define CLI_OPT_MSECS		{ "milliseconds", 'm', NULL, 0, "Histograms in milliseconds", 0 }
 #define CLI_OPT_PER_TD(doc)	{ "per-td", 'P', NULL, 0, doc, 0 }
 #define CLI_OPT_OUTPUT(doc)	{ "output", 'o', "FILE", 0, doc, 0 }
-#define CLI_OPT_DURATION(doc)	{ "duration", 'd', "DURATION", 0, doc, 0 }
-/* The parser of those (a command's parser ends with it): -n -m -P -o -d. */
+#define CLI_OPT_DURATION(doc)	{ "duration", CLI_KEY_DURATION, "DURATION", 0, doc, 0 }
+/* The parser of those (a command's parser ends with it): --top -m -P -o --duration. */
 error_t cli_opt_parse(int key, char *arg, struct argp_state *state);
 
 void cli_init(struct cli *c, const char *cmd);

@@ -44,10 +44,8 @@ void cli_install_signals(void)
 
 int cli_exit_code(int err)
 {
-	/* an unreadable input file is the input's fault, not a privilege */
-	if (tdx_last_failure() == TDX_FAIL_SOURCE)
-		return TDX_EXIT_FAIL;
-	return err == -EPERM || err == -EACCES ? TDX_EXIT_NOPERM : TDX_EXIT_FAIL;
+	/* TDX_EXIT_TABLE: a missing input is NOINPUT, no TDX UNAVAILABLE, ... */
+	return tdx_cl_exit_code(NULL, err);
 }
 
 static __u64 mono_ns(void)
@@ -87,10 +85,15 @@ int cli_open(struct cli *c, struct tdx_session **out)
 		c->topts.filter.gfn_min_ns = TDX_EPT_GFN_MIN_NS;
 	else
 		c->topts.filter.gfn_min_ns = TDX_GFN_TRACK_NONE;
+	err = tdx_cl_resolve(&c->cl, &c->topts);	/* -g NAME */
+	if (err)
+		return err;
 	err = tdx_open(out, &c->topts);
 	if (err) {
-		fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());
-		return cli_exit_code(err);
+		struct tdx_cl cl = c->cl;
+
+		cl.opts = c->topts;	/* report FILE is a replay too */
+		return tdx_cl_open_failed(&cl, err);
 	}
 	missing = tdx_missing(*out);
 	if (missing && *missing)

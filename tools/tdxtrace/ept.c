@@ -195,10 +195,12 @@ const struct cli_report cli_report_ept = {
 	.json = ept_json,
 };
 
+enum { OPT_GPA_MIN = 0x200 };
+
 static const struct argp_option ept_options[] = {
 	CLI_OPT_TOP("Show the N slowest GPAs (default 10)"),
 	CLI_OPT_MSECS,
-	{ "gpa-min", 'g', "USECS", 0,
+	{ "gpa-min", OPT_GPA_MIN, "USECS", 0,
 	  "Track GPAs for the slowest-GPA table only when handling took at least "
 	  "USECS (default 100; 0 = every violation)", 0 },
 	{},
@@ -210,7 +212,7 @@ static error_t ept_parse(int key, char *arg, struct argp_state *state)
 	unsigned long long us;
 	char *end;
 
-	if (key != 'g')
+	if (key != OPT_GPA_MIN)
 		return cli_opt_parse(key, arg, state);
 	us = strtoull(arg, &end, 10);
 	if (*end || !isdigit((unsigned char)*arg) || us > 3600ULL * 1000000)
@@ -230,7 +232,7 @@ const struct cli_cmd cli_cmd_ept = {
 	       "\v"
 	       "EXAMPLES:\n"
 	       "  tdxtrace ept                      # until Ctrl-C\n"
-	       "  tdxtrace ept -n 20 -p 4242 10 1   # one 10 s report, 20 slowest GPAs\n"
+	       "  tdxtrace ept --top 20 -p 4242 10 1 # one 10 s report, 20 slowest GPAs\n"
 	       "  tdxtrace ept --sim boot --json",
 	.report = &cli_report_ept,
 };

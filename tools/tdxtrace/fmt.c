@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "envelope.h"
 
 const char *cli_map_name(int id)
 {
@@ -194,54 +195,25 @@ struct json_object *cli_json_status(const __u64 *status)
 
 struct json_object *cli_json_counters(const struct tdx_snapshot *s)
 {
-	const struct tdx_counters *k = &s->counters;
-	struct json_object *o = json_object_new_object();
-	struct json_object *ev = json_object_new_object();
-	struct json_object *dr = json_object_new_object();
-
-	for (int i = 1; i < TDX_EV_MAX; i++)
-		json_object_object_add(ev, tdx_event_name(i), cli_json_u64(k->events[i]));
-	for (int i = 0; i < TDX_MAP_ID_MAX; i++)
-		json_object_object_add(dr, cli_map_name(i), cli_json_u64(k->dropped[i]));
-	json_object_object_add(o, "events", ev);
-	json_object_object_add(o, "filtered", cli_json_u64(k->filtered));
-	json_object_object_add(o, "dropped", dr);
-	json_object_object_add(o, "dropped_total", cli_json_u64(cli_dropped_total(k)));
-	json_object_object_add(o, "lost", cli_json_u64(k->lost));
-	json_object_object_add(o, "source_lost", cli_json_u64(s->source_lost));
-	json_object_object_add(o, "streamed", cli_json_u64(k->streamed));
-	json_object_object_add(o, "sampled_out", cli_json_u64(k->sampled_out));
-	json_object_object_add(o, "bad_input", cli_json_u64(k->bad_input));
-	return o;
-}
-
-static const char *source_type(enum tdx_source_type t)
-{
-	switch (t) {
-	case TDX_SRC_REPLAY:	return "replay";
-	case TDX_SRC_SIM:	return "sim";
-	default:		return "live";
-	}
+	return tdx_json_counters(s);
 }
 
 struct json_object *cli_json_envelope(const struct cli *c, const struct tdx_snapshot *s,
 				      const char *command)
 {
-	struct json_object *o = json_object_new_object();
-	struct json_object *src = json_object_new_object();
-	const char *name = c->topts.source == TDX_SRC_REPLAY ? c->replay_path :
-			   c->topts.source == TDX_SRC_SIM ? c->sim_spec : "";
+	struct tdx_cl cl = c->cl;
+	struct tdx_json_window w = {
+		.index = -1,
+		.interval_ns = c->interval_ns,
+		.span_ns = c->span_ns,
+		.cumulative = !c->interval_ns,
+	};
 
-	json_object_object_add(o, "command", json_object_new_string(command));
-	json_object_object_add(o, "version", json_object_new_string(TDXTRACE_VERSION));
-	json_object_object_add(src, "type", json_object_new_string(source_type(c->topts.source)));
-	json_object_object_add(src, "name", json_object_new_string(name ? name : ""));
-	json_object_object_add(src, "mode", json_object_new_string(tdx_mode_name(s->mode)));
-	json_object_object_add(o, "source", src);
-	json_object_object_add(o, "ts_ns", cli_json_u64(s->ts_ns));
-	json_object_object_add(o, "span_ns", cli_json_u64(c->span_ns));
-	json_object_object_add(o, "counters", cli_json_counters(s));
-	return o;
+	/* report FILE is a replay too */
+	cl.opts.source = c->topts.source;
+	cl.opts.replay_path = c->replay_path;
+	cl.opts.sim_spec = c->sim_spec;
+	return tdx_json_envelope(command, &cl, s, &w);
 }
 
 void cli_json_print(FILE *f, struct json_object *o)

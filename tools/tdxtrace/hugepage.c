@@ -487,6 +487,7 @@ static error_t hugepage_parse(int key, char *arg, struct argp_state *state)
 }
 
 const struct cli_cmd cli_cmd_hugepage = {
+	.plot = true,
 	.name = "hugepage",
 	.summary = "huge pages for private memory: what each policy would do",
 	.options = hugepage_options,

@@ -238,47 +238,93 @@ static struct json_object *lat_json(const struct cli *c, const struct tdx_snapsh
 	return o;
 }
 
+/* --plot with an interval: the interval's histograms, all leaves (per TD with -P). */
+static void lat_sample(struct cli *c, const struct tdx_snapshot *cur,
+		       const struct tdx_snapshot *delta)
+{
+	double t0 = c->t_s;
+
+	(void)cur;
+	if (!c->plot || !c->interval_ns)
+		return;
+	c->n_intervals++;
+	c->t_s += (double)c->span_ns / 1e9;
+	for (size_t i = 0; i < delta->n_leaf; i++) {
+		__u32 pid = c->per_td ? delta->leaf[i].key.pid : 0;
+		struct cli_lat_point *p = NULL;
+		__u64 l2[TDX_LOG2_SLOTS];
+
+		if (!delta->leaf[i].v.count)
+			continue;
+		for (size_t j = c->n_lat_series; j-- > 0 &&
+		     c->lat_series[j].interval == c->n_intervals;)
+			if (c->lat_series[j].pid == pid) {
+				p = &c->lat_series[j];
+				break;
+			}
+		if (!p) {
+			if (c->n_lat_series == c->cap_lat_series) {
+				size_t cap = c->cap_lat_series ? 2 * c->cap_lat_series : 64;
+				void *n = realloc(c->lat_series, cap * sizeof(*c->lat_series));
+
+				if (!n)
+					return;		/* the plot misses it; ENOMEM is reported below */
+				c->lat_series = n;
+				c->cap_lat_series = cap;
+			}
+			p = &c->lat_series[c->n_lat_series++];
+			memset(p, 0, sizeof(*p));
+			p->interval = c->n_intervals;
+			p->t0_s = t0;
+			p->t1_s = c->t_s;
+			p->pid = pid;
+		}
+		tdx_hist_log2(delta->leaf[i].v.hist, l2);
+		for (int b = 0; b < TDX_LOG2_SLOTS; b++)
+			p->l2[b] += l2[b];
+	}
+}
+
 static int lat_finish(struct cli *c, const struct tdx_snapshot *s)
 {
-	return c->plot ? cli_plot_lat(c, s) : 0;
+	int err = c->plot ? cli_plot_lat(c, s) : 0;
+
+	free(c->lat_series);
+	c->lat_series = NULL;
+	c->n_lat_series = c->cap_lat_series = 0;
+	return err;
 }
 
 const struct cli_report cli_report_lat = {
 	.name = "lat",
 	.text = lat_text,
 	.json = lat_json,
+	.sample = lat_sample,
 	.finish = lat_finish,
 };
 
 /* ------------------------------------------------------------ command */
 
+enum { OPT_NSECS = 0x200 };
+
 static const struct argp_option lat_options[] = {
 	CLI_OPT_PER_TD("One histogram per TD and leaf"),
-	{ "leaf", 'L', "LEAF[,LEAF]", 0, "Only these leaves: TDH.MEM.PAGE.AUG, "
-	  "MEM.PAGE.AUG, TDH_MEM_PAGE_AUG or a number", 0 },
 	CLI_OPT_MSECS,
 	{ "microseconds", 'u', NULL, 0, "Histograms in microseconds (default)", 0 },
-	{ "nanoseconds", 'n', NULL, 0, "Histograms in nanoseconds", 0 },
+	{ "nanoseconds", OPT_NSECS, NULL, 0, "Histograms in nanoseconds", 0 },
 	{},
 };
 
 static error_t lat_parse(int key, char *arg, struct argp_state *state)
 {
 	struct cli *c = state->input;
-	char bad[64];
 
 	switch (key) {
-	case 'L':
-		if (cli_parse_leaves(&c->topts.filter, arg, bad, sizeof(bad)))
-			return cli_usage_error(state, "unknown SEAMCALL leaf '%s' (a name "
-					       "like TDH.MEM.PAGE.AUG or MEM.PAGE.AUG, or "
-					       "a leaf number)", bad);
-		break;
 	case 'u':
 		c->unit_div = 1000;
 		c->unit_name = "usecs";
 		break;
-	case 'n':		/* not -n N (top) here */
+	case OPT_NSECS:
 		c->unit_div = 1;
 		c->unit_name = "nsecs";
 		break;
@@ -289,6 +335,7 @@ static error_t lat_parse(int key, char *arg, struct argp_state *state)
 }
 
 const struct cli_cmd cli_cmd_lat = {
+	.plot = true,
 	.name = "lat",
 	.summary = "SEAMCALL latency histograms per leaf (and per TD)",
 	.options = lat_options,
@@ -304,7 +351,7 @@ const struct cli_cmd cli_cmd_lat = {
 	       "  tdxtrace lat                      # until Ctrl-C, then histograms in usecs\n"
 	       "  tdxtrace lat -m 5 3               # 3 reports of 5 s each, in msecs\n"
 	       "  tdxtrace lat -P -p 4242           # per TD, only the VMM with pid 4242\n"
-	       "  tdxtrace lat -L MEM.PAGE.AUG,MEM.SEPT.ADD -T 1\n"
+	       "  tdxtrace lat -l MEM.PAGE.AUG,MEM.SEPT.ADD -T 1\n"
 	       "  tdxtrace lat --sim steady:42 --json\n"
 	       "  tdxtrace lat --replay boot.tdxrec --plot lat.svg",
 	.report = &cli_report_lat,

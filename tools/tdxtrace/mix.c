@@ -404,6 +404,7 @@ static error_t mix_parse(int key, char *arg, struct argp_state *state)
 }
 
 const struct cli_cmd cli_cmd_mix = {
+	.plot = true,
 	.name = "mix",
 	.summary = "hugepage mixing per TD: mixed 2M/1G ranges, mapped levels, could-be-huge",
 	.options = mix_options,
@@ -416,7 +417,7 @@ const struct cli_cmd cli_cmd_mix = {
 	       "\v"
 	       "EXAMPLES:\n"
 	       "  tdxtrace mix 10                   # every 10 s until Ctrl-C\n"
-	       "  tdxtrace mix --splits -d 60       # which conversions split ranges\n"
+	       "  tdxtrace mix --splits --duration 60 # which conversions split ranges\n"
 	       "  tdxtrace mix --sim boot --plot mix.svg\n"
 	       "  tdxtrace mix --replay run.tdxrec -i 100ms --json",
 	.report = &cli_report_mix,

@@ -54,6 +54,20 @@ static int plot_begin(struct plot *pl, const char *path, const char *title)
 			path, strerror(err));
 		return -err;
 	}
+	/* mkstemp makes 0600: a plot is 0644 under the umask, as any new file */
+	{
+		mode_t um = umask(0);
+
+		umask(um);
+		if (fchmod(fd, 0644 & ~um)) {
+			int err = errno;
+
+			close(fd);
+			unlink(pl->tmp);
+			fprintf(stderr, "tdxtrace: --plot: %s: %s\n", pl->tmp, strerror(err));
+			return -err;
+		}
+	}
 	close(fd);
 	fflush(NULL);
 	pl->p = popen("exec gnuplot >/dev/null", "w");
@@ -94,58 +108,111 @@ static int plot_end(struct plot *pl)
 	return 0;
 }
 
+/* One curve: a title and its log2 histogram. */
+struct curve {
+	char title[96];
+	__u32 pid, leaf;
+	__u64 l2[TDX_LOG2_SLOTS];
+};
+
+static void plot_curves(struct plot *pl, const struct cli *c, const struct curve *cv,
+			size_t n)
+{
+	fprintf(pl->p, "set logscale x 2\nset xlabel 'latency (%s, bucket upper bound)'\n"
+		"set ylabel 'calls'\nset format x '%%g'\n", c->unit_name);
+	for (size_t j = 0; j < n; j++) {
+		fprintf(pl->p, "$L%zu << EOD\n", j);
+		for (int b = 1; b < TDX_LOG2_SLOTS; b++)
+			if (cv[j].l2[b])
+				fprintf(pl->p, "%g %llu\n", (double)(1ULL << b) / (double)c->unit_div,
+					(unsigned long long)cv[j].l2[b]);
+		fprintf(pl->p, "EOD\n");
+	}
+	if (!n) {
+		fprintf(pl->p, "set label 'no SEAMCALL' at graph 0.5,0.5 center\n"
+			"plot [1:2] 1/0 notitle\n");
+		return;
+	}
+	fprintf(pl->p, "plot ");
+	for (size_t j = 0; j < n; j++)
+		fprintf(pl->p, "%s$L%zu using 1:2 with linespoints title '%s'",
+			j ? ", " : "", j, cv[j].title);
+	fprintf(pl->p, "\n");
+}
+
+/*
+ * lat --plot: one curve per leaf (-P: per TD and leaf); with an interval one
+ * per interval (-P: per interval and TD), the selected leaves together.
+ */
 int cli_plot_lat(const struct cli *c, const struct tdx_snapshot *s)
 {
-	struct { __u32 leaf; __u64 count; __u64 l2[TDX_LOG2_SLOTS]; } rows[TDX_LEAF_MAX];
-	size_t n = 0;
+	struct curve *cv;
+	size_t n = 0, cap;
 	struct plot pl;
 	int err;
 
-	memset(rows, 0, sizeof(rows));
-	for (size_t i = 0; i < s->n_leaf; i++) {
-		__u32 leaf = s->leaf[i].key.leaf;
-		__u64 l2[TDX_LOG2_SLOTS];
-		size_t j;
+	if (c->interval_ns) {
+		cap = c->n_lat_series;
+		cv = calloc(cap ? cap : 1, sizeof(*cv));
+		if (!cv)
+			return -ENOMEM;
+		for (size_t i = 0; i < c->n_lat_series; i++) {
+			const struct cli_lat_point *p = &c->lat_series[i];
 
-		if (leaf >= TDX_LEAF_MAX || !s->leaf[i].v.count)
-			continue;
-		for (j = 0; j < n; j++)
-			if (rows[j].leaf == leaf)
-				break;
-		if (j == n)
-			rows[n++].leaf = leaf;
-		tdx_hist_log2(s->leaf[i].v.hist, l2);
-		for (int b = 0; b < TDX_LOG2_SLOTS; b++)
-			rows[j].l2[b] += l2[b];
-		rows[j].count += s->leaf[i].v.count;
-	}
-	err = plot_begin(&pl, c->plot, "SEAMCALL latency per leaf (log2 buckets)");
-	if (err)
-		return err;
-	fprintf(pl.p, "set logscale x 2\nset xlabel 'latency (%s, bucket upper bound)'\n"
-		"set ylabel 'calls'\nset format x '%%g'\n", c->unit_name);
-	for (size_t j = 0; j < n; j++) {
-		fprintf(pl.p, "$L%zu << EOD\n", j);
-		for (int b = 1; b < TDX_LOG2_SLOTS; b++)
-			if (rows[j].l2[b])
-				fprintf(pl.p, "%g %llu\n", (double)(1ULL << b) / (double)c->unit_div,
-					(unsigned long long)rows[j].l2[b]);
-		fprintf(pl.p, "EOD\n");
-	}
-	if (!n) {
-		fprintf(pl.p, "set label 'no SEAMCALL' at graph 0.5,0.5 center\n"
-			"plot [1:2] 1/0 notitle\n");
-	} else {
-		fprintf(pl.p, "plot ");
-		for (size_t j = 0; j < n; j++) {
-			const char *name = tdx_leaf_name(rows[j].leaf);
-
-			fprintf(pl.p, "%s$L%zu using 1:2 with linespoints title '%s'",
-				j ? ", " : "", j, name ? name : "?");
+			memcpy(cv[n].l2, p->l2, sizeof(p->l2));
+			if (c->per_td)
+				snprintf(cv[n].title, sizeof(cv[n].title),
+					 "interval %ld (%.2f-%.2f s) TD %u", p->interval,
+					 p->t0_s, p->t1_s, p->pid);
+			else
+				snprintf(cv[n].title, sizeof(cv[n].title),
+					 "interval %ld (%.2f-%.2f s)", p->interval, p->t0_s, p->t1_s);
+			n++;
 		}
-		fprintf(pl.p, "\n");
+	} else {
+		cap = s->n_leaf;
+		cv = calloc(cap ? cap : 1, sizeof(*cv));
+		if (!cv)
+			return -ENOMEM;
+		for (size_t i = 0; i < s->n_leaf; i++) {
+			__u32 leaf = s->leaf[i].key.leaf;
+			__u32 pid = c->per_td ? s->leaf[i].key.pid : 0;
+			__u64 l2[TDX_LOG2_SLOTS];
+			size_t j;
+
+			if (leaf >= TDX_LEAF_MAX || !s->leaf[i].v.count)
+				continue;
+			for (j = 0; j < n; j++)
+				if (cv[j].leaf == leaf && cv[j].pid == pid)
+					break;
+			if (j == n) {
+				const char *name = tdx_leaf_name(leaf);
+
+				cv[n].leaf = leaf;
+				cv[n].pid = pid;
+				if (c->per_td)
+					snprintf(cv[n].title, sizeof(cv[n].title), "TD %u %s", pid,
+						 name ? name : "?");
+				else
+					snprintf(cv[n].title, sizeof(cv[n].title), "%s",
+						 name ? name : "?");
+				n++;
+			}
+			tdx_hist_log2(s->leaf[i].v.hist, l2);
+			for (int b = 0; b < TDX_LOG2_SLOTS; b++)
+				cv[j].l2[b] += l2[b];
+		}
 	}
-	return plot_end(&pl);
+	err = plot_begin(&pl, c->plot, c->interval_ns ?
+			 "SEAMCALL latency per interval (log2 buckets)" :
+			 c->per_td ? "SEAMCALL latency per TD and leaf (log2 buckets)" :
+			 "SEAMCALL latency per leaf (log2 buckets)");
+	if (!err) {
+		plot_curves(&pl, c, cv, n);
+		err = plot_end(&pl);
+	}
+	free(cv);
+	return err;
 }
 
 int cli_plot_mix(const struct cli *c)

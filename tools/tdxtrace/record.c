@@ -269,7 +269,7 @@ const struct cli_cmd cli_cmd_record = {
 	       "\v"
 	       "EXAMPLES:\n"
 	       "  tdxtrace record -o run.tdxrec               # until Ctrl-C\n"
-	       "  tdxtrace record -o run.tdxrec -d 60 -p 4242\n"
+	       "  tdxtrace record -o run.tdxrec --duration 60 -p 4242\n"
 	       "  tdxtrace record -o ring.tdxrec -s 100M -R 5 # keep the newest 500 MiB\n"
 	       "  tdxtrace record -o steady.tdxrec --sim steady:7",
 	.children = cli_children_source,

@@ -122,6 +122,7 @@ static error_t report_parse(int key, char *arg, struct argp_state *state)
 }
 
 const struct cli_cmd cli_cmd_report = {
+	.plot = true,
 	.name = "report",
 	.summary = "every report from a record file or trace.dat",
 	.options = report_options,

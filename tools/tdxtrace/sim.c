@@ -246,7 +246,7 @@ const struct cli_cmd cli_cmd_sim = {
 	       "  tdxtrace sim --list\n"
 	       "  tdxtrace sim steady:42 -N 20       # the first 20 events\n"
 	       "  tdxtrace sim boot -o boot.tdxrec   # then: tdxtrace report boot.tdxrec\n"
-	       "  tdxtrace sim contention -d 1s --json | jq .event",
+	       "  tdxtrace sim contention --duration 1s --json | jq .event",
 	.children = cli_children_output,
 	.run = sim_run,
 };

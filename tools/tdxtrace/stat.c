@@ -230,6 +230,8 @@ static void stat_text(FILE *f, const struct cli *c, const struct tdx_snapshot *s
 		char full[64];
 		struct detail d;
 
+		if (c->cl.skip_zero && !s->counters.events[k])
+			continue;	/* -z */
 		snprintf(full, sizeof(full), "%s:%s", tdx_event_system(k), tdx_event_name(k));
 		fprintf(f, "%14llu  %-32s", (unsigned long long)s->counters.events[k], full);
 		if (secs > 0)
@@ -243,7 +245,12 @@ static void stat_text(FILE *f, const struct cli *c, const struct tdx_snapshot *s
 	fputc('\n', f);
 	for (size_t t = 0; t < s->n_td; t++) {
 		__u32 pid = s->td[t].pid;
+		bool any = false;
 
+		for (int k = 1; k < TDX_EV_MAX && !any; k++)
+			any = cli_td_events(s, pid, k) != 0;
+		if (c->cl.skip_zero && !any)
+			continue;	/* -z: a TD with no event in this report */
 		fprintf(f, "TD %u (%s)%s:\n", pid, s->td[t].comm,
 			pid ? "" : " - outside any TD");
 		for (int k = 1; k < TDX_EV_MAX; k++) {
@@ -266,10 +273,13 @@ static struct json_object *stat_json(const struct cli *c, const struct tdx_snaps
 	double secs = cli_seconds(c);
 
 	for (int k = 1; k < TDX_EV_MAX; k++) {
-		struct json_object *e = json_object_new_object();
-		struct json_object *dj = json_object_new_object();
+		struct json_object *e, *dj;
 		struct detail d;
 
+		if (c->cl.skip_zero && !s->counters.events[k])
+			continue;	/* -z */
+		e = json_object_new_object();
+		dj = json_object_new_object();
 		json_object_object_add(e, "system", json_object_new_string(tdx_event_system(k)));
 		json_object_object_add(e, "name", json_object_new_string(tdx_event_name(k)));
 		json_object_object_add(e, "count", cli_json_u64(s->counters.events[k]));
@@ -283,9 +293,15 @@ static struct json_object *stat_json(const struct cli *c, const struct tdx_snaps
 	}
 	json_object_object_add(o, "events", evs);
 	for (size_t t = 0; t < s->n_td; t++) {
-		struct json_object *e = json_object_new_object();
-		struct json_object *cnt = json_object_new_object();
+		struct json_object *e, *cnt;
+		bool any = false;
 
+		for (int k = 1; k < TDX_EV_MAX && !any; k++)
+			any = cli_td_events(s, s->td[t].pid, k) != 0;
+		if (c->cl.skip_zero && !any)
+			continue;
+		e = json_object_new_object();
+		cnt = json_object_new_object();
 		json_object_object_add(e, "pid", cli_json_u64(s->td[t].pid));
 		json_object_object_add(e, "comm", json_object_new_string(s->td[t].comm));
 		for (int k = 1; k < TDX_EV_MAX; k++)
@@ -311,8 +327,9 @@ const struct cli_cmd cli_cmd_stat = {
 	       "results) and per TD: perf stat for the tdxtrace tracepoints."
 	       "\v"
 	       "EXAMPLES:\n"
-	       "  tdxtrace stat -d 10               # count for 10 s\n"
+	       "  tdxtrace stat 10 1                # count for 10 s, one report\n"
 	       "  tdxtrace stat -p 4242 1 5         # 5 one-second reports for one TD\n"
+	       "  tdxtrace stat -z -d 1             # every second, only what happened\n"
 	       "  tdxtrace stat --replay trace.dat --json",
 	.report = &cli_report_stat,
 };
