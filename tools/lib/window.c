@@ -206,6 +206,16 @@ int tdx_window_next(struct tdx_window_iter *it, struct tdx_window *w)
 	return 1;
 }
 
+void tdx_window_set_interval(struct tdx_window_iter *it, __u64 interval_ns)
+{
+	it->o.interval_ns = interval_ns;
+}
+
+const struct tdx_snapshot *tdx_window_total(const struct tdx_window_iter *it)
+{
+	return it && it->have_tot ? &it->tot : NULL;
+}
+
 int tdx_window_take_total(struct tdx_window_iter *it, struct tdx_snapshot *out)
 {
 	if (!it->have_tot || !it->index)

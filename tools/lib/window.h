@@ -71,6 +71,10 @@ int tdx_window_open(struct tdx_window_iter **out, struct tdx_session *s,
  * returned), <0 = -errno with tdx_last_error() set.
  */
 int tdx_window_next(struct tdx_window_iter *it, struct tdx_window *w);
+/* Windows from the next one on are interval_ns long (tdxtop's d/+/- keys). */
+void tdx_window_set_interval(struct tdx_window_iter *it, __u64 interval_ns);
+/* The running total (the baseline before the first window), NULL if none. */
+const struct tdx_snapshot *tdx_window_total(const struct tdx_window_iter *it);
 /* The session was reset (tdx_reset): the zeroed maps are the new baseline. */
 int tdx_window_rebase(struct tdx_window_iter *it);
 /*
