@@ -463,6 +463,7 @@ struct recsrc {
 	__u64 seq;
 	__u64 events, lost, want_events, want_lost, want_blocks;
 	int err;
+	struct tdx_source *src;		/* for its loss log */
 };
 
 static int rd(struct recsrc *s, void *buf, size_t n, __u64 off, const char *what)
@@ -602,6 +603,9 @@ static int rec_fill(struct recsrc *s)
 		s->seq++;
 		if (type == BLK_LOST) {
 			s->lost += get64(s->cur);
+			err = tdx__source_add_loss(s->src, get64(s->cur + 8), get64(s->cur));
+			if (err)
+				return rec_fail(s, err);
 			continue;
 		}
 		s->blk_n = count;
@@ -701,6 +705,7 @@ int tdx_recfile_open(struct tdx_source *src, const char *path, int fd)
 		return -ENOMEM;
 	}
 	s->fd = fd;
+	s->src = src;
 	src->ops = &rec_ops;
 	src->priv = s;
 	if (fstat(fd, &st) < 0) {

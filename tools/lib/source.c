@@ -26,7 +26,54 @@ static void source_free(struct tdx_source *src)
 {
 	if (src && src->ops && src->ops->close)
 		src->ops->close(src);
+	if (src)
+		free(src->loss);
 	free(src);
+}
+
+int tdx__source_add_loss(struct tdx_source *src, __u64 ts_ns, __u64 n)
+{
+	if (!n)
+		return 0;
+	if (src->n_loss == src->cap_loss) {
+		size_t cap = src->cap_loss ? src->cap_loss * 2 : 16;
+		struct tdx_source_loss *l = realloc(src->loss, cap * sizeof(*l));
+
+		if (!l) {
+			tdx_set_error("out of memory");
+			return -ENOMEM;
+		}
+		src->loss = l;
+		src->cap_loss = cap;
+	}
+	src->loss[src->n_loss].ts_ns = ts_ns;
+	src->loss[src->n_loss].n = n;
+	src->n_loss++;
+	src->loss_read += n;
+	return 0;
+}
+
+const struct tdx_source_loss *tdx_source_losses(const struct tdx_source *src, size_t *n)
+{
+	*n = src ? src->n_loss : 0;
+	return src ? src->loss : NULL;
+}
+
+__u64 tdx_source_lost_until(const struct tdx_source *src, __u64 ts_ns)
+{
+	__u64 sum = 0;
+
+	if (!src)
+		return 0;
+	for (size_t i = 0; i < src->n_loss; i++)
+		if (src->loss[i].ts_ns <= ts_ns)
+			sum += src->loss[i].n;
+	return sum;
+}
+
+__u64 tdx_source_lost_read(const struct tdx_source *src)
+{
+	return src ? src->loss_read : 0;
 }
 
 int tdx_source_open_sim(struct tdx_source **out, const char *spec)

@@ -35,6 +35,23 @@ int tdx_source_next(struct tdx_source *src, struct tdx_event *ev);
  */
 int tdx_source_next_batch(struct tdx_source *src, struct tdx_event *evs, int n);
 const struct tdx_source_info *tdx_source_info(const struct tdx_source *src);
+
+/*
+ * The loss model (docs/reliability.md): every loss a source reports (a
+ * record file's lost block, a trace.dat's missed events, a record cut
+ * short) carries its time.  tdx_source_losses() lists those read so far,
+ * in reading order; tdx_source_lost_until() sums those at or before ts_ns;
+ * tdx_source_lost_read() sums all read so far.  info->lost is the source's
+ * total when it states one up front (a record file's trailer), else the
+ * losses read so far.
+ */
+struct tdx_source_loss {
+	__u64 ts_ns;
+	__u64 n;
+};
+const struct tdx_source_loss *tdx_source_losses(const struct tdx_source *src, size_t *n);
+__u64 tdx_source_lost_until(const struct tdx_source *src, __u64 ts_ns);
+__u64 tdx_source_lost_read(const struct tdx_source *src);
 void tdx_source_close(struct tdx_source *src);
 
 /* List of scenario names, NULL-terminated (for -h and error messages). */

@@ -22,7 +22,18 @@ struct tdx_source {
 	const struct tdx_source_ops *ops;
 	void *priv;
 	struct tdx_source_info info;
+	/* the loss model: every loss read so far, at its time (source.c) */
+	struct tdx_source_loss *loss;
+	size_t n_loss, cap_loss;
+	__u64 loss_read;			/* sum of loss[].n */
 };
+
+/*
+ * A source met n lost events at ts_ns (the time of the last event before
+ * them, or of the record that reported them): logged in reading order, so
+ * every consumer places it in the window where it happened.  0 or -ENOMEM.
+ */
+int tdx__source_add_loss(struct tdx_source *src, __u64 ts_ns, __u64 n);
 
 /* Allocate a source with its info zeroed. */
 struct tdx_source *tdx_source_alloc(const struct tdx_source_ops *ops, void *priv);

@@ -314,6 +314,10 @@ static int td_next(struct tdx_source *src, struct tdx_event *ev)
 
 			s->st.missed += lost;
 			src->info.lost += lost;
+			if (tdx__source_add_loss(src, rec->ts, lost)) {
+				tracecmd_free_record(rec);
+				return -ENOMEM;
+			}
 		}
 		id = rec->size >= COMMON_BYTES ? tep_data_type(s->tep, rec) : -1;
 		m = id < 0 ? NULL : find_map(s, id);
@@ -324,6 +328,10 @@ static int td_next(struct tdx_source *src, struct tdx_event *ev)
 			 */
 			s->st.short_records++;
 			src->info.lost++;
+			if (tdx__source_add_loss(src, rec->ts, 1)) {
+				tracecmd_free_record(rec);
+				return -ENOMEM;
+			}
 			tracecmd_free_record(rec);
 			continue;
 		}

@@ -706,7 +706,7 @@ static void build_totals(struct top_totals *t, const struct tdx_snapshot *s,
 		t->dropped_by_map[i] = cum->counters.dropped[i];
 		t->dropped_total += cum->counters.dropped[i];
 	}
-	t->lost = c->lost;
+	t->lost = c->lost + s->source_lost;	/* the window's losses, the source's too */
 	t->lost_total = cum->counters.lost + cum->source_lost;
 	t->filtered = c->filtered;
 	t->filtered_total = cum->counters.filtered;
