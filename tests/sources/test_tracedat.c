@@ -651,6 +651,24 @@ int main(void)
 		ok(st.missed == 42 && tdx_source_info(s)->lost == 42,
 		   "events the kernel reported lost on a page are counted: %llu (stored count 42)",
 		   (unsigned long long)tdx_source_info(s)->lost);
+		{
+			/* the loss model: the 42 carry a time inside the capture */
+			const struct tdx_source_loss *l;
+			size_t nl, bad = 0;
+			__u64 sum = 0;
+
+			l = tdx_source_losses(s, &nl);
+			for (size_t i = 0; i < nl; i++) {
+				sum += l[i].n;
+				if (l[i].ts_ns < want[0].ts_ns || l[i].ts_ns > want[n - 1].ts_ns)
+					bad++;
+			}
+			ok(nl >= 1 && sum == 42 && !bad &&
+			   tdx_source_lost_until(s, want[n - 1].ts_ns) == 42 &&
+			   tdx_source_lost_until(s, want[0].ts_ns - 1) == 0,
+			   "the lost events are logged with their time: %zu entries, sum %llu, %zu outside the capture",
+			   nl, (unsigned long long)sum, bad);
+		}
 		ok(st.unknown == (__u64)unknown && st.imported == n && st.records == n + (__u64)unknown,
 		   "unknown kvm_exit records skipped and counted: %llu of %ld, %llu imported",
 		   (unsigned long long)st.unknown, unknown, (unsigned long long)st.imported);

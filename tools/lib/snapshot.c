@@ -459,6 +459,11 @@ static int read_counters(struct tdx_session *s, struct tdx_counters *out)
 	return err;
 }
 
+const struct tdx_source *tdx_session_source(const struct tdx_session *s)
+{
+	return s ? s->src : NULL;
+}
+
 int tdx_snapshot_refresh(struct tdx_session *s, struct tdx_snapshot *o)
 {
 	long r;

@@ -52,6 +52,9 @@ struct tdx_source_loss {
 const struct tdx_source_loss *tdx_source_losses(const struct tdx_source *src, size_t *n);
 __u64 tdx_source_lost_until(const struct tdx_source *src, __u64 ts_ns);
 __u64 tdx_source_lost_read(const struct tdx_source *src);
+/* The offline source a session reads (NULL: live, or fed by tdx_feed only). */
+struct tdx_session;
+const struct tdx_source *tdx_session_source(const struct tdx_session *s);
 void tdx_source_close(struct tdx_source *src);
 
 /* List of scenario names, NULL-terminated (for -h and error messages). */

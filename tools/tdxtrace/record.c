@@ -20,7 +20,32 @@ struct rec_ctx {
 	struct tdx_rec *rec;
 	int err;
 	char msg[256];
+	const struct tdx_source *src;	/* offline: its losses are written through */
+	size_t loss_i;			/* losses of src written so far */
+	__u64 src_lost;			/* their sum */
 };
+
+/*
+ * The source's own losses (lost blocks of a record file, missed events of a
+ * trace.dat) go into the new file where they happened: before the first
+ * event later than them (all of them at the end: before == ~0).
+ */
+static int write_src_losses(struct rec_ctx *r, __u64 before)
+{
+	const struct tdx_source_loss *l;
+	size_t n;
+
+	l = tdx_source_losses(r->src, &n);
+	while (r->loss_i < n && l[r->loss_i].ts_ns < before) {
+		int err = tdx_rec_lost(r->rec, l[r->loss_i].n);
+
+		if (err)
+			return err;
+		r->src_lost += l[r->loss_i].n;
+		r->loss_i++;
+	}
+	return 0;
+}
 
 static int rec_cb(void *ctx, const struct tdx_event *ev)
 {
@@ -29,7 +54,9 @@ static int rec_cb(void *ctx, const struct tdx_event *ev)
 
 	if (r->err)
 		return 0;
-	err = tdx_rec_write(r->rec, ev, 1);
+	err = r->src ? write_src_losses(r, ev->ts_ns) : 0;
+	if (!err)
+		err = tdx_rec_write(r->rec, ev, 1);
 	if (err < 0) {
 		r->err = err;
 		snprintf(r->msg, sizeof(r->msg), "%s", tdx_last_error());
@@ -127,6 +154,7 @@ static int record_run(struct cli *c)
 		tdx_close(s);
 		return TDX_EXIT_FAIL;
 	}
+	r.src = tdx_session_source(s);
 	if (c->topts.source == TDX_SRC_LIVE && !c->json)
 		fprintf(stderr, "Recording TDX events to %s... Hit Ctrl-C to end.\n",
 			c->out_path);
@@ -157,8 +185,11 @@ static int record_run(struct cli *c)
 	/* drain what is left in the ring buffer, then the final losses */
 	if (!ret && !r.err && c->topts.source == TDX_SRC_LIVE)
 		tdx_advance(s, 0, 0);
+	if (!ret && !r.err && r.src)
+		ret = write_src_losses(&r, ~0ULL);
 	if (!ret && !r.err)
 		ret = sync_lost(s, &r, &lost_seen, &snap);
+	lost_seen += r.src_lost;
 	if (ret || r.err) {
 		fprintf(stderr, "%s: %s\n", c->prog, r.err ? r.msg : tdx_last_error());
 		tdx_rec_abort(r.rec);

@@ -53,10 +53,11 @@ static int report_run(struct cli *c)
 		s = NULL;
 		goto out;
 	}
-	rc = cli_source_info(c, s, info);
+	rc = cli_collect(c, &cli_report_mix, s, &snap);
 	if (rc)
 		goto out;
-	rc = cli_collect(c, &cli_report_mix, s, &snap);
+	/* after the pass: a trace.dat counts its missed events as it is read */
+	rc = cli_source_info(c, s, info);
 	if (rc)
 		goto out;
 	if (c->json) {
