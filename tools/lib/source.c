@@ -164,9 +164,14 @@ int tdx_source_open_file(struct tdx_source **out, const char *path)
 
 int tdx_source_next(struct tdx_source *src, struct tdx_event *ev)
 {
+	int r;
+
 	if (!src || !src->ops)
 		return -EINVAL;
-	return src->ops->next(src, ev);
+	r = src->ops->next(src, ev);
+	if (r > 0)
+		src->n_events++;
+	return r;
 }
 
 int tdx_source_next_batch(struct tdx_source *src, struct tdx_event *evs, int n)
@@ -175,8 +180,12 @@ int tdx_source_next_batch(struct tdx_source *src, struct tdx_event *evs, int n)
 
 	if (!src || !src->ops || n <= 0)
 		return -EINVAL;
-	if (src->ops->next_batch)
-		return src->ops->next_batch(src, evs, n);
+	if (src->ops->next_batch) {
+		r = src->ops->next_batch(src, evs, n);
+		if (r > 0)
+			src->n_events += (__u64)r;
+		return r;
+	}
 	while (got < n) {
 		r = src->ops->next(src, &evs[got]);
 		if (r < 0)
@@ -185,7 +194,38 @@ int tdx_source_next_batch(struct tdx_source *src, struct tdx_event *evs, int n)
 			break;
 		got++;
 	}
+	src->n_events += (__u64)got;
 	return got;
+}
+
+int tdx_source_exit_code(int err, bool sim)
+{
+	switch (-err) {
+	case 0:
+		return TDX_EXIT_OK;
+	case ENOENT: case EACCES: case EPERM: case EISDIR: case ENOTDIR:
+	case ENAMETOOLONG: case ELOOP: case ENXIO: case ENODEV:
+		return TDX_EXIT_NOINPUT;
+	case EINVAL:
+		return sim ? TDX_EXIT_USAGE : TDX_EXIT_DATAERR;
+	case EIO: case EPROTO: case EBADMSG: case EOVERFLOW: case ERANGE:
+		return TDX_EXIT_DATAERR;
+	case ENODATA:
+		return TDX_EXIT_NODATA;
+	default:
+		return TDX_EXIT_FAIL;
+	}
+}
+
+void tdx_source_counts(const struct tdx_source *src, struct tdx_source_counts *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!src)
+		return;
+	out->events = src->n_events;
+	out->records = src->n_events;
+	if (src->ops && src->ops->counts)
+		src->ops->counts(src, out);
 }
 
 const struct tdx_source_info *tdx_source_info(const struct tdx_source *src)

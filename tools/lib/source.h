@@ -52,6 +52,24 @@ struct tdx_source_loss {
 const struct tdx_source_loss *tdx_source_losses(const struct tdx_source *src, size_t *n);
 __u64 tdx_source_lost_until(const struct tdx_source *src, __u64 ts_ns);
 __u64 tdx_source_lost_read(const struct tdx_source *src);
+/*
+ * The exit code (TDX_EXIT_TABLE) of a failure to open or read a source,
+ * from its -errno: a missing or unreadable file NOINPUT, a corrupt one or
+ * not a recording DATAERR, a source without TDX events NODATA, a bad
+ * simulator spec USAGE (sim true), anything else FAIL.
+ */
+int tdx_source_exit_code(int err, bool sim);
+
+/*
+ * What a source has read so far: records, of which imported as events and
+ * skipped (records of events tdxtrace does not know: a trace.dat's
+ * sched_switch; records cut short).  For "no TDX events" messages.
+ */
+struct tdx_source_counts {
+	__u64 records, events, skipped_unknown, skipped_short;
+};
+void tdx_source_counts(const struct tdx_source *src, struct tdx_source_counts *out);
+
 /* The offline source a session reads (NULL: live, or fed by tdx_feed only). */
 struct tdx_session;
 const struct tdx_source *tdx_session_source(const struct tdx_session *s);

@@ -16,6 +16,8 @@ struct tdx_source_ops {
 	/* optional: up to n events at once (>0), 0 at the end, -errno */
 	int (*next_batch)(struct tdx_source *src, struct tdx_event *evs, int n);
 	void (*close)(struct tdx_source *src);
+	/* optional: records read and skipped beyond the events returned */
+	void (*counts)(const struct tdx_source *src, struct tdx_source_counts *out);
 };
 
 struct tdx_source {
@@ -26,6 +28,7 @@ struct tdx_source {
 	struct tdx_source_loss *loss;
 	size_t n_loss, cap_loss;
 	__u64 loss_read;			/* sum of loss[].n */
+	__u64 n_events;				/* events returned (source.c) */
 };
 
 /*

@@ -384,7 +384,17 @@ static void td_close(struct tdx_source *src)
 	src->priv = NULL;
 }
 
+static void td_counts(const struct tdx_source *src, struct tdx_source_counts *out)
+{
+	const struct tdsrc *s = src->priv;
+
+	out->records = s->st.records;
+	out->skipped_unknown = s->st.unknown;
+	out->skipped_short = s->st.short_records;
+}
+
 static const struct tdx_source_ops tracedat_ops = {
+	.counts = td_counts,
 	.next = td_next,
 	.close = td_close,
 };

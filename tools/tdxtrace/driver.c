@@ -42,11 +42,14 @@ void cli_install_signals(void)
 	sigaction(SIGHUP, &sa, NULL);	/* terminal gone: finish the file/report too */
 }
 
+static bool src_is_sim;		/* the session's source (cli_open) */
+
 int cli_exit_code(int err)
 {
-	/* an unreadable input file is the input's fault, not a privilege */
+	/* an unreadable input file is the input's fault, not a privilege:
+	   missing/unreadable NOINPUT, corrupt DATAERR, a bad spec USAGE */
 	if (tdx_last_failure() == TDX_FAIL_SOURCE)
-		return TDX_EXIT_FAIL;
+		return tdx_source_exit_code(err, src_is_sim);
 	return err == -EPERM || err == -EACCES ? TDX_EXIT_NOPERM : TDX_EXIT_FAIL;
 }
 
@@ -69,6 +72,7 @@ int cli_open(struct cli *c, struct tdx_session **out)
 	int err;
 
 	tdx_set_verbose(c->verbose);
+	src_is_sim = c->topts.source == TDX_SRC_SIM;
 	/*
 	 * Only reports that list the slowest GPAs track violations per GFN, and
 	 * only the slow ones by default: fast faults would fill the table.
@@ -109,7 +113,36 @@ static void emit(struct cli *c, const struct cli_report *r, const struct tdx_sna
 static int advance_err(struct cli *c, int ret)
 {
 	fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());
+	/* reading an offline source failed: its fault (corrupt: DATAERR) */
+	if (c->topts.source != TDX_SRC_LIVE)
+		return tdx_source_exit_code(ret, c->topts.source == TDX_SRC_SIM);
 	return cli_exit_code(ret);
+}
+
+/*
+ * An offline source that gave no TDX event is not an idle host: say what
+ * was read and skipped, exit NODATA.  Skipped records are named even when
+ * some events were imported.
+ */
+static int check_source_data(struct cli *c, struct tdx_session *s)
+{
+	const struct tdx_source *src = tdx_session_source(s);
+	struct tdx_source_counts n;
+	const char *name = c->replay_path ? c->replay_path : c->sim_spec;
+
+	if (!src)
+		return 0;
+	tdx_source_counts(src, &n);
+	if (n.skipped_unknown || n.skipped_short)
+		fprintf(stderr, "%s: %s: %llu of %llu records skipped (%llu of events tdxtrace does not know, %llu cut short)\n",
+			c->prog, name, (unsigned long long)(n.skipped_unknown + n.skipped_short),
+			(unsigned long long)n.records, (unsigned long long)n.skipped_unknown,
+			(unsigned long long)n.skipped_short);
+	if (n.events)
+		return 0;
+	fprintf(stderr, "%s: %s: no TDX events (%llu records read)\n", c->prog, name,
+		(unsigned long long)n.records);
+	return TDX_EXIT_NODATA;
 }
 
 /*
@@ -164,7 +197,7 @@ int cli_collect(struct cli *c, const struct cli_report *r, struct tdx_session *s
 	tdx_window_close(it);
 	if (ret)
 		return advance_err(c, ret);
-	return 0;
+	return check_source_data(c, s);
 }
 
 static int run_whole(struct cli *c, const struct cli_report *r, struct tdx_session *s,
@@ -209,7 +242,7 @@ static int run_intervals(struct cli *c, const struct cli_report *r, struct tdx_s
 	else if (tdx_window_take_total(it, last))
 		rc = advance_err(c, -ENOENT);
 	tdx_window_close(it);
-	return rc;
+	return rc ? rc : check_source_data(c, s);
 }
 
 int cli_run_report(struct cli *c, const struct cli_report *r)
