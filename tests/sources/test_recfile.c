@@ -389,12 +389,23 @@ int main(void)
 		three[1].ts_ns = 999;
 		three[2].ts_ns = 1001;
 		snprintf(p2, sizeof(p2), "%s/unsorted.tdxrec", dir);
+		info.start_ns = 999;	/* no later than the events (the reader checks) */
 		r = tdx_rec_open(p2, &info, NULL);
 		tdx_rec_write(r, three, 3);
 		tdx_rec_close(r);
 		m = read_all(p2, rb, 3, &err, NULL);
 		ok(err == 0 && m == 3 && !memcmp(rb, three, sizeof(three)),
 		   "events recorded out of time order (two CPUs) read back as written");
+		/* a header start later than the events: refused, not span 0 */
+		snprintf(p2, sizeof(p2), "%s/late.tdxrec", dir);
+		info.start_ns = 5000;
+		r = tdx_rec_open(p2, &info, NULL);
+		tdx_rec_write(r, three, 3);
+		tdx_rec_close(r);
+		m = read_all(p2, rb, 3, &err, NULL);
+		ok(err == -EIO && strstr(tdx_last_error(), "later than the first event"),
+		   "a header whose start is later than its events is refused: %s", tdx_last_error());
+		info.start_ns = 999;
 	}
 
 	/* writer input checks */

@@ -810,6 +810,17 @@ int tdx_recfile_open(struct tdx_source *src, const char *path, int fd)
 	s->want_events = get64(t + 8);
 	s->want_lost = get64(t + 16);
 	s->want_blocks = get64(t + 24);
+	/*
+	 * Spans run from the header's start to the last event: a start later
+	 * than the first event would give a span of 0 and rates of 0.
+	 */
+	if (s->want_events && get64(t + 32) < src->info.start_ns) {
+		tdx_set_error("%s: header start_ns %llu (offset 24) is later than the first event at %llu (trailer offset %llu): not a valid recording",
+			      path, (unsigned long long)src->info.start_ns,
+			      (unsigned long long)get64(t + 32), (unsigned long long)(s->end + 32));
+		err = -EIO;
+		goto out;
+	}
 	src->info.lost = s->want_lost;
 	s->off = hsize;
 	err = 0;

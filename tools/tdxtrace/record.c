@@ -146,6 +146,8 @@ static int record_run(struct cli *c)
 		}
 	} else {
 		tdx_rec_host_info(info);
+		/* the session's opening, before the attach: no event is earlier */
+		info->start_ns = tdx_start_ns(s);
 	}
 	r.rec = tdx_rec_open(c->out_path, info, &ro);
 	free(info);
