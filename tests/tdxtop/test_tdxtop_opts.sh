@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_tdxtop_opts.sh - tdxtop's command line: bad options, unknown scenario,
-# unreadable replay file -> one clear message and exit 2; no privileges for
+# unreadable replay file -> one clear message and exit 66 (corrupt: 65); no privileges for
 # live mode -> a message naming the capabilities and exit 77.
 set -uo pipefail
 O=${O:-build}
@@ -50,9 +50,9 @@ expect 2 "invalid iteration count '3x'" -b -n 3x --sim steady
 expect 2 "requires an argument" -b --sim
 expect 2 "unknown simulator scenario.*nosuch" -b --sim nosuch
 expect 2 "unknown simulator scenario.*known: boot" -b --sim nosuch:1
-expect 2 "--replay /nonexistent/rec.tdx" -b --replay /nonexistent/rec.tdx
+expect 66 "--replay /nonexistent/rec.tdx" -b --replay /nonexistent/rec.tdx	# NOINPUT
 printf 'this is not a capture\n' >"$tmp/garbage"
-expect 2 "--replay $tmp/garbage" -b --replay "$tmp/garbage"
+expect 65 "--replay $tmp/garbage" -b --replay "$tmp/garbage"	# DATAERR
 expect 2 "exclusive" -b --sim steady --replay "$tmp/garbage"
 expect 2 "unknown SEAMCALL leaf 'TDH.NOPE'" -b -l TDH.NOPE --sim steady
 expect 2 "invalid pid 'x1'" -b -p x1 --sim steady

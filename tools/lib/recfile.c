@@ -147,11 +147,38 @@ static int write_header(struct tdx_rec *r)
 	return err;
 }
 
+/*
+ * A file is written to "<final>.tmp" and renamed over <final>: refuse a
+ * final name that is not a regular file (a directory, a device such as
+ * /dev/full, a FIFO), which the rename would fail on or replace.
+ */
+static int check_target(const char *final)
+{
+	struct stat st;
+
+	if (lstat(final, &st) < 0)
+		return errno == ENOENT ? 0 : (tdx_set_error("%s: %s", final, strerror(errno)), -errno);
+	if (S_ISDIR(st.st_mode)) {
+		tdx_set_error("%s: is a directory (give a file name)", final);
+		return -EISDIR;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		tdx_set_error("%s: not a regular file; a recording is written to %s.tmp and renamed into place",
+			      final, final);
+		return -EEXIST;
+	}
+	return 0;
+}
+
 static int seg_open(struct tdx_rec *r)
 {
 	char final[PATH_MAX];
+	int err;
 
 	seg_name(r, r->segment, final, sizeof(final));
+	err = check_target(final);
+	if (err)
+		return err;
 	if ((size_t)snprintf(r->tmp, sizeof(r->tmp), "%s.tmp", final) >= sizeof(r->tmp)) {
 		tdx_set_error("%s: path too long", r->path);
 		return -ENAMETOOLONG;
@@ -200,17 +227,26 @@ static int seg_finish(struct tdx_rec *r)
 	put32(t + 48, 0);
 	put32(t + 52, crc(t, 52));
 	err = write_all(r, t, sizeof(t));
-	if (!err && close(r->fd) < 0) {
-		tdx_set_error("%s: close: %s", r->tmp, strerror(errno));
+	if (!err && fsync(r->fd) < 0 && errno != EINVAL && errno != EROFS) {
+		/* a full disk can show only here (delayed allocation) */
 		err = -errno;
+		tdx_set_error("%s: %s", r->tmp, strerror(errno));
+	}
+	if (close(r->fd) < 0 && !err) {
+		err = -errno;
+		tdx_set_error("%s: close: %s", r->tmp, strerror(errno));
 	}
 	r->fd = -1;
-	if (err)
+	if (err) {
+		unlink(r->tmp);
 		return err;
+	}
 	seg_name(r, r->segment, final, sizeof(final));
 	if (rename(r->tmp, final) < 0) {
+		err = -errno;
 		tdx_set_error("rename %s -> %s: %s", r->tmp, final, strerror(errno));
-		return -errno;
+		unlink(r->tmp);		/* no temporary file is left behind */
+		return err;
 	}
 	r->files++;
 	if (r->opts.max_files && r->segment >= r->opts.max_files) {
@@ -228,9 +264,19 @@ static int flush_events(struct tdx_rec *r)
 		return 0;
 	if (r->opts.max_bytes && r->seq &&
 	    r->bytes + BLK_HDR + (__u64)r->nbuf * 88 + TRAILER > r->opts.max_bytes) {
+		__u64 next_first;
+
 		err = seg_finish(r);
 		if (err)
 			return err;
+		/*
+		 * A segment starts where the one before ended (its last event),
+		 * so segment spans tile the capture; never after its own first
+		 * event (a live capture is only nearly sorted).
+		 */
+		memcpy(&next_first, r->buf, 8);
+		if (r->f_last)
+			r->start_ns = r->f_last < next_first ? r->f_last : next_first;
 		r->segment++;
 		err = seg_open(r);
 		if (err)
@@ -278,6 +324,25 @@ struct tdx_rec *tdx_rec_open(const char *path, const struct tdx_source_info *inf
 		tdx_rec_host_info(r->info);
 	if (r->info->n_td > TDX_SOURCE_MAX_TDS)
 		r->info->n_td = TDX_SOURCE_MAX_TDS;
+	if (r->opts.max_bytes) {
+		/*
+		 * A file holds at least one block: a block must fit in the size
+		 * limit with the header and trailer, or small limits are
+		 * overshot (-s 100k wrote 360 KB files with 4096-event blocks).
+		 */
+		__u64 room = r->opts.max_bytes - (HDR_FIXED + r->info->n_td * TD_ENT + 4) -
+			     TRAILER - BLK_HDR;
+		__u64 fit = room / 88 / 2;	/* two blocks a file at least */
+
+		if (r->opts.max_bytes < HDR_FIXED + r->info->n_td * TD_ENT + 4 + TRAILER +
+					 BLK_HDR + 88 * 16) {
+			tdx_set_error("record: size limit %llu cannot hold the header of %zu TDs and a block",
+				      (unsigned long long)r->opts.max_bytes, r->info->n_td);
+			goto fail;
+		}
+		if (fit < r->opts.block_events)
+			r->opts.block_events = fit ? (__u32)fit : 1;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	r->start_ns = r->info->start_ns ? r->info->start_ns :
 		      (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;

@@ -540,7 +540,8 @@ int main(int argc, char **argv)
 				a->opts.source == TDX_SRC_SIM ? a->opts.sim_spec :
 								a->opts.replay_path,
 				tdx_last_error());
-			return TDX_EXIT_USAGE;
+			/* missing/unreadable NOINPUT, corrupt DATAERR, bad spec USAGE */
+			return tdx_source_exit_code(err, a->opts.source == TDX_SRC_SIM);
 		}
 		if (err == -EPERM || err == -EACCES) {
 			if (strstr(tdx_last_error(), "CAP_"))

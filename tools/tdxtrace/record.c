@@ -154,7 +154,7 @@ static int record_run(struct cli *c)
 	if (!r.rec) {
 		fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());
 		tdx_close(s);
-		return TDX_EXIT_FAIL;
+		return TDX_EXIT_CANTCREAT;
 	}
 	r.src = tdx_session_source(s);
 	if (c->topts.source == TDX_SRC_LIVE && !c->json)
@@ -197,7 +197,8 @@ static int record_run(struct cli *c)
 		tdx_rec_abort(r.rec);
 		tdx_close(s);
 		tdx_snapshot_free(&snap);
-		return cli_exit_code(r.err ? r.err : ret);
+		/* the file could not be written (full disk, ...): CANTCREAT */
+		return r.err ? TDX_EXIT_CANTCREAT : cli_exit_code(ret);
 	}
 	{
 		__u64 events = tdx_rec_events(r.rec);
@@ -205,7 +206,7 @@ static int record_run(struct cli *c)
 
 		if (tdx_rec_close(r.rec)) {
 			fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());
-			rc = TDX_EXIT_FAIL;
+			rc = TDX_EXIT_CANTCREAT;
 		} else if ((files = files_written(c->out_path, files)), c->json) {
 			struct json_object *o;
 
