@@ -349,8 +349,8 @@ static void test_usage(void)
 	free(out);
 	ok(run(&out, "%s help stat", bin) == 0 && strstr(out, "stat"), "help stat: exit 0");
 	free(out);
-	ok(run(&out, "%s stat --replay %s/does-not-exist 2>&1", bin, tmpdir) == 1 &&
-	   strstr(out, "does-not-exist"), "missing replay file: one message, exit 1");
+	ok(run(&out, "%s stat --replay %s/does-not-exist 2>&1", bin, tmpdir) == TDX_EXIT_NOINPUT &&
+	   strstr(out, "does-not-exist"), "missing replay file: one message, exit 66 (NOINPUT)");
 	free(out);
 }
 

@@ -42,10 +42,10 @@ rows=$(cat <<'EOF_ROWS'
 2|exclude each other|tdxtrace stat --sim steady --replay good.rec
 2|invalid event count '-5'|tdxtrace sim steady -o out.rec -N -5
 2|ending in .svg or .png|tdxtrace lat --replay good.rec --plot out.xyz
-!0|No such file or directory|tdxtrace stat --replay nofile.rec
-!0|empty file|tdxtrace stat --replay empty
-!0|unknown format at offset 0|tdxtrace stat --replay garbage
-!0|truncated|tdxtrace stat --replay trunc.rec
+66|No such file or directory|tdxtrace stat --replay nofile.rec
+4|empty file|tdxtrace stat --replay empty
+65|unknown format at offset 0|tdxtrace stat --replay garbage
+65|truncated|tdxtrace stat --replay trunc.rec
 65|offset 388: payload checksum mismatch|tdxtrace report corrupt.rec
 65|checksum mismatch|tdxtrace record --replay corrupt.rec -o out.rec
 73|No such file or directory|tdxtrace record --sim steady,duration=10ms -o nodir/out.rec
@@ -57,7 +57,6 @@ rows=$(cat <<'EOF_ROWS'
 66|No such file or directory|tdxtrace record --replay nofile.rec -o out.rec
 66|Is a directory|tdxtrace ept --replay adir
 65|unknown format at offset 0|tdxtrace ept --replay garbage
-65|empty file|tdxtrace stat --replay empty
 65|truncated|tdxtrace contention --replay trunc.rec
 65|later than the first event|tdxtrace stat --replay late.rec
 4|no TDX events \(0 records read\)|tdxtrace stat --replay none.rec

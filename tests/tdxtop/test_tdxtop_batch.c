@@ -426,8 +426,8 @@ int main(void)
 			snprintf(spec, sizeof(spec), "file:%s", file);
 			check_run(spec, 0.5, 3);
 			lines = run("-b --json -n 1 --replay /dev/null", &st, &n);
-			ok(WIFEXITED(st) && WEXITSTATUS(st) == 2 && n == 0,
-			   "--replay of an empty file: exit 2, no output");
+			ok(WIFEXITED(st) && WEXITSTATUS(st) == TDX_EXIT_NODATA && n == 0,
+			   "--replay of an empty file: exit 4 (NODATA), no output");
 			free_lines(lines);
 
 			/* corrupt bytes in the middle: found while reading, said, exit 1 */

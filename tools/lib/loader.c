@@ -572,16 +572,22 @@ static int open_source(struct tdx_session *s)
 	s->batch = calloc(TDX_FEED_BATCH, sizeof(*s->batch));
 	if (!s->batch)
 		return -ENOMEM;
-	/* source time starts at the first event */
+	/* source time starts at the source's start (below) */
 	r = fill_batch(s);
 	if (r < 0)
 		return r;
 	if (s->batch_i == s->batch_n) {
 		s->now = info ? info->start_ns : 0;
 	} else {
-		s->now = s->batch[0].ts_ns;
-		if (!s->start_ns)
-			s->start_ns = s->batch[0].ts_ns;	/* no header start: the first event */
+		/*
+		 * Source time starts at the source's start (a record header's
+		 * start_ns, no later than its first event) so that every
+		 * stepping, the window iterator's and tdx_advance()'s, counts
+		 * from the same origin; with no header start, the first event.
+		 */
+		if (!s->start_ns || s->start_ns > s->batch[0].ts_ns)
+			s->start_ns = s->batch[0].ts_ns;
+		s->now = s->start_ns;
 	}
 	return 0;
 }

@@ -131,9 +131,10 @@ int tdx_source_open_file(struct tdx_source **out, const char *path)
 		return err;
 	}
 	if (n == 0) {
-		tdx_set_error("%s: empty file (offset 0): not a tdxtrace record or trace.dat", path);
+		/* nothing at all: no TDX events (NODATA), not a corrupt file */
+		tdx_set_error("%s: empty file (offset 0): no TDX events, not a tdxtrace record or trace.dat", path);
 		close(fd);
-		return -EINVAL;
+		return -ENODATA;
 	}
 	src = tdx_source_alloc(NULL, NULL);
 	if (!src) {
