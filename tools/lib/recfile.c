@@ -110,25 +110,49 @@ static void seg_name(const struct tdx_rec *r, __u32 seg, char *out, size_t n)
 		snprintf(out, n, "%s.%u", r->path, seg);
 }
 
+/*
+ * start_realtime_ns: the wall clock at the start.  Reproducible where it
+ * can be: SOURCE_DATE_EPOCH (seconds) when set; a simulator recording has
+ * no wall clock, so it is its simulated start; else CLOCK_REALTIME.  The
+ * same spec then gives the same bytes (docs/sources.md).
+ */
+static __u64 start_realtime(const struct tdx_rec *r)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	struct timespec rt;
+
+	if (sde && *sde) {
+		char *end;
+		unsigned long long v;
+
+		errno = 0;
+		v = strtoull(sde, &end, 10);
+		if (!errno && !*end && v < 18446744073ULL)
+			return (__u64)v * 1000000000ULL;
+	}
+	if (!strcmp(r->info->format, "sim"))
+		return r->start_ns;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	return (__u64)rt.tv_sec * 1000000000ULL + (__u64)rt.tv_nsec;
+}
+
 static int write_header(struct tdx_rec *r)
 {
 	size_t ntd = r->info->n_td, size = HDR_FIXED + ntd * TD_ENT + 4;
 	unsigned char *h = calloc(1, size);
-	struct timespec rt;
 	int err;
 
 	if (!h) {
 		tdx_set_error("out of memory");
 		return -ENOMEM;
 	}
-	clock_gettime(CLOCK_REALTIME, &rt);
 	memcpy(h, TDX_REC_MAGIC, 8);
 	put32(h + 8, TDX_REC_VERSION);
 	put32(h + 12, (__u32)size);
 	put32(h + 16, sizeof(struct tdx_event));
 	put32(h + 20, CLOCK_MONOTONIC);
 	put64(h + 24, r->start_ns);
-	put64(h + 32, (__u64)rt.tv_sec * 1000000000ULL + (__u64)rt.tv_nsec);
+	put64(h + 32, start_realtime(r));
 	tdx_strlcpy((char *)h + 40, r->info->host, 64);
 	tdx_strlcpy((char *)h + 104, r->info->kernel, 128);
 	tdx_strlcpy((char *)h + 232, r->info->tdx_module, 64);
