@@ -417,7 +417,6 @@ int tdx_rec_write(struct tdx_rec *r, const struct tdx_event *ev, size_t n)
 int tdx_rec_lost(struct tdx_rec *r, __u64 n)
 {
 	unsigned char p[16];
-	struct timespec ts;
 	int err;
 
 	if (!n)
@@ -425,9 +424,9 @@ int tdx_rec_lost(struct tdx_rec *r, __u64 n)
 	err = flush_events(r);
 	if (err)
 		return err;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	/* its time: the last event before it, else the file's start */
 	put64(p, n);
-	put64(p + 8, r->f_last ? r->f_last : (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec);
+	put64(p + 8, r->f_last ? r->f_last : r->start_ns);
 	r->f_lost += n;
 	r->t_lost += n;
 	return write_block(r, BLK_LOST, 1, p, sizeof(p));

@@ -68,6 +68,12 @@ int tdx_window_open(struct tdx_window_iter **out, struct tdx_session *s,
 		free(it);
 		return err;
 	}
+	/*
+	 * Nothing is fed yet: a loss stamped at the very start (before the
+	 * first event) belongs to the first window, not to the baseline.
+	 */
+	if (it->offline)
+		it->tot.source_lost = 0;
 	it->have_tot = true;
 	*out = it;
 	return 0;
