@@ -49,4 +49,11 @@ rc=$?
 t "SIGTERM during a recording: exit 0 and a complete file" \
 	"(( rc == 0 )) && '$B/tdxtrace' stat --replay $tmp/sig.rec >/dev/null 2>&1"
 t "no temporary file left after the signal" "! ls $tmp/sig.rec.tmp 2>/dev/null"
+"$B/tdxtrace" record --sim steady:1,duration=1s -S 10 -o "$tmp/samp.rec" 2>/dev/null
+"$B/tdxtrace" stat --replay "$tmp/samp.rec" >/dev/null 2>"$tmp/samp.err"
+t "a sampled recording (-S 10) is marked and reported on replay" \
+	"grep -q '1 event in 10 kept' $tmp/samp.err && '$B/tdxtrace' report --replay $tmp/samp.rec -j 2>/dev/null | python3 -c 'import json,sys; sys.exit(json.load(sys.stdin)[\"file\"][\"sample_every\"] != 10)'"
+"$B/tdxtrace" record --replay "$tmp/samp.rec" -S 2 -o "$tmp/samp2.rec" 2>/dev/null
+t "sampling a sampled recording again multiplies the mark (1 in 20)" \
+	"[[ \$(od -An -tx4 -j300 -N4 $tmp/samp2.rec | tr -d ' ') == 00140001 ]]"
 echo "1..$n"

@@ -48,6 +48,8 @@ _Static_assert(sizeof(struct tdx_event) == 88, "struct tdx_event must be 88 byte
 #define END_MAGIC	0x444e4554u	/* "TEND" */
 #define TRAILER		56
 #define MAX_PAYLOAD	(64u << 20)
+#define REC_F_SAMPLED	0x1u		/* header flags: 1 event in (flags >> 16) kept */
+#define REC_F_KNOWN	REC_F_SAMPLED
 
 static void put32(unsigned char *p, __u32 v) { memcpy(p, &v, 4); }
 static void put64(unsigned char *p, __u64 v) { memcpy(p, &v, 8); }
@@ -157,7 +159,9 @@ static int write_header(struct tdx_rec *r)
 	tdx_strlcpy((char *)h + 104, r->info->kernel, 128);
 	tdx_strlcpy((char *)h + 232, r->info->tdx_module, 64);
 	put32(h + 296, (__u32)ntd);
-	put32(h + 300, 0);
+	/* flags: bit 0 sampled, bits 16..31 its N (docs/sources.md) */
+	put32(h + 300, r->info->sample_every > 1 ?
+		       REC_F_SAMPLED | (r->info->sample_every << 16) : 0);
 	for (size_t i = 0; i < ntd; i++) {
 		unsigned char *e = h + HDR_FIXED + i * TD_ENT;
 
@@ -782,7 +786,7 @@ int tdx_recfile_open(struct tdx_source *src, const char *path, int fd)
 	unsigned char fixed[HDR_FIXED], t[TRAILER], *h = NULL;
 	struct recsrc *s;
 	struct stat st;
-	__u32 version, hsize, ntd;
+	__u32 version, hsize, ntd, flags;
 	int err;
 
 	s = calloc(1, sizeof(*s));
@@ -865,6 +869,15 @@ int tdx_recfile_open(struct tdx_source *src, const char *path, int fd)
 		err = -EIO;
 		goto out;
 	}
+	flags = get32(h + 300);
+	if ((flags & 0xffff) & ~REC_F_KNOWN ||
+	    ((flags & REC_F_SAMPLED) ? (flags >> 16) < 2 : (flags >> 16) != 0)) {
+		tdx_set_error("%s: header flags 0x%x at offset 300: unknown bits or a bad sampling rate",
+			      path, flags);
+		err = -EIO;
+		goto out;
+	}
+	src->info.sample_every = flags & REC_F_SAMPLED ? flags >> 16 : 0;
 	tdx_strlcpy(src->info.format, "tdxrec v1", sizeof(src->info.format));
 	memcpy(fixed, h, HDR_FIXED);
 	fixed[103] = fixed[231] = fixed[295] = 0;

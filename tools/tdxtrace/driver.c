@@ -133,6 +133,10 @@ static int check_source_data(struct cli *c, struct tdx_session *s)
 	if (!src)
 		return 0;
 	tdx_source_counts(src, &n);
+	if (tdx_source_info(src)->sample_every > 1)
+		fprintf(stderr, "%s: %s: a sampled recording: 1 event in %u kept; counts and rates are 1/%u of the traffic\n",
+			c->prog, name, tdx_source_info(src)->sample_every,
+			tdx_source_info(src)->sample_every);
 	if (n.skipped_unknown || n.skipped_short)
 		fprintf(stderr, "%s: %s: %llu of %llu records skipped (%llu of events tdxtrace does not know, %llu cut short)\n",
 			c->prog, name, (unsigned long long)(n.skipped_unknown + n.skipped_short),

@@ -149,6 +149,16 @@ static int record_run(struct cli *c)
 		/* the session's opening, before the attach: no event is earlier */
 		info->start_ns = tdx_start_ns(s);
 	}
+	/*
+	 * A sampled recording says so in its header (1 in N; a sampled
+	 * source sampled again: the product), so a replay is not read as the
+	 * whole traffic.
+	 */
+	if (c->topts.sample_every > 1) {
+		__u64 n = (__u64)c->topts.sample_every * (info->sample_every > 1 ? info->sample_every : 1);
+
+		info->sample_every = n > 0xffff ? 0xffff : (__u32)n;
+	}
 	r.rec = tdx_rec_open(c->out_path, info, &ro);
 	free(info);
 	if (!r.rec) {
@@ -266,8 +276,8 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 'S':
 		v = strtol(arg, &end, 10);
-		if (*end || v <= 0 || v > UINT32_MAX)
-			return cli_usage_error(state, "invalid sampling '%s'", arg);
+		if (*end || v <= 0 || v > 0xffff)	/* the header holds 16 bits */
+			return cli_usage_error(state, "invalid sampling '%s' (1 to 65535)", arg);
 		c->topts.sample_every = (__u32)v;
 		break;
 	case 'b':
