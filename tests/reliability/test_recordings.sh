@@ -5,6 +5,8 @@
 #   - rotation honours small size limits (-s 100k: no file above 100 KiB)
 #     and the segments' spans tile the capture
 #   - a signal ends a recording cleanly: a complete file, no temporary
+#   - a sampled recording says so; a compressed one (-z) is <= 20 B/event on
+#     steady and reads back bit-identically
 # No BPF needed (user-space engine).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -56,4 +58,16 @@ t "a sampled recording (-S 10) is marked and reported on replay" \
 "$B/tdxtrace" record --replay "$tmp/samp.rec" -S 2 -o "$tmp/samp2.rec" 2>/dev/null
 t "sampling a sampled recording again multiplies the mark (1 in 20)" \
 	"[[ \$(od -An -tx4 -j300 -N4 $tmp/samp2.rec | tr -d ' ') == 00140001 ]]"
+# compressed recordings (record -z): small, read back bit-identically
+export SOURCE_DATE_EPOCH=1700000000
+"$B/tdxtrace" record --sim steady -z -o "$tmp/z.rec" 2>/dev/null
+"$B/tdxtrace" record --sim steady -o "$tmp/u.rec" 2>/dev/null
+nev=$("$B/tdxtrace" stat --replay "$tmp/u.rec" -j | python3 -c 'import json,sys; print(sum(json.load(sys.stdin)["counters"]["events"].values()))')
+bpe=$(( $(stat -c %s "$tmp/z.rec") * 100 / nev ))
+t "record -z on steady: $((bpe / 100)).$((bpe % 100)) bytes an event (target <= 20, uncompressed 88)" "(( bpe <= 2000 ))"
+"$B/tdxtrace" record --replay "$tmp/z.rec" -o "$tmp/z2u.rec" 2>/dev/null
+"$B/tdxtrace" record --replay "$tmp/u.rec" -o "$tmp/u2u.rec" 2>/dev/null
+t "a compressed recording reads back bit-identically (its uncompressed copy equals the plain one's)" \
+	"cmp -s $tmp/z2u.rec $tmp/u2u.rec"
+unset SOURCE_DATE_EPOCH
 echo "1..$n"

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <isa-l/crc.h>
+#include <zstd.h>
 
 #include "source_int.h"
 
@@ -45,6 +46,8 @@ _Static_assert(sizeof(struct tdx_event) == 88, "struct tdx_event must be 88 byte
 #define BLK_HDR		32
 #define BLK_EVENTS	1
 #define BLK_LOST	2
+#define BLK_ZSTD	3		/* events, one zstd frame of count x 88 bytes */
+#define ZSTD_LEVEL	3
 #define END_MAGIC	0x444e4554u	/* "TEND" */
 #define TRAILER		56
 #define MAX_PAYLOAD	(64u << 20)
@@ -82,6 +85,9 @@ struct tdx_rec {
 	__u64 t_events, t_lost;
 	__u32 segment, files;
 	__u64 start_ns;
+	ZSTD_CCtx *zc;			/* opts.compress */
+	void *zbuf;
+	size_t zcap;
 };
 
 static int write_all(struct tdx_rec *r, const void *p, size_t n)
@@ -314,7 +320,18 @@ static int flush_events(struct tdx_rec *r)
 		memcpy(&r->f_first, r->buf, 8);		/* ts_ns is at offset 0 */
 	memcpy(&r->f_last, r->buf + (size_t)(r->nbuf - 1) * 88, 8);
 	r->f_events += r->nbuf;
-	err = write_block(r, BLK_EVENTS, r->nbuf, r->buf, r->nbuf * 88);
+	if (r->zc) {
+		size_t z = ZSTD_compressCCtx(r->zc, r->zbuf, r->zcap, r->buf,
+					     (size_t)r->nbuf * 88, ZSTD_LEVEL);
+
+		if (ZSTD_isError(z)) {
+			tdx_set_error("record: zstd: %s", ZSTD_getErrorName(z));
+			return -EIO;
+		}
+		err = write_block(r, BLK_ZSTD, r->nbuf, r->zbuf, (__u32)z);
+	} else {
+		err = write_block(r, BLK_EVENTS, r->nbuf, r->buf, r->nbuf * 88);
+	}
 	r->nbuf = 0;
 	return err;
 }
@@ -379,6 +396,15 @@ struct tdx_rec *tdx_rec_open(const char *path, const struct tdx_source_info *inf
 		tdx_set_error("out of memory");
 		goto fail;
 	}
+	if (r->opts.compress) {
+		r->zcap = ZSTD_compressBound((size_t)r->opts.block_events * 88);
+		r->zc = ZSTD_createCCtx();
+		r->zbuf = malloc(r->zcap);
+		if (!r->zc || !r->zbuf) {
+			tdx_set_error("out of memory");
+			goto fail;
+		}
+	}
 	if (seg_open(r))
 		goto fail;
 	return r;
@@ -389,6 +415,8 @@ fail:
 			unlink(r->tmp);
 		}
 		free(r->buf);
+		free(r->zbuf);
+		ZSTD_freeCCtx(r->zc);
 		free(r->info);
 		free(r->path);
 		free(r);
@@ -439,6 +467,8 @@ int tdx_rec_lost(struct tdx_rec *r, __u64 n)
 static void rec_free(struct tdx_rec *r)
 {
 	free(r->buf);
+	free(r->zbuf);
+	ZSTD_freeCCtx(r->zc);
 	free(r->info);
 	free(r->path);
 	free(r);
@@ -556,6 +586,8 @@ struct recsrc {
 	__u64 events, lost, want_events, want_lost, want_blocks;
 	int err;
 	struct tdx_source *src;		/* for its loss log */
+	unsigned char *zblk;		/* a zstd block's events, decompressed */
+	size_t zblk_cap;
 };
 
 static int rd(struct recsrc *s, void *buf, size_t n, __u64 off, const char *what)
@@ -652,8 +684,10 @@ static int rec_fill(struct recsrc *s)
 		}
 		if ((type == BLK_EVENTS && (size != (__u64)count * 88 || size > MAX_PAYLOAD ||
 					    !count)) ||
+		    (type == BLK_ZSTD && (!count || (__u64)count * 88 > MAX_PAYLOAD ||
+					  !size || size > MAX_PAYLOAD)) ||
 		    (type == BLK_LOST && (size != 16 || count != 1)) ||
-		    (type != BLK_EVENTS && type != BLK_LOST)) {
+		    (type != BLK_EVENTS && type != BLK_LOST && type != BLK_ZSTD)) {
 			tdx_set_error("%s: block at offset %llu: bad type %u / count %u / size %u",
 				      s->path, (unsigned long long)s->off, type, count, size);
 			return rec_fail(s, -EIO);
@@ -690,6 +724,29 @@ static int rec_fill(struct recsrc *s)
 				      (unsigned long long)s->blk_off,
 				      (unsigned long long)(s->blk_off + size - 1));
 			return rec_fail(s, -EIO);
+		}
+		if (type == BLK_ZSTD) {
+			size_t want = (size_t)count * 88, got;
+
+			if (want > s->zblk_cap) {
+				unsigned char *nb = realloc(s->zblk, want);
+
+				if (!nb) {
+					tdx_set_error("out of memory");
+					return rec_fail(s, -ENOMEM);
+				}
+				s->zblk = nb;
+				s->zblk_cap = want;
+			}
+			got = ZSTD_decompress(s->zblk, want, s->cur, size);
+			if (ZSTD_isError(got) || got != want) {
+				tdx_set_error("%s: block at offset %llu: zstd payload %s (%zu of %zu bytes)",
+					      s->path, (unsigned long long)s->off,
+					      ZSTD_isError(got) ? ZSTD_getErrorName(got) :
+					      "does not hold its event count", ZSTD_isError(got) ? 0 : got, want);
+				return rec_fail(s, -EIO);
+			}
+			s->cur = s->zblk;
 		}
 		s->off = s->blk_off + size;
 		s->seq++;
@@ -765,6 +822,7 @@ static void rec_close(struct tdx_source *src)
 	if (s->map)
 		munmap((void *)s->map, s->size);
 	free(s->blk);
+	free(s->zblk);
 	free(s->path);
 	free(s);
 	src->priv = NULL;

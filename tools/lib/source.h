@@ -92,6 +92,8 @@ struct tdx_rec_opts {
 	__u64 max_bytes;		/* 0 = no size limit */
 	__u32 max_files;		/* 0 = keep all (with rotation) */
 	__u32 block_events;		/* events per checksummed block, 0 = 4096 */
+	bool compress;			/* zstd event blocks (type 3): ~12 B/event
+					   on `steady` instead of 88 */
 };
 
 struct tdx_rec;

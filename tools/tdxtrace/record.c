@@ -16,6 +16,8 @@
 #include "cli.h"
 #include "source.h"
 
+static bool rec_compress;	/* -z */
+
 struct rec_ctx {
 	struct tdx_rec *rec;
 	int err;
@@ -118,7 +120,8 @@ static __u32 files_written(const char *path, __u32 finished)
 static int record_run(struct cli *c)
 {
 	struct tdx_source_info *info = calloc(1, sizeof(*info));
-	struct tdx_rec_opts ro = { .max_bytes = c->size_limit, .max_files = (__u32)c->rotate };
+	struct tdx_rec_opts ro = { .max_bytes = c->size_limit, .max_files = (__u32)c->rotate,
+				   .compress = rec_compress };
 	struct rec_ctx r = { 0 };
 	struct tdx_snapshot snap = { 0 };
 	struct tdx_session *s;
@@ -250,7 +253,9 @@ static const struct argp_option record_options[] = {
 	  "FILE, FILE.1, FILE.2, ...", 0 },
 	{ "rotate", 'R', "N", 0, "With -s: keep only the newest N files", 0 },
 	CLI_OPT_DURATION("Live: stop after DURATION (default: Ctrl-C)"),
-	{ "sample", 'S', "N", 0, "Record one event in N (default: all)", 0 },
+	{ "sample", 'S', "N", 0, "Record one event in N (default: all); the file says so", 0 },
+	{ "compress", 'z', NULL, 0, "zstd-compress the event blocks (~12 instead of 88 "
+	  "bytes an event; read back bit-identically)", 0 },
 	{ "buffer", 'b', "SIZE", 0, "BPF ring buffer size (default 4M; a power of two "
 	  "is used): larger loses fewer events in bursts", 0 },
 	{},
@@ -273,6 +278,9 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 		c->rotate = (int)strtol(arg, &end, 10);
 		if (*end || c->rotate <= 0)
 			return cli_usage_error(state, "invalid file count '%s'", arg);
+		break;
+	case 'z':
+		rec_compress = true;
 		break;
 	case 'S':
 		v = strtol(arg, &end, 10);
