@@ -3,7 +3,8 @@
 # model, through the tools (issue 19's rates, issue 20's losses):
 #   - a window that runs past the end of the data is divided by its real span
 #     (stat INTERVAL longer than the capture gives the whole-file rate)
-#   - the last, partial window ends at the last event; windows tile the span
+#   - the last, partial window ends at the last event, marked (JSON window,
+#     a text line); windows tile the span
 #   - stat, report and ept agree on one file (one span definition)
 #   - a record file's lost blocks land in the interval where they happened
 #     (stat -i, tdxtop windows and totals), and `record --replay` writes them
@@ -27,13 +28,14 @@ py() { python3 -c "$1"; }
 t "stat INTERVAL longer than the capture: one window, span and rate of the data" "py '
 import json,sys
 w=json.load(open(\"$tmp/whole.j\")); l=[json.loads(x) for x in open(\"$tmp/i60.j\")]
-ok = len(l)==1 and l[0]==w and 3.9e9 < w[\"span_ns\"] < 4.1e9
+win = l[0].pop(\"window\", {}) if l else {}
+ok = len(l)==1 and l[0]==w and 3.9e9 < w[\"span_ns\"] < 4.1e9 and win.get(\"partial\") and win.get(\"last\")
 print(\"# spans\", w[\"span_ns\"], [x[\"span_ns\"] for x in l])
 sys.exit(not ok)'"
 "$B/tdxtrace" stat --replay "$tmp/s.rec" 60 >"$tmp/i60.t"
 "$B/tdxtrace" stat --replay "$tmp/s.rec" >"$tmp/whole.t"
 t "stat 60 text prints the whole file's rates (not divided by 60 s)" \
-	"diff <(grep -v '^\$' $tmp/whole.t) <(grep -v '^\$' $tmp/i60.t) >/dev/null"
+	"diff <(grep -v '^\$' $tmp/whole.t) <(grep -v -e '^\$' -e '^(partial window' $tmp/i60.t) >/dev/null && grep -q '^(partial window: 4.001 s of 60.000 s, the data ends)' $tmp/i60.t"
 "$B/tdxtrace" stat --replay "$tmp/s.rec" -j 1.5 >"$tmp/i15.j"
 t "windows of 1.5 s tile the capture; the last is partial, divided by its real span" "py '
 import json,sys
@@ -43,6 +45,12 @@ ev=lambda d: sum(d[\"counters\"][\"events\"].values())
 print(\"# spans\", sp)
 sys.exit(not (len(l)==3 and sp[0]==sp[1]==1500000000 and 0 < sp[2] < 1500000000
 	and sum(sp)==w[\"span_ns\"] and sum(map(ev,l))==ev(w)))'"
+t "the last window is marked partial (JSON window.partial/last, text line), the others not" "python3 -c '
+import json,sys
+l=[json.loads(x)[\"window\"] for x in open(\"$tmp/i15.j\")]
+sys.exit([(x[\"partial\"],x[\"last\"]) for x in l]!=[(False,False),(False,False),(True,True)]
+	or l[1][\"start_ns\"]!=l[0][\"end_ns\"] or l[2][\"start_ns\"]!=l[1][\"end_ns\"])' &&
+	[[ \$('$B/tdxtrace' stat --replay $tmp/s.rec 1.5 | grep -c '^(partial window: 1.001 s of 1.500 s, the data ends)') == 1 ]]"
 "$B/tdxtrace" report --replay "$tmp/s.rec" -j >"$tmp/rep.j"
 "$B/tdxtrace" ept --replay "$tmp/s.rec" -j >"$tmp/ept.j"
 t "report, stat and ept on one file: one span, the same EPT rates" "py '

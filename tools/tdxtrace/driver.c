@@ -97,17 +97,42 @@ int cli_open(struct cli *c, struct tdx_session **out)
 	return 0;
 }
 
-static void emit(struct cli *c, const struct cli_report *r, const struct tdx_snapshot *s)
+/*
+ * An interval report's window (NULL for a whole-run report): JSON "window",
+ * and a text line for a partial one, so a short last window is never read
+ * as a full interval.
+ */
+static void emit_window(struct cli *c, const struct cli_report *r, const struct tdx_snapshot *s,
+			const struct tdx_window *w)
 {
 	if (c->json) {
 		struct json_object *o = r->json(c, s);
 
+		if (w) {
+			struct json_object *j = json_object_new_object();
+
+			json_object_object_add(j, "index", cli_json_u64(w->index));
+			json_object_object_add(j, "start_ns", cli_json_u64(w->start_ns));
+			json_object_object_add(j, "end_ns", cli_json_u64(w->end_ns));
+			json_object_object_add(j, "partial", json_object_new_boolean(w->partial));
+			json_object_object_add(j, "last", json_object_new_boolean(w->last));
+			json_object_object_add(o, "window", j);
+		}
 		cli_json_print(stdout, o);
 		json_object_put(o);
 	} else {
 		r->text(stdout, c, s);
+		if (w && w->partial)
+			printf("(partial window: %.3f s of %.3f s, %s)\n", (double)w->span_ns / 1e9,
+			       (double)w->interval_ns / 1e9,
+			       w->eof ? "the data ends" : "stopped");
 		fflush(stdout);
 	}
+}
+
+static void emit(struct cli *c, const struct cli_report *r, const struct tdx_snapshot *s)
+{
+	emit_window(c, r, s, NULL);
 }
 
 static int advance_err(struct cli *c, int ret)
@@ -234,7 +259,7 @@ static int run_intervals(struct cli *c, const struct cli_report *r, struct tdx_s
 		c->span_ns = w.span_ns;
 		if (r->sample)
 			r->sample(c, w.total, w.delta);
-		emit(c, r, w.delta);
+		emit_window(c, r, w.delta, &w);
 		if (!c->json)
 			fputc('\n', stdout);
 		n++;
