@@ -750,7 +750,7 @@ int main(void)
 		while (p && fread(cmd, 1, sizeof(cmd), p) > 0)
 			;	/* read to the end: the tool must not die of SIGPIPE */
 		st = p ? pclose(p) : -1;
-		if (!ok(st == 0 && strstr(out, "\"lost\":42,\"tds\""),
+		if (!ok(st == 0 && strstr(out, "\"lost\":42,\"sample_every\":1,"),
 			"report --json on a trace.dat with 42 missed events: file.lost 42"))
 			diag("status %d: %.300s", st, strstr(out, "\"file\"") ? strstr(out, "\"file\"") : out);
 	}

@@ -85,6 +85,8 @@ struct tdx_rec {
 	__u64 t_events, t_lost;
 	__u32 segment, files;
 	__u64 start_ns;
+	unsigned char *hdr;		/* this segment's header, as written */
+	size_t hsize;
 	ZSTD_CCtx *zc;			/* opts.compress */
 	void *zbuf;
 	size_t zcap;
@@ -177,7 +179,9 @@ static int write_header(struct tdx_rec *r)
 	}
 	put32(h + size - 4, crc(h, size - 4));
 	err = write_all(r, h, size);
-	free(h);
+	free(r->hdr);
+	r->hdr = h;			/* kept: seg_finish may correct start_ns */
+	r->hsize = size;
 	return err;
 }
 
@@ -251,6 +255,22 @@ static int seg_finish(struct tdx_rec *r)
 	char final[PATH_MAX];
 	int err;
 
+	/*
+	 * The reader refuses a start later than the first event: a writer
+	 * given no start (or a later one) moves it back to the first event.
+	 */
+	if (r->f_events && r->hdr && r->f_first < get64(r->hdr + 24)) {
+		put64(r->hdr + 24, r->f_first);
+		put32(r->hdr + r->hsize - 4, crc(r->hdr, r->hsize - 4));
+		if (pwrite(r->fd, r->hdr, r->hsize, 0) != (ssize_t)r->hsize) {
+			err = errno ? -errno : -EIO;
+			tdx_set_error("%s: rewrite the header: %s", r->tmp, strerror(-err));
+			close(r->fd);
+			r->fd = -1;
+			unlink(r->tmp);
+			return err;
+		}
+	}
 	put32(t, END_MAGIC);
 	put32(t + 4, TDX_REC_VERSION);
 	put64(t + 8, r->f_events);
@@ -415,6 +435,7 @@ fail:
 			unlink(r->tmp);
 		}
 		free(r->buf);
+		free(r->hdr);
 		free(r->zbuf);
 		ZSTD_freeCCtx(r->zc);
 		free(r->info);
@@ -466,6 +487,7 @@ int tdx_rec_lost(struct tdx_rec *r, __u64 n)
 
 static void rec_free(struct tdx_rec *r)
 {
+	free(r->hdr);
 	free(r->buf);
 	free(r->zbuf);
 	ZSTD_freeCCtx(r->zc);
