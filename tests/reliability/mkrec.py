@@ -6,11 +6,15 @@ reliability tests and fuzz seeds can hold what the tools never write
 themselves (lost-event blocks, many TDs, odd shapes).
 
   mkrec.py OUT [--tds N] [--events-per-td K] [--lost N[@POS]]... [--block K]
+           [--step NS] [--start NS]
 
 Events are tdx_seamcall records (kind 1, 7 args) of leaf TDH.MEM.PAGE.AUG
 (leaf 6), status 0, duration 1000 + i ns (or with --kind vp_enter,
-kvm_tdx_vp_enter_exit records), round-robin over pids 1000..1000+N-1.  --lost N@POS writes a lost block of N events after
-POS events (default: after all of them).  Prints "events E lost L".
+kvm_tdx_vp_enter_exit records, --kind ept kvm_tdx_ept_violation records at
+level i % 4), round-robin over pids 1000..1000+N-1.  --lost N@POS writes a lost block of N events after
+POS events (default: after all of them), stamped with the time of the last
+event before it.  Events are --step ns apart (default 100) from --start
+(the header start_ns, default 1 ms).  Prints "events E lost L".
 """
 import argparse
 import struct
@@ -30,18 +34,23 @@ def main():
     ap.add_argument("--lost", action="append", default=[])
     ap.add_argument("--block", type=int, default=64)
     ap.add_argument("--leaf", type=int, default=6)
-    ap.add_argument("--kind", choices=["seamcall", "vp_enter"], default="seamcall")
+    ap.add_argument("--kind", choices=["seamcall", "vp_enter", "ept"], default="seamcall")
+    ap.add_argument("--step", type=int, default=100, help="ns between events")
+    ap.add_argument("--start", type=int, default=1_000_000, help="header start_ns")
     a = ap.parse_args()
 
     evs = []
     ts = 1_000_000
     for i in range(a.events_per_td):
         for t in range(a.tds):
-            ts += 100
+            ts += a.step
             if a.kind == "seamcall":
                 kind, nargs, args = 1, 7, [a.leaf, 0, 0x1000, 0x2000 * i, 0, 0, 1000 + i, 0]
-            else:   # kvm_tdx_vp_enter_exit: vcpu, status, exit_reason (48 = EPT violation), duration
+            elif a.kind == "vp_enter":  # vcpu, status, exit_reason (48 = EPT violation), duration
                 kind, nargs, args = 2, 4, [0, 0, 48, 1000 + i, 0, 0, 0, 0]
+            else:   # kvm_tdx_ept_violation: vcpu gpa exit_qual private level retries result duration;
+                    # level i % 4 (0 = unmapped afterwards), private
+                kind, nargs, args = 3, 8, [0, 0x1000 * i, 0, 1, i % 4, 0, 0, 1000 + i]
             evs.append(struct.pack("<QIIHHHH8Q", ts, 1000 + t, 1000 + t, kind, t % 4, nargs, 0, *args))
     lost = []
     for spec in a.lost:
@@ -53,7 +62,7 @@ def main():
     h = bytearray(hsize)
     h[0:8] = b"TDXTRACE"
     struct.pack_into("<IIII", h, 8, 1, hsize, 88, 1)
-    struct.pack_into("<QQ", h, 24, 1_000_000, 0)
+    struct.pack_into("<QQ", h, 24, a.start, 0)
     h[40:40 + 8] = b"mkrec.py"
     h[104:104 + 5] = b"Linux"
     struct.pack_into("<II", h, 296, ntd, 0)
@@ -80,7 +89,9 @@ def main():
     while i <= len(evs):
         for pos, n in lost:
             if pos == i:
-                block(2, 1, struct.pack("<QQ", n, ts))
+                # the loss's time: the last event before it (as the C writer)
+                lts = struct.unpack_from("<Q", evs[i - 1])[0] if i else a.start
+                block(2, 1, struct.pack("<QQ", n, lts))
                 total_lost += n
         if i == len(evs):
             break

@@ -2,7 +2,8 @@
 # test_bad_input.sh - bad input everywhere, one table over all tools: wrong
 # options, unknown leaf / scenario / column names, missing, empty, foreign,
 # truncated and corrupt files, unwritable and full outputs.  Each row: the
-# exit status (2 = usage error, "!0" = any failure but not a crash/signal),
+# exit status (TDX_EXIT_TABLE: 2 usage, 4 no data, 65 corrupt, 66 missing or
+# unreadable input, 73 cannot create the output; "!0" = any failure but not a crash/signal),
 # a regex the error message (the first line on stderr) must match, and the
 # command.  Every row also checks that stderr is short (the message, maybe
 # argp's usage after it), there is no libbpf noise, and no output file or temporary is left
@@ -21,6 +22,10 @@ head -c 1000 good.rec >trunc.rec
 cp good.rec corrupt.rec
 printf 'XXXX' | dd of=corrupt.rec bs=1 seek=700 conv=notrunc status=none
 echo hello >garbage
+python3 "$SRC/tests/reliability/mkrec.py" late.rec --start 5000000 >/dev/null
+python3 "$SRC/tests/reliability/mkrec.py" none.rec --events-per-td 0 >/dev/null
+mkdir adir dest.dir
+mknod dest.dev c 1 3	# a device node (like /dev/full): must not be replaced
 : >empty
 printf '{"format":"tdxbench-result"' >bad.json
 printf '{"format":"something-else","version":1}' >foreign.json
@@ -40,10 +45,22 @@ rows=$(cat <<'EOF_ROWS'
 66|No such file or directory|tdxtrace stat --replay nofile.rec
 4|empty file|tdxtrace stat --replay empty
 65|unknown format at offset 0|tdxtrace stat --replay garbage
-!0|truncated|tdxtrace stat --replay trunc.rec
-!0|offset 388: payload checksum mismatch|tdxtrace report corrupt.rec
-!0|checksum mismatch|tdxtrace record --replay corrupt.rec -o out.rec
-!0|No such file or directory|tdxtrace record --sim steady,duration=10ms -o nodir/out.rec
+65|truncated|tdxtrace stat --replay trunc.rec
+65|offset 388: payload checksum mismatch|tdxtrace report corrupt.rec
+65|checksum mismatch|tdxtrace record --replay corrupt.rec -o out.rec
+73|No such file or directory|tdxtrace record --sim steady,duration=10ms -o nodir/out.rec
+73|dest.dir: is a directory|tdxtrace record --sim steady,duration=10ms -o dest.dir
+73|dest.dev: not a regular file|tdxtrace record --sim steady,duration=10ms -o dest.dev
+66|No such file or directory|tdxtrace stat --replay nofile.rec
+66|No such file or directory|tdxtrace lat --replay nofile.rec -i 1
+66|No such file or directory|tdxtrace report nofile.rec
+66|No such file or directory|tdxtrace record --replay nofile.rec -o out.rec
+66|Is a directory|tdxtrace ept --replay adir
+65|unknown format at offset 0|tdxtrace ept --replay garbage
+65|truncated|tdxtrace contention --replay trunc.rec
+65|later than the first event|tdxtrace stat --replay late.rec
+4|no TDX events \(0 records read\)|tdxtrace stat --replay none.rec
+4|no TDX events|tdxtrace report none.rec
 2|unknown option '--bogus'|tdxtop --bogus
 2|unknown SEAMCALL leaf 'NOPE'|tdxtop -l NOPE --sim steady -b -n 1
 2|invalid interval '0'|tdxtop -d 0 --sim steady -b -n 1
@@ -53,6 +70,7 @@ rows=$(cat <<'EOF_ROWS'
 2|unknown view 'nope'|tdxtop -V nope --sim steady -b -n 1
 2|invalid PID list 'abc'|tdxtop -p abc --sim steady -b -n 1
 65|unknown format at offset 0|tdxtop --replay garbage -b -n 1
+66|No such file or directory|tdxtop --replay nofile.rec -b -n 1
 !0|checksum mismatch|tdxtop --replay corrupt.rec -j -n 5
 2|needs one WORKLOAD|tdxbench run
 2|unknown command 'bogus'|tdxbench bogus
@@ -68,7 +86,8 @@ EOF_ROWS
 )
 if mkdir -p "$mnt" && mount -t tmpfs -o size=64k tmpfs "$mnt" 2>/dev/null; then
 	head -c 60000 /dev/zero >"$mnt/fill"
-	rows+=$'\n''!0|No space left on device|tdxtrace record --sim steady:1,duration=1s -o full/out.rec'
+	rows+=$'\n''73|No space left on device|tdxtrace record --sim steady:1,duration=1s -o full/out.rec'
+	rows+=$'\n''73|No space left on device|tdxtrace record --sim steady:1,duration=1s -s 64k -o full/out.rec'
 	rows+=$'\n''!0|No space left on device|tdxbench run sim:steady:1 --rounds 2 --duration 0.01 -o full/out.json'
 	rows+=$'\n''!0|No space left on device|tdxtrace sim steady:1,duration=1s -o full/out.rec'
 else
@@ -103,4 +122,10 @@ while IFS='|' read -r want re cmd; do
 	fi
 	rm -f out.rec* out.json* full/out*
 done <<<"$rows"
+n=$((n + 1))
+if [[ -d dest.dir && -c dest.dev ]]; then
+	echo "ok $n - the directory and the device node given as outputs are untouched"
+else
+	echo "not ok $n - an output that is not a regular file was replaced: $(ls -ld dest.dir dest.dev 2>&1)"
+fi
 echo "1..$n"

@@ -389,12 +389,32 @@ int main(void)
 		three[1].ts_ns = 999;
 		three[2].ts_ns = 1001;
 		snprintf(p2, sizeof(p2), "%s/unsorted.tdxrec", dir);
+		info.start_ns = 999;	/* no later than the events (the reader checks) */
 		r = tdx_rec_open(p2, &info, NULL);
 		tdx_rec_write(r, three, 3);
 		tdx_rec_close(r);
 		m = read_all(p2, rb, 3, &err, NULL);
 		ok(err == 0 && m == 3 && !memcmp(rb, three, sizeof(three)),
 		   "events recorded out of time order (two CPUs) read back as written");
+		/*
+		 * A start later than the events: the reader refuses such a
+		 * header (test_bad_input.sh, an independent writer), so the
+		 * writer moves it back to the first event.
+		 */
+		snprintf(p2, sizeof(p2), "%s/late.tdxrec", dir);
+		info.start_ns = 5000;
+		r = tdx_rec_open(p2, &info, NULL);
+		tdx_rec_write(r, three, 3);
+		tdx_rec_close(r);
+		{
+			struct tdx_source_info li;
+
+			m = read_all(p2, rb, 3, &err, &li);
+			ok(err == 0 && m == 3 && li.start_ns == 1000,
+			   "a writer given a start later than its events writes the first event's (%llu): %s",
+			   (unsigned long long)li.start_ns, err ? tdx_last_error() : "readable");
+		}
+		info.start_ns = 999;
 	}
 
 	/* writer input checks */

@@ -4,8 +4,10 @@
  * computed here, independently, from the same simulator stream.
  *
  * The test opens the simulator itself (tdx_source_open_sim), cuts its events
- * into the windows tdxtop uses (source time: the first event's timestamp t0,
- * window k = (t0 + k*I, t0 + (k+1)*I], the first one including t0), and
+ * into the windows tdxtop uses (tools/lib/window.h; source time: the
+ * source's start t0, its header's start_ns or else the first event's
+ * timestamp, window k = (t0 + k*I, t0 + (k+1)*I], the first one including
+ * t0), and
  * counts per TD and per leaf: SEAMCALLs, BUSY statuses, private/shared EPT
  * violations, completed MapGPA requests and bytes, FROZEN_SPTE retries, and
  * the exact latency quantiles from the raw durations.  Counts must match
@@ -123,7 +125,7 @@ static int expect(const char *spec, __u64 interval_ns, int nwin, __u32 only_pid)
 		__u64 k;
 
 		if (first)
-			t0 = ev.ts_ns, first = false;
+			t0 = info->start_ns ? info->start_ns : ev.ts_ns, first = false;
 		k = ev.ts_ns <= t0 ? 0 : (ev.ts_ns - t0 - 1) / interval_ns;
 		if (k >= (__u64)nwin)
 			break;

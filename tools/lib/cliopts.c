@@ -770,21 +770,13 @@ int tdx_cl_exit_code(const struct tdx_cl *cl, int err)
 		struct stat st;
 
 		if (cl && cl->opts.source == TDX_SRC_SIM)
-			return TDX_EXIT_USAGE;		/* a bad spec */
+			return err == -ENOMEM ? TDX_EXIT_FAIL : TDX_EXIT_USAGE;	/* a bad spec */
 		/* an empty file holds no events: NODATA, not a corrupt one */
 		if (cl && cl->opts.replay_path && err != -ENOENT &&
 		    !stat(cl->opts.replay_path, &st) && st.st_size == 0 &&
 		    !S_ISDIR(st.st_mode))
 			return TDX_EXIT_NODATA;
-		switch (err) {
-		case -ENOENT: case -EACCES: case -EPERM: case -EISDIR: case -ENOTDIR:
-		case -ENAMETOOLONG: case -ELOOP:
-			return TDX_EXIT_NOINPUT;
-		case -ENOMEM:
-			return TDX_EXIT_FAIL;
-		default:
-			return TDX_EXIT_DATAERR;
-		}
+		return tdx_source_exit_code(err, false);	/* source.h: one mapping */
 	}
 	if (err == -EPERM || err == -EACCES)
 		return TDX_EXIT_NOPERM;

@@ -7,6 +7,8 @@ LIB_SRCS += tools/lib/source.c tools/lib/calib.c tools/lib/hugepage.c tools/lib/
 	tools/lib/tracedat_check.c
 # loader (issue 6): BPF sessions, feeding, snapshots
 LIB_SRCS += tools/lib/loader.c tools/lib/snapshot.c
+# one sampling loop (window.h) and one quantile path (quant.h) for every tool
+LIB_SRCS += tools/lib/window.c tools/lib/quant.c
 # the aggregation in user space: bpf/tdx_agg.bpf.h built against tools/lib/umap.c
 LIB_SRCS += tools/lib/umap.c tools/lib/uagg.c
 $(O)/obj/tools/lib/uagg.o: override CFLAGS += -I$(SRC)/bpf

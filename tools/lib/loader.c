@@ -572,16 +572,22 @@ static int open_source(struct tdx_session *s)
 	s->batch = calloc(TDX_FEED_BATCH, sizeof(*s->batch));
 	if (!s->batch)
 		return -ENOMEM;
-	/* source time starts at the first event */
+	/* source time starts at the source's start (below) */
 	r = fill_batch(s);
 	if (r < 0)
 		return r;
 	if (s->batch_i == s->batch_n) {
 		s->now = info ? info->start_ns : 0;
 	} else {
-		s->now = s->batch[0].ts_ns;
-		if (!s->start_ns)
-			s->start_ns = s->batch[0].ts_ns;	/* no header start: the first event */
+		/*
+		 * Source time starts at the source's start (a record header's
+		 * start_ns, no later than its first event) so that every
+		 * stepping, the window iterator's and tdx_advance()'s, counts
+		 * from the same origin; with no header start, the first event.
+		 */
+		if (!s->start_ns || s->start_ns > s->batch[0].ts_ns)
+			s->start_ns = s->batch[0].ts_ns;
+		s->now = s->start_ns;
 	}
 	return 0;
 }
@@ -811,10 +817,19 @@ static int advance_source(struct tdx_session *s, __u64 dt_ns, int timeout_ms)
 		if (j < s->batch_n)
 			break;		/* the next event is past the window */
 	}
+	/*
+	 * Source time moves to the window's end, but not past the data: at
+	 * the end of the source it stays at the last event fed (tdx_feed), so
+	 * a last, partial window has its real span (window.c).
+	 */
+	if (s->src_done && s->batch_i == s->batch_n) {
+		sleep_until(deadline);
+		return 1;
+	}
 	if (dt_ns && target > s->now)
 		s->now = target;
 	sleep_until(deadline);
-	return s->src_done && s->batch_i == s->batch_n ? 1 : 0;
+	return 0;
 }
 
 int tdx_advance(struct tdx_session *s, __u64 dt_ns, int timeout_ms)

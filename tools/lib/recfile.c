@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <isa-l/crc.h>
+#include <zstd.h>
 
 #include "source_int.h"
 
@@ -45,9 +46,13 @@ _Static_assert(sizeof(struct tdx_event) == 88, "struct tdx_event must be 88 byte
 #define BLK_HDR		32
 #define BLK_EVENTS	1
 #define BLK_LOST	2
+#define BLK_ZSTD	3		/* events, one zstd frame of count x 88 bytes */
+#define ZSTD_LEVEL	3
 #define END_MAGIC	0x444e4554u	/* "TEND" */
 #define TRAILER		56
 #define MAX_PAYLOAD	(64u << 20)
+#define REC_F_SAMPLED	0x1u		/* header flags: 1 event in (flags >> 16) kept */
+#define REC_F_KNOWN	REC_F_SAMPLED
 
 static void put32(unsigned char *p, __u32 v) { memcpy(p, &v, 4); }
 static void put64(unsigned char *p, __u64 v) { memcpy(p, &v, 8); }
@@ -80,6 +85,11 @@ struct tdx_rec {
 	__u64 t_events, t_lost;
 	__u32 segment, files;
 	__u64 start_ns;
+	unsigned char *hdr;		/* this segment's header, as written */
+	size_t hsize;
+	ZSTD_CCtx *zc;			/* opts.compress */
+	void *zbuf;
+	size_t zcap;
 };
 
 static int write_all(struct tdx_rec *r, const void *p, size_t n)
@@ -110,30 +120,56 @@ static void seg_name(const struct tdx_rec *r, __u32 seg, char *out, size_t n)
 		snprintf(out, n, "%s.%u", r->path, seg);
 }
 
+/*
+ * start_realtime_ns: the wall clock at the start.  Reproducible where it
+ * can be: SOURCE_DATE_EPOCH (seconds) when set; a simulator recording has
+ * no wall clock, so it is its simulated start; else CLOCK_REALTIME.  The
+ * same spec then gives the same bytes (docs/sources.md).
+ */
+static __u64 start_realtime(const struct tdx_rec *r)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	struct timespec rt;
+
+	if (sde && *sde) {
+		char *end;
+		unsigned long long v;
+
+		errno = 0;
+		v = strtoull(sde, &end, 10);
+		if (!errno && !*end && v < 18446744073ULL)
+			return (__u64)v * 1000000000ULL;
+	}
+	if (!strcmp(r->info->format, "sim"))
+		return r->start_ns;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	return (__u64)rt.tv_sec * 1000000000ULL + (__u64)rt.tv_nsec;
+}
+
 static int write_header(struct tdx_rec *r)
 {
 	size_t ntd = r->info->n_td, size = HDR_FIXED + ntd * TD_ENT + 4;
 	unsigned char *h = calloc(1, size);
-	struct timespec rt;
 	int err;
 
 	if (!h) {
 		tdx_set_error("out of memory");
 		return -ENOMEM;
 	}
-	clock_gettime(CLOCK_REALTIME, &rt);
 	memcpy(h, TDX_REC_MAGIC, 8);
 	put32(h + 8, TDX_REC_VERSION);
 	put32(h + 12, (__u32)size);
 	put32(h + 16, sizeof(struct tdx_event));
 	put32(h + 20, CLOCK_MONOTONIC);
 	put64(h + 24, r->start_ns);
-	put64(h + 32, (__u64)rt.tv_sec * 1000000000ULL + (__u64)rt.tv_nsec);
+	put64(h + 32, start_realtime(r));
 	tdx_strlcpy((char *)h + 40, r->info->host, 64);
 	tdx_strlcpy((char *)h + 104, r->info->kernel, 128);
 	tdx_strlcpy((char *)h + 232, r->info->tdx_module, 64);
 	put32(h + 296, (__u32)ntd);
-	put32(h + 300, 0);
+	/* flags: bit 0 sampled, bits 16..31 its N (docs/sources.md) */
+	put32(h + 300, r->info->sample_every > 1 ?
+		       REC_F_SAMPLED | (r->info->sample_every << 16) : 0);
 	for (size_t i = 0; i < ntd; i++) {
 		unsigned char *e = h + HDR_FIXED + i * TD_ENT;
 
@@ -143,15 +179,44 @@ static int write_header(struct tdx_rec *r)
 	}
 	put32(h + size - 4, crc(h, size - 4));
 	err = write_all(r, h, size);
-	free(h);
+	free(r->hdr);
+	r->hdr = h;			/* kept: seg_finish may correct start_ns */
+	r->hsize = size;
 	return err;
+}
+
+/*
+ * A file is written to "<final>.tmp" and renamed over <final>: refuse a
+ * final name that is not a regular file (a directory, a device such as
+ * /dev/full, a FIFO), which the rename would fail on or replace.
+ */
+static int check_target(const char *final)
+{
+	struct stat st;
+
+	if (lstat(final, &st) < 0)
+		return errno == ENOENT ? 0 : (tdx_set_error("%s: %s", final, strerror(errno)), -errno);
+	if (S_ISDIR(st.st_mode)) {
+		tdx_set_error("%s: is a directory (give a file name)", final);
+		return -EISDIR;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		tdx_set_error("%s: not a regular file; a recording is written to %s.tmp and renamed into place",
+			      final, final);
+		return -EEXIST;
+	}
+	return 0;
 }
 
 static int seg_open(struct tdx_rec *r)
 {
 	char final[PATH_MAX];
+	int err;
 
 	seg_name(r, r->segment, final, sizeof(final));
+	err = check_target(final);
+	if (err)
+		return err;
 	if ((size_t)snprintf(r->tmp, sizeof(r->tmp), "%s.tmp", final) >= sizeof(r->tmp)) {
 		tdx_set_error("%s: path too long", r->path);
 		return -ENAMETOOLONG;
@@ -190,6 +255,22 @@ static int seg_finish(struct tdx_rec *r)
 	char final[PATH_MAX];
 	int err;
 
+	/*
+	 * The reader refuses a start later than the first event: a writer
+	 * given no start (or a later one) moves it back to the first event.
+	 */
+	if (r->f_events && r->hdr && r->f_first < get64(r->hdr + 24)) {
+		put64(r->hdr + 24, r->f_first);
+		put32(r->hdr + r->hsize - 4, crc(r->hdr, r->hsize - 4));
+		if (pwrite(r->fd, r->hdr, r->hsize, 0) != (ssize_t)r->hsize) {
+			err = errno ? -errno : -EIO;
+			tdx_set_error("%s: rewrite the header: %s", r->tmp, strerror(-err));
+			close(r->fd);
+			r->fd = -1;
+			unlink(r->tmp);
+			return err;
+		}
+	}
 	put32(t, END_MAGIC);
 	put32(t + 4, TDX_REC_VERSION);
 	put64(t + 8, r->f_events);
@@ -200,17 +281,26 @@ static int seg_finish(struct tdx_rec *r)
 	put32(t + 48, 0);
 	put32(t + 52, crc(t, 52));
 	err = write_all(r, t, sizeof(t));
-	if (!err && close(r->fd) < 0) {
-		tdx_set_error("%s: close: %s", r->tmp, strerror(errno));
+	if (!err && fsync(r->fd) < 0 && errno != EINVAL && errno != EROFS) {
+		/* a full disk can show only here (delayed allocation) */
 		err = -errno;
+		tdx_set_error("%s: %s", r->tmp, strerror(errno));
+	}
+	if (close(r->fd) < 0 && !err) {
+		err = -errno;
+		tdx_set_error("%s: close: %s", r->tmp, strerror(errno));
 	}
 	r->fd = -1;
-	if (err)
+	if (err) {
+		unlink(r->tmp);
 		return err;
+	}
 	seg_name(r, r->segment, final, sizeof(final));
 	if (rename(r->tmp, final) < 0) {
+		err = -errno;
 		tdx_set_error("rename %s -> %s: %s", r->tmp, final, strerror(errno));
-		return -errno;
+		unlink(r->tmp);		/* no temporary file is left behind */
+		return err;
 	}
 	r->files++;
 	if (r->opts.max_files && r->segment >= r->opts.max_files) {
@@ -228,9 +318,19 @@ static int flush_events(struct tdx_rec *r)
 		return 0;
 	if (r->opts.max_bytes && r->seq &&
 	    r->bytes + BLK_HDR + (__u64)r->nbuf * 88 + TRAILER > r->opts.max_bytes) {
+		__u64 next_first;
+
 		err = seg_finish(r);
 		if (err)
 			return err;
+		/*
+		 * A segment starts where the one before ended (its last event),
+		 * so segment spans tile the capture; never after its own first
+		 * event (a live capture is only nearly sorted).
+		 */
+		memcpy(&next_first, r->buf, 8);
+		if (r->f_last)
+			r->start_ns = r->f_last < next_first ? r->f_last : next_first;
 		r->segment++;
 		err = seg_open(r);
 		if (err)
@@ -240,7 +340,18 @@ static int flush_events(struct tdx_rec *r)
 		memcpy(&r->f_first, r->buf, 8);		/* ts_ns is at offset 0 */
 	memcpy(&r->f_last, r->buf + (size_t)(r->nbuf - 1) * 88, 8);
 	r->f_events += r->nbuf;
-	err = write_block(r, BLK_EVENTS, r->nbuf, r->buf, r->nbuf * 88);
+	if (r->zc) {
+		size_t z = ZSTD_compressCCtx(r->zc, r->zbuf, r->zcap, r->buf,
+					     (size_t)r->nbuf * 88, ZSTD_LEVEL);
+
+		if (ZSTD_isError(z)) {
+			tdx_set_error("record: zstd: %s", ZSTD_getErrorName(z));
+			return -EIO;
+		}
+		err = write_block(r, BLK_ZSTD, r->nbuf, r->zbuf, (__u32)z);
+	} else {
+		err = write_block(r, BLK_EVENTS, r->nbuf, r->buf, r->nbuf * 88);
+	}
 	r->nbuf = 0;
 	return err;
 }
@@ -278,6 +389,25 @@ struct tdx_rec *tdx_rec_open(const char *path, const struct tdx_source_info *inf
 		tdx_rec_host_info(r->info);
 	if (r->info->n_td > TDX_SOURCE_MAX_TDS)
 		r->info->n_td = TDX_SOURCE_MAX_TDS;
+	if (r->opts.max_bytes) {
+		/*
+		 * A file holds at least one block: a block must fit in the size
+		 * limit with the header and trailer, or small limits are
+		 * overshot (-s 100k wrote 360 KB files with 4096-event blocks).
+		 */
+		__u64 room = r->opts.max_bytes - (HDR_FIXED + r->info->n_td * TD_ENT + 4) -
+			     TRAILER - BLK_HDR;
+		__u64 fit = room / 88 / 2;	/* two blocks a file at least */
+
+		if (r->opts.max_bytes < HDR_FIXED + r->info->n_td * TD_ENT + 4 + TRAILER +
+					 BLK_HDR + 88 * 16) {
+			tdx_set_error("record: size limit %llu cannot hold the header of %zu TDs and a block",
+				      (unsigned long long)r->opts.max_bytes, r->info->n_td);
+			goto fail;
+		}
+		if (fit < r->opts.block_events)
+			r->opts.block_events = fit ? (__u32)fit : 1;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	r->start_ns = r->info->start_ns ? r->info->start_ns :
 		      (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
@@ -285,6 +415,15 @@ struct tdx_rec *tdx_rec_open(const char *path, const struct tdx_source_info *inf
 	if (!r->buf) {
 		tdx_set_error("out of memory");
 		goto fail;
+	}
+	if (r->opts.compress) {
+		r->zcap = ZSTD_compressBound((size_t)r->opts.block_events * 88);
+		r->zc = ZSTD_createCCtx();
+		r->zbuf = malloc(r->zcap);
+		if (!r->zc || !r->zbuf) {
+			tdx_set_error("out of memory");
+			goto fail;
+		}
 	}
 	if (seg_open(r))
 		goto fail;
@@ -296,6 +435,9 @@ fail:
 			unlink(r->tmp);
 		}
 		free(r->buf);
+		free(r->hdr);
+		free(r->zbuf);
+		ZSTD_freeCCtx(r->zc);
 		free(r->info);
 		free(r->path);
 		free(r);
@@ -328,7 +470,6 @@ int tdx_rec_write(struct tdx_rec *r, const struct tdx_event *ev, size_t n)
 int tdx_rec_lost(struct tdx_rec *r, __u64 n)
 {
 	unsigned char p[16];
-	struct timespec ts;
 	int err;
 
 	if (!n)
@@ -336,9 +477,9 @@ int tdx_rec_lost(struct tdx_rec *r, __u64 n)
 	err = flush_events(r);
 	if (err)
 		return err;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	/* its time: the last event before it, else the file's start */
 	put64(p, n);
-	put64(p + 8, r->f_last ? r->f_last : (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec);
+	put64(p + 8, r->f_last ? r->f_last : r->start_ns);
 	r->f_lost += n;
 	r->t_lost += n;
 	return write_block(r, BLK_LOST, 1, p, sizeof(p));
@@ -346,7 +487,10 @@ int tdx_rec_lost(struct tdx_rec *r, __u64 n)
 
 static void rec_free(struct tdx_rec *r)
 {
+	free(r->hdr);
 	free(r->buf);
+	free(r->zbuf);
+	ZSTD_freeCCtx(r->zc);
 	free(r->info);
 	free(r->path);
 	free(r);
@@ -463,6 +607,9 @@ struct recsrc {
 	__u64 seq;
 	__u64 events, lost, want_events, want_lost, want_blocks;
 	int err;
+	struct tdx_source *src;		/* for its loss log */
+	unsigned char *zblk;		/* a zstd block's events, decompressed */
+	size_t zblk_cap;
 };
 
 static int rd(struct recsrc *s, void *buf, size_t n, __u64 off, const char *what)
@@ -559,8 +706,10 @@ static int rec_fill(struct recsrc *s)
 		}
 		if ((type == BLK_EVENTS && (size != (__u64)count * 88 || size > MAX_PAYLOAD ||
 					    !count)) ||
+		    (type == BLK_ZSTD && (!count || (__u64)count * 88 > MAX_PAYLOAD ||
+					  !size || size > MAX_PAYLOAD)) ||
 		    (type == BLK_LOST && (size != 16 || count != 1)) ||
-		    (type != BLK_EVENTS && type != BLK_LOST)) {
+		    (type != BLK_EVENTS && type != BLK_LOST && type != BLK_ZSTD)) {
 			tdx_set_error("%s: block at offset %llu: bad type %u / count %u / size %u",
 				      s->path, (unsigned long long)s->off, type, count, size);
 			return rec_fail(s, -EIO);
@@ -598,10 +747,36 @@ static int rec_fill(struct recsrc *s)
 				      (unsigned long long)(s->blk_off + size - 1));
 			return rec_fail(s, -EIO);
 		}
+		if (type == BLK_ZSTD) {
+			size_t want = (size_t)count * 88, got;
+
+			if (want > s->zblk_cap) {
+				unsigned char *nb = realloc(s->zblk, want);
+
+				if (!nb) {
+					tdx_set_error("out of memory");
+					return rec_fail(s, -ENOMEM);
+				}
+				s->zblk = nb;
+				s->zblk_cap = want;
+			}
+			got = ZSTD_decompress(s->zblk, want, s->cur, size);
+			if (ZSTD_isError(got) || got != want) {
+				tdx_set_error("%s: block at offset %llu: zstd payload %s (%zu of %zu bytes)",
+					      s->path, (unsigned long long)s->off,
+					      ZSTD_isError(got) ? ZSTD_getErrorName(got) :
+					      "does not hold its event count", ZSTD_isError(got) ? 0 : got, want);
+				return rec_fail(s, -EIO);
+			}
+			s->cur = s->zblk;
+		}
 		s->off = s->blk_off + size;
 		s->seq++;
 		if (type == BLK_LOST) {
 			s->lost += get64(s->cur);
+			err = tdx__source_add_loss(s->src, get64(s->cur + 8), get64(s->cur));
+			if (err)
+				return rec_fail(s, err);
 			continue;
 		}
 		s->blk_n = count;
@@ -669,6 +844,7 @@ static void rec_close(struct tdx_source *src)
 	if (s->map)
 		munmap((void *)s->map, s->size);
 	free(s->blk);
+	free(s->zblk);
 	free(s->path);
 	free(s);
 	src->priv = NULL;
@@ -690,7 +866,7 @@ int tdx_recfile_open(struct tdx_source *src, const char *path, int fd)
 	unsigned char fixed[HDR_FIXED], t[TRAILER], *h = NULL;
 	struct recsrc *s;
 	struct stat st;
-	__u32 version, hsize, ntd;
+	__u32 version, hsize, ntd, flags;
 	int err;
 
 	s = calloc(1, sizeof(*s));
@@ -701,6 +877,7 @@ int tdx_recfile_open(struct tdx_source *src, const char *path, int fd)
 		return -ENOMEM;
 	}
 	s->fd = fd;
+	s->src = src;
 	src->ops = &rec_ops;
 	src->priv = s;
 	if (fstat(fd, &st) < 0) {
@@ -772,6 +949,15 @@ int tdx_recfile_open(struct tdx_source *src, const char *path, int fd)
 		err = -EIO;
 		goto out;
 	}
+	flags = get32(h + 300);
+	if ((flags & 0xffff) & ~REC_F_KNOWN ||
+	    ((flags & REC_F_SAMPLED) ? (flags >> 16) < 2 : (flags >> 16) != 0)) {
+		tdx_set_error("%s: header flags 0x%x at offset 300: unknown bits or a bad sampling rate",
+			      path, flags);
+		err = -EIO;
+		goto out;
+	}
+	src->info.sample_every = flags & REC_F_SAMPLED ? flags >> 16 : 0;
 	tdx_strlcpy(src->info.format, "tdxrec v1", sizeof(src->info.format));
 	memcpy(fixed, h, HDR_FIXED);
 	fixed[103] = fixed[231] = fixed[295] = 0;
@@ -805,6 +991,17 @@ int tdx_recfile_open(struct tdx_source *src, const char *path, int fd)
 	s->want_events = get64(t + 8);
 	s->want_lost = get64(t + 16);
 	s->want_blocks = get64(t + 24);
+	/*
+	 * Spans run from the header's start to the last event: a start later
+	 * than the first event would give a span of 0 and rates of 0.
+	 */
+	if (s->want_events && get64(t + 32) < src->info.start_ns) {
+		tdx_set_error("%s: header start_ns %llu (offset 24) is later than the first event at %llu (trailer offset %llu): not a valid recording",
+			      path, (unsigned long long)src->info.start_ns,
+			      (unsigned long long)get64(t + 32), (unsigned long long)(s->end + 32));
+		err = -EIO;
+		goto out;
+	}
 	src->info.lost = s->want_lost;
 	s->off = hsize;
 	err = 0;

@@ -459,6 +459,11 @@ static int read_counters(struct tdx_session *s, struct tdx_counters *out)
 	return err;
 }
 
+const struct tdx_source *tdx_session_source(const struct tdx_session *s)
+{
+	return s ? s->src : NULL;
+}
+
 int tdx_snapshot_refresh(struct tdx_session *s, struct tdx_snapshot *o)
 {
 	long r;
@@ -466,7 +471,17 @@ int tdx_snapshot_refresh(struct tdx_session *s, struct tdx_snapshot *o)
 	init_desc();
 	o->ts_ns = tdx_now(s);
 	o->mode = s->mode;
-	o->source_lost = tdx__source_info(s) ? tdx__source_info(s)->lost : 0;
+	/*
+	 * The loss model: the source's losses up to the time fed (read ahead
+	 * of it by up to a batch, so placed by their timestamps); at the end
+	 * of the source, every loss it holds.
+	 */
+	if (!s->src)
+		o->source_lost = 0;
+	else if (s->src_done && s->batch_i == s->batch_n)
+		o->source_lost = tdx_source_lost_read(s->src);
+	else
+		o->source_lost = tdx_source_lost_until(s->src, s->now);
 	r = read_counters(s, &o->counters);
 	for (int id = 0; id < TDX_MAP_ID_MAX && r >= 0; id++)
 		if (md[id].in_snap)

@@ -26,7 +26,54 @@ static void source_free(struct tdx_source *src)
 {
 	if (src && src->ops && src->ops->close)
 		src->ops->close(src);
+	if (src)
+		free(src->loss);
 	free(src);
+}
+
+int tdx__source_add_loss(struct tdx_source *src, __u64 ts_ns, __u64 n)
+{
+	if (!n)
+		return 0;
+	if (src->n_loss == src->cap_loss) {
+		size_t cap = src->cap_loss ? src->cap_loss * 2 : 16;
+		struct tdx_source_loss *l = realloc(src->loss, cap * sizeof(*l));
+
+		if (!l) {
+			tdx_set_error("out of memory");
+			return -ENOMEM;
+		}
+		src->loss = l;
+		src->cap_loss = cap;
+	}
+	src->loss[src->n_loss].ts_ns = ts_ns;
+	src->loss[src->n_loss].n = n;
+	src->n_loss++;
+	src->loss_read += n;
+	return 0;
+}
+
+const struct tdx_source_loss *tdx_source_losses(const struct tdx_source *src, size_t *n)
+{
+	*n = src ? src->n_loss : 0;
+	return src ? src->loss : NULL;
+}
+
+__u64 tdx_source_lost_until(const struct tdx_source *src, __u64 ts_ns)
+{
+	__u64 sum = 0;
+
+	if (!src)
+		return 0;
+	for (size_t i = 0; i < src->n_loss; i++)
+		if (src->loss[i].ts_ns <= ts_ns)
+			sum += src->loss[i].n;
+	return sum;
+}
+
+__u64 tdx_source_lost_read(const struct tdx_source *src)
+{
+	return src ? src->loss_read : 0;
 }
 
 int tdx_source_open_sim(struct tdx_source **out, const char *spec)
@@ -84,9 +131,10 @@ int tdx_source_open_file(struct tdx_source **out, const char *path)
 		return err;
 	}
 	if (n == 0) {
-		tdx_set_error("%s: empty file (offset 0): not a tdxtrace record or trace.dat", path);
+		/* nothing at all: no TDX events (NODATA), not a corrupt file */
+		tdx_set_error("%s: empty file (offset 0): no TDX events, not a tdxtrace record or trace.dat", path);
 		close(fd);
-		return -EINVAL;
+		return -ENODATA;
 	}
 	src = tdx_source_alloc(NULL, NULL);
 	if (!src) {
@@ -117,9 +165,14 @@ int tdx_source_open_file(struct tdx_source **out, const char *path)
 
 int tdx_source_next(struct tdx_source *src, struct tdx_event *ev)
 {
+	int r;
+
 	if (!src || !src->ops)
 		return -EINVAL;
-	return src->ops->next(src, ev);
+	r = src->ops->next(src, ev);
+	if (r > 0)
+		src->n_events++;
+	return r;
 }
 
 int tdx_source_next_batch(struct tdx_source *src, struct tdx_event *evs, int n)
@@ -128,8 +181,12 @@ int tdx_source_next_batch(struct tdx_source *src, struct tdx_event *evs, int n)
 
 	if (!src || !src->ops || n <= 0)
 		return -EINVAL;
-	if (src->ops->next_batch)
-		return src->ops->next_batch(src, evs, n);
+	if (src->ops->next_batch) {
+		r = src->ops->next_batch(src, evs, n);
+		if (r > 0)
+			src->n_events += (__u64)r;
+		return r;
+	}
 	while (got < n) {
 		r = src->ops->next(src, &evs[got]);
 		if (r < 0)
@@ -138,7 +195,38 @@ int tdx_source_next_batch(struct tdx_source *src, struct tdx_event *evs, int n)
 			break;
 		got++;
 	}
+	src->n_events += (__u64)got;
 	return got;
+}
+
+int tdx_source_exit_code(int err, bool sim)
+{
+	switch (-err) {
+	case 0:
+		return TDX_EXIT_OK;
+	case ENOENT: case EACCES: case EPERM: case EISDIR: case ENOTDIR:
+	case ENAMETOOLONG: case ELOOP: case ENXIO: case ENODEV:
+		return TDX_EXIT_NOINPUT;
+	case EINVAL:
+		return sim ? TDX_EXIT_USAGE : TDX_EXIT_DATAERR;
+	case EIO: case EPROTO: case EBADMSG: case EOVERFLOW: case ERANGE:
+		return TDX_EXIT_DATAERR;
+	case ENODATA:
+		return TDX_EXIT_NODATA;
+	default:
+		return TDX_EXIT_FAIL;
+	}
+}
+
+void tdx_source_counts(const struct tdx_source *src, struct tdx_source_counts *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!src)
+		return;
+	out->events = src->n_events;
+	out->records = src->n_events;
+	if (src->ops && src->ops->counts)
+		src->ops->counts(src, out);
 }
 
 const struct tdx_source_info *tdx_source_info(const struct tdx_source *src)

@@ -35,6 +35,44 @@ int tdx_source_next(struct tdx_source *src, struct tdx_event *ev);
  */
 int tdx_source_next_batch(struct tdx_source *src, struct tdx_event *evs, int n);
 const struct tdx_source_info *tdx_source_info(const struct tdx_source *src);
+
+/*
+ * The loss model (docs/reliability.md): every loss a source reports (a
+ * record file's lost block, a trace.dat's missed events, a record cut
+ * short) carries its time.  tdx_source_losses() lists those read so far,
+ * in reading order; tdx_source_lost_until() sums those at or before ts_ns;
+ * tdx_source_lost_read() sums all read so far.  info->lost is the source's
+ * total when it states one up front (a record file's trailer), else the
+ * losses read so far.
+ */
+struct tdx_source_loss {
+	__u64 ts_ns;
+	__u64 n;
+};
+const struct tdx_source_loss *tdx_source_losses(const struct tdx_source *src, size_t *n);
+__u64 tdx_source_lost_until(const struct tdx_source *src, __u64 ts_ns);
+__u64 tdx_source_lost_read(const struct tdx_source *src);
+/*
+ * The exit code (TDX_EXIT_TABLE) of a failure to open or read a source,
+ * from its -errno: a missing or unreadable file NOINPUT, a corrupt one or
+ * not a recording DATAERR, a source without TDX events NODATA, a bad
+ * simulator spec USAGE (sim true), anything else FAIL.
+ */
+int tdx_source_exit_code(int err, bool sim);
+
+/*
+ * What a source has read so far: records, of which imported as events and
+ * skipped (records of events tdxtrace does not know: a trace.dat's
+ * sched_switch; records cut short).  For "no TDX events" messages.
+ */
+struct tdx_source_counts {
+	__u64 records, events, skipped_unknown, skipped_short;
+};
+void tdx_source_counts(const struct tdx_source *src, struct tdx_source_counts *out);
+
+/* The offline source a session reads (NULL: live, or fed by tdx_feed only). */
+struct tdx_session;
+const struct tdx_source *tdx_session_source(const struct tdx_session *s);
 void tdx_source_close(struct tdx_source *src);
 
 /* List of scenario names, NULL-terminated (for -h and error messages). */
@@ -54,6 +92,8 @@ struct tdx_rec_opts {
 	__u64 max_bytes;		/* 0 = no size limit */
 	__u32 max_files;		/* 0 = keep all (with rotation) */
 	__u32 block_events;		/* events per checksummed block, 0 = 4096 */
+	bool compress;			/* zstd event blocks (type 3): ~12 B/event
+					   on `steady` instead of 88 */
 };
 
 struct tdx_rec;

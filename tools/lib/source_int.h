@@ -16,13 +16,27 @@ struct tdx_source_ops {
 	/* optional: up to n events at once (>0), 0 at the end, -errno */
 	int (*next_batch)(struct tdx_source *src, struct tdx_event *evs, int n);
 	void (*close)(struct tdx_source *src);
+	/* optional: records read and skipped beyond the events returned */
+	void (*counts)(const struct tdx_source *src, struct tdx_source_counts *out);
 };
 
 struct tdx_source {
 	const struct tdx_source_ops *ops;
 	void *priv;
 	struct tdx_source_info info;
+	/* the loss model: every loss read so far, at its time (source.c) */
+	struct tdx_source_loss *loss;
+	size_t n_loss, cap_loss;
+	__u64 loss_read;			/* sum of loss[].n */
+	__u64 n_events;				/* events returned (source.c) */
 };
+
+/*
+ * A source met n lost events at ts_ns (the time of the last event before
+ * them, or of the record that reported them): logged in reading order, so
+ * every consumer places it in the window where it happened.  0 or -ENOMEM.
+ */
+int tdx__source_add_loss(struct tdx_source *src, __u64 ts_ns, __u64 n);
 
 /* Allocate a source with its info zeroed. */
 struct tdx_source *tdx_source_alloc(const struct tdx_source_ops *ops, void *priv);

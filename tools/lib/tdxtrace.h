@@ -145,6 +145,7 @@ struct tdx_source_info {
 	char tdx_module[64];		/* TDX module version, "" if unknown */
 	__u64 start_ns;			/* first timestamp (CLOCK_MONOTONIC base) */
 	__u64 lost;			/* events the producer lost (trailer / lost records) */
+	__u32 sample_every;		/* a sampled recording: 1 event in N kept (0/1 = all) */
 	size_t n_td;
 	struct tdx_td_info td[TDX_SOURCE_MAX_TDS];
 };

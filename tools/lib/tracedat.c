@@ -314,6 +314,10 @@ static int td_next(struct tdx_source *src, struct tdx_event *ev)
 
 			s->st.missed += lost;
 			src->info.lost += lost;
+			if (tdx__source_add_loss(src, rec->ts, lost)) {
+				tracecmd_free_record(rec);
+				return -ENOMEM;
+			}
 		}
 		id = rec->size >= COMMON_BYTES ? tep_data_type(s->tep, rec) : -1;
 		m = id < 0 ? NULL : find_map(s, id);
@@ -324,6 +328,10 @@ static int td_next(struct tdx_source *src, struct tdx_event *ev)
 			 */
 			s->st.short_records++;
 			src->info.lost++;
+			if (tdx__source_add_loss(src, rec->ts, 1)) {
+				tracecmd_free_record(rec);
+				return -ENOMEM;
+			}
 			tracecmd_free_record(rec);
 			continue;
 		}
@@ -376,7 +384,17 @@ static void td_close(struct tdx_source *src)
 	src->priv = NULL;
 }
 
+static void td_counts(const struct tdx_source *src, struct tdx_source_counts *out)
+{
+	const struct tdsrc *s = src->priv;
+
+	out->records = s->st.records;
+	out->skipped_unknown = s->st.unknown;
+	out->skipped_short = s->st.short_records;
+}
+
 static const struct tdx_source_ops tracedat_ops = {
+	.counts = td_counts,
 	.next = td_next,
 	.close = td_close,
 };

@@ -16,6 +16,7 @@
 
 #include <json-c/json.h>
 
+#include "quant.h"
 #include "tdxtrace.h"
 #include "source.h"
 #include "result.h"
@@ -115,9 +116,9 @@ int tb_round_set_hist(struct tb_round *rd, const uint64_t *hist, double sum_ns)
 			rd->slot_count[k++] = hist[i];
 		}
 	rd->nslots = n;
-	rd->v[TB_M_P50] = tdx_hist_quantile((const __u64 *)hist, 0.50);
-	rd->v[TB_M_P90] = tdx_hist_quantile((const __u64 *)hist, 0.90);
-	rd->v[TB_M_P99] = tdx_hist_quantile((const __u64 *)hist, 0.99);
+	rd->v[TB_M_P50] = tdx_quantile((const __u64 *)hist, 0.50, TDX_MIN_UNTRACKED, 0);
+	rd->v[TB_M_P90] = tdx_quantile((const __u64 *)hist, 0.90, TDX_MIN_UNTRACKED, 0);
+	rd->v[TB_M_P99] = tdx_quantile((const __u64 *)hist, 0.99, TDX_MIN_UNTRACKED, 0);
 	rd->v[TB_M_MEAN] = sum_ns >= 0 ? sum_ns / (double)total : mid_sum / (double)total;
 	return 0;
 }

@@ -75,7 +75,8 @@ struct tb_row *tb_result_row(struct tb_result *r, const char *name,
 			     const char *kind, int leaf);
 /*
  * Fill round `i` of `row` from a full histogram (TDX_HIST_SLOTS counters):
- * quantiles by tdx_hist_quantile, mean = sum_ns / count when sum_ns is known
+ * quantiles by tdx_quantile (quant.h; a round keeps no min/max: not clamped),
+ * mean = sum_ns / count when sum_ns is known
  * (sum_ns < 0: the mean of the histogram's slot midpoints).
  */
 int tb_round_set_hist(struct tb_round *rd, const uint64_t *hist, double sum_ns);

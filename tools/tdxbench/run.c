@@ -13,6 +13,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #include "tdxtrace.h"
 #include "source.h"
 #include "tdxbench.h"
+#include "window.h"
 
 static volatile sig_atomic_t stop;
 
@@ -148,6 +150,33 @@ void tb_meta_host(struct tb_result *r)
 
 /* ------------------------------------------------------------------ sim */
 
+/*
+ * One round = one window of the session (tools/lib/window.h): offline the
+ * whole source, live from round_begin() (after the reset, before the
+ * workload starts) to round_end().  *snap gets the round's totals (free
+ * with tdx_snapshot_free); round_end() closes the iterator.
+ */
+static int round_begin(struct tdx_session *s, struct tdx_window_iter **it)
+{
+	struct tdx_window_opts wo = { .no_wait = true, .stop = &stop };
+
+	return tdx_window_open(it, s, &wo);
+}
+
+static int round_end(struct tdx_window_iter *it, struct tdx_snapshot *snap)
+{
+	struct tdx_window w;
+	int err;
+
+	err = tdx_window_next(it, &w);
+	if (err == 1)
+		err = tdx_window_take_total(it, snap);
+	else if (!err)
+		err = -ENODATA;
+	tdx_window_close(it);
+	return err;
+}
+
 static int run_sim(const struct tb_run_opts *o, struct tb_result *res, const char *spec)
 {
 	struct json_object *warnings = NULL;
@@ -176,6 +205,7 @@ static int run_sim(const struct tb_run_opts *o, struct tb_result *res, const cha
 			       json_object_new_string("tb_round_seed(seed, round)"));
 	for (unsigned k = 0; k < o->rounds && !stop; k++) {
 		struct tdx_opts to = TDX_OPTS_INIT;
+		struct tdx_window_iter *wit;
 		struct tdx_session *s;
 		struct tdx_snapshot snap;
 
@@ -193,15 +223,15 @@ static int run_sim(const struct tb_run_opts *o, struct tb_result *res, const cha
 			fprintf(stderr, "tdxbench: %s: %s\n", rspec, tdx_last_error());
 			return err == -EPERM || err == -EACCES ? TDX_EXIT_NOPERM : TDX_EXIT_FAIL;
 		}
-		/* the spec ends the source after its duration: feed it all */
-		while (!stop && (err = tdx_advance(s, 0, 0)) == 0)
-			;
+		/* the spec ends the source after its duration: one window of it all */
+		err = round_begin(s, &wit);
+		if (!err)
+			err = round_end(wit, &snap);
 		if (err < 0) {
 			fprintf(stderr, "tdxbench: round %u: %s\n", k, tdx_last_error());
 			tdx_close(s);
 			return TDX_EXIT_FAIL;
 		}
-		err = tdx_snapshot(s, &snap);
 		if (!err) {
 			err = tb_round_from_snapshot(res, k, &snap);
 			if (o->verbose)
@@ -270,12 +300,13 @@ static int run_script(const struct tb_run_opts *o, struct tb_result *res)
 	if (*tdx_missing(s))
 		meta_str(res, "missing", tdx_missing(s));
 	for (unsigned k = 0; k < o->rounds && !stop; k++) {
+		struct tdx_window_iter *wit;
 		struct tdx_snapshot snap;
 		char dur[32], rnd[32];
 		int status = 0;
 		pid_t pid, w = 0;
 
-		if (tdx_reset(s)) {
+		if (tdx_reset(s) || round_begin(s, &wit)) {
 			fprintf(stderr, "tdxbench: reset: %s\n", tdx_last_error());
 			tdx_close(s);
 			return TDX_EXIT_FAIL;
@@ -285,6 +316,7 @@ static int run_script(const struct tb_run_opts *o, struct tb_result *res)
 		pid = fork();
 		if (pid < 0) {
 			perror("tdxbench: fork");
+			tdx_window_close(wit);
 			tdx_close(s);
 			return TDX_EXIT_FAIL;
 		}
@@ -296,19 +328,21 @@ static int run_script(const struct tb_run_opts *o, struct tb_result *res)
 			_exit(127);
 		}
 		while (!stop && (w = waitpid(pid, &status, WNOHANG)) == 0)
-			tdx_advance(s, 0, 100);
+			poll(NULL, 0, 100);
 		if (w == 0) {	/* interrupted */
 			kill(pid, SIGTERM);
 			waitpid(pid, &status, 0);
+			tdx_window_close(wit);
 			break;
 		}
 		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 			fprintf(stderr, "tdxbench: round %u: workload %s failed (status %d)\n",
 				k, o->workload, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			tdx_window_close(wit);
 			tdx_close(s);
 			return TDX_EXIT_FAIL;
 		}
-		err = tdx_snapshot(s, &snap);
+		err = round_end(wit, &snap);
 		if (!err) {
 			__u64 dropped = 0;
 

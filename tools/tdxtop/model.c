@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "quant.h"
 #include "model.h"
 
 #define KIB 1024.0
@@ -188,18 +189,7 @@ double top_col_num(const struct top_col *c, const void *row)
 
 void top_fmt_ns(double ns, char *buf, size_t size)
 {
-	if (ns < 1000)
-		snprintf(buf, size, "%.0fns", ns);
-	else if (ns < 10e3)
-		snprintf(buf, size, "%.2fus", ns / 1e3);
-	else if (ns < 1e6)
-		snprintf(buf, size, "%.1fus", ns / 1e3);
-	else if (ns < 10e6)
-		snprintf(buf, size, "%.2fms", ns / 1e6);
-	else if (ns < 1e9)
-		snprintf(buf, size, "%.1fms", ns / 1e6);
-	else
-		snprintf(buf, size, "%.2fs", ns / 1e9);
+	tdx_fmt_ns(buf, size, ns, true);	/* the one latency format, compact */
 }
 
 void top_fmt_rate(double r, char *buf, size_t size)
@@ -236,9 +226,8 @@ void top_fmt_count(__u64 n, char *buf, size_t size)
  */
 static double quantile(const __u64 *hist, double q, double max)
 {
-	double v = tdx_hist_quantile(hist, q);
-
-	return max > 0 && v > max ? max : v;
+	/* the one quantile path (tools/lib/quant.h) */
+	return tdx_quantile(hist, q, TDX_MIN_UNTRACKED, max > 0 ? (__u64)max : 0);
 }
 
 void top_col_fmt(const struct top_col *c, const void *row, char *buf,
@@ -716,7 +705,7 @@ static void build_totals(struct top_totals *t, const struct tdx_snapshot *s,
 		t->dropped_by_map[i] = cum->counters.dropped[i];
 		t->dropped_total += cum->counters.dropped[i];
 	}
-	t->lost = c->lost;
+	t->lost = c->lost + s->source_lost;	/* the window's losses, the source's too */
 	t->lost_total = cum->counters.lost + cum->source_lost;
 	t->filtered = c->filtered;
 	t->filtered_total = cum->counters.filtered;

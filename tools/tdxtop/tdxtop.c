@@ -28,6 +28,7 @@
 
 #include "source.h"
 #include "tdxtop.h"
+#include "window.h"
 
 volatile sig_atomic_t top_quit;
 
@@ -102,71 +103,49 @@ int top_rebuild(struct top_app *a)
 	return 0;
 }
 
+/*
+ * One window of the session (tools/lib/window.h): a replay or simulation
+ * advances by one interval of source time, its last window up to the last
+ * event (its real span); live, the window is the time since the last
+ * sample.  The iterator owns both snapshots: a->cur and a->win are views
+ * of them, valid until the next sample.
+ */
 int top_sample(struct top_app *a)
 {
 	__u64 t0, t1, t2, now, cpu, c0, c1, c2, c3;
-	struct tdx_snapshot next;
+	struct tdx_window w;
 	int ret;
 
 	t0 = top_mono_ns();
 	c0 = top_thread_cpu_ns();
-	if (!a->ended) {
-		ret = tdx_advance(a->s, a->offline ?
-				  (__u64)llround(a->interval * 1e9) : 0, 0);
-		if (ret < 0) {
-			snprintf(a->err, sizeof(a->err), "%s", tdx_last_error());
-			return ret;
-		}
-		if (ret == 1)
-			a->ended = true;
+	if (a->ended) {
+		/* nothing is left to feed: keep showing the last window */
+		t1 = t0;
+		c1 = c2 = c0;
+		now = t0;
+		goto model;
 	}
+	if (a->offline)
+		tdx_window_set_interval(a->wit, (__u64)llround(a->interval * 1e9));
+	ret = tdx_window_next(a->wit, &w);
 	t1 = top_mono_ns();
 	c1 = top_thread_cpu_ns();
-
-	/*
-	 * Two snapshots' worth of memory, reused every interval: the new
-	 * snapshot goes into the old window's arrays, then the previous
-	 * snapshot becomes the window in place (cur - prev).
-	 */
-	if (a->have_win)
-		next = a->win;
-	else
-		memset(&next, 0, sizeof(next));
-	memset(&a->win, 0, sizeof(a->win));
-	a->have_win = false;
-	ret = tdx_snapshot_refresh(a->s, &next);
-	if (ret) {
-		snprintf(a->err, sizeof(a->err), "snapshot: %s", tdx_last_error());
-		return ret;
+	if (ret <= 0) {
+		snprintf(a->err, sizeof(a->err), "%s", ret ? tdx_last_error() :
+			 "no window left");
+		return ret ? ret : -ENODATA;
 	}
-	if (a->have_cur) {
-		ret = tdx_snapshot_subtract(&a->cur, &next);
-		if (ret) {
-			a->have_cur = false;
-			tdx_snapshot_free(&next);
-			snprintf(a->err, sizeof(a->err), "snapshot diff: %s",
-				 tdx_last_error());
-			return ret;
-		}
-		a->win = a->cur;
-		a->have_win = true;
-	}
-	a->cur = next;
+	a->ended = w.eof;
+	a->cur = *w.total;
 	a->have_cur = true;
-
-	/*
-	 * Window length: live, the real time between two snapshots; a
-	 * replay or simulation advances by exactly one interval of source
-	 * time per sample, so that is the window (rates per source second).
-	 */
+	a->win = *w.delta;
+	a->have_win = true;
+	a->dt = (double)w.span_ns / 1e9;
+	a->cum_dt += a->dt;
 	now = top_mono_ns();
 	c2 = top_thread_cpu_ns();
 	a->snapshot_us = (double)(now - t1) / 1e3;
-	if (a->offline)
-		a->dt = a->interval;
-	else
-		a->dt = (double)(now - a->last_mono_ns) / 1e9;
-	a->cum_dt += a->dt;
+model:
 	cpu = cpu_ns();
 	if (now > a->last_mono_ns)
 		a->cpu_pct = (double)(cpu - a->last_cpu_ns) * 100.0 /
@@ -199,20 +178,23 @@ int top_sample(struct top_app *a)
 
 int top_reset(struct top_app *a)
 {
+	const struct tdx_snapshot *base;
 	int err = tdx_reset(a->s);
 
 	if (err)
 		return err;
-	if (a->have_win)
-		tdx_snapshot_free(&a->win);
 	a->have_win = false;
+	a->have_cur = false;
 	a->cum_dt = 0;
 	/* the zeroed maps are the new baseline */
-	if (a->have_cur)
-		tdx_snapshot_free(&a->cur);
-	a->have_cur = false;
-	if (tdx_snapshot(a->s, &a->cur) == 0)
+	err = tdx_window_rebase(a->wit);
+	if (err)
+		return err;
+	base = tdx_window_total(a->wit);
+	if (base) {
+		a->cur = *base;
 		a->have_cur = true;
+	}
 	a->last_mono_ns = top_mono_ns();
 	a->last_cpu_ns = cpu_ns();
 	return top_rebuild(a);
@@ -509,6 +491,20 @@ int main(int argc, char **argv)
 	err = tdx_open(&a->s, &a->opts);
 	if (err)
 		return tdx_cl_open_failed(&a->cl, err);
+	{
+		struct tdx_window_opts wo = {
+			/* live: tdxtop's UI paces the windows */
+			.interval_ns = a->offline ? (__u64)llround(a->interval * 1e9) : 0,
+			.no_wait = !a->offline,
+		};
+
+		err = tdx_window_open(&a->wit, a->s, &wo);
+		if (err) {
+			fprintf(stderr, "tdxtop: %s\n", tdx_last_error());
+			tdx_close(a->s);
+			return TDX_EXIT_FAIL;
+		}
+	}
 	if (a->offline)
 		label_source(a);
 	snprintf(a->mode, sizeof(a->mode), "%s", tdx_mode_name(tdx_mode(a->s)));
@@ -539,10 +535,7 @@ int main(int argc, char **argv)
 
 	if (a->have_model)
 		top_model_free(&a->model);
-	if (a->have_win)
-		tdx_snapshot_free(&a->win);
-	if (a->have_cur)
-		tdx_snapshot_free(&a->cur);
+	tdx_window_close(a->wit);	/* owns a->cur and a->win */
 	tdx_close(a->s);
 	return ret;
 }

@@ -35,7 +35,8 @@ struct top_app {
 	const char *missing;		/* what the attach mode cannot see */
 
 	/* samples */
-	struct tdx_snapshot cur, win;	/* win = cur - the previous cur */
+	struct tdx_window_iter *wit;	/* the sampling loop (tools/lib/window.h) */
+	struct tdx_snapshot cur, win;	/* views of wit's total and window */
 	bool have_cur, have_win;
 	struct top_model model;
 	bool have_model;

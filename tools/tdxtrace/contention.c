@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quant.h"
 #include "cli.h"
 
 static const char *const level_names[TDX_PG_LEVEL_MAX] = { "none", "4K", "2M", "1G" };
@@ -41,7 +42,7 @@ static void contention_text(FILE *f, const struct cli *c, const struct tdx_snaps
 			(unsigned long long)v->errors,
 			cli_fmt_ns(a, sizeof(a), v->frozen ?
 				   (double)v->held_sum_ns / (double)v->frozen : 0),
-			cli_fmt_ns(p99, sizeof(p99), tdx_hist_quantile(v->hist, 0.99)),
+			cli_fmt_ns(p99, sizeof(p99), tdx_quantile(v->hist, 0.99, TDX_MIN_UNTRACKED, v->held_max_ns)),
 			cli_fmt_ns(m, sizeof(m), (double)v->held_max_ns));
 	}
 	if (!shown)
@@ -91,7 +92,7 @@ static struct json_object *contention_json(const struct cli *c, const struct tdx
 		json_object_object_add(j, "retries", cli_json_u64(v->retries));
 		json_object_object_add(j, "windows", cli_json_u64(v->frozen));
 		json_object_object_add(j, "errors", cli_json_u64(v->errors));
-		json_object_object_add(j, "held", cli_json_hist(v->hist, v->held_sum_ns, 0,
+		json_object_object_add(j, "held", cli_json_hist(v->hist, v->held_sum_ns, TDX_MIN_UNTRACKED,
 								v->held_max_ns));
 		json_object_array_add(fr, j);
 	}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quant.h"
 #include "cli.h"
 
 static const char *const dir_names[2] = { "to_private", "to_shared" };
@@ -145,7 +146,7 @@ static struct json_object *convert_json(const struct cli *c, const struct tdx_sn
 		json_object_object_add(e, "chunk_bytes", cli_json_u64(v->chunk_bytes));
 		json_object_object_add(e, "chunk_retries", cli_json_u64(v->chunk_retries));
 		json_object_object_add(e, "chunk_errors", cli_json_u64(v->chunk_errors));
-		json_object_object_add(e, "round_trip", cli_json_hist(v->hist, v->sum_ns, 0,
+		json_object_object_add(e, "round_trip", cli_json_hist(v->hist, v->sum_ns, TDX_MIN_UNTRACKED,
 								      v->max_ns));
 		json_object_array_add(tds, e);
 	}

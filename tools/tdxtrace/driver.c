@@ -18,9 +18,9 @@
 
 #include "cli.h"
 #include "source.h"
+#include "window.h"
 
 #define SERIES_STEP_NS	1000000000ULL	/* offline time series step */
-#define POLL_MS		100
 
 volatile sig_atomic_t cli_stop;
 
@@ -42,18 +42,16 @@ void cli_install_signals(void)
 	sigaction(SIGHUP, &sa, NULL);	/* terminal gone: finish the file/report too */
 }
 
+static bool src_is_sim;		/* the session's source (cli_open) */
+
 int cli_exit_code(int err)
 {
-	/* TDX_EXIT_TABLE: a missing input is NOINPUT, no TDX UNAVAILABLE, ... */
+	/* TDX_EXIT_TABLE: a source's fault (missing/unreadable NOINPUT, corrupt
+	   DATAERR, a bad spec USAGE, nothing in it NODATA), else no TDX
+	   UNAVAILABLE, no privileges NOPERM */
+	if (tdx_last_failure() == TDX_FAIL_SOURCE)
+		return tdx_source_exit_code(err, src_is_sim);
 	return tdx_cl_exit_code(NULL, err);
-}
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
 /* The offline source's own info (a session opened by cli_open()). */
@@ -75,6 +73,7 @@ int cli_open(struct cli *c, struct tdx_session **out)
 	int err;
 
 	tdx_set_verbose(c->verbose);
+	src_is_sim = c->topts.source == TDX_SRC_SIM;
 	/*
 	 * Only reports that list the slowest GPAs track violations per GFN, and
 	 * only the slow ones by default: fast faults would fill the table.
@@ -104,95 +103,140 @@ int cli_open(struct cli *c, struct tdx_session **out)
 	return 0;
 }
 
-static void emit(struct cli *c, const struct cli_report *r, const struct tdx_snapshot *s)
+/*
+ * An interval report's window (NULL for a whole-run report): JSON "window",
+ * and a text line for a partial one, so a short last window is never read
+ * as a full interval.
+ */
+static void emit_window(struct cli *c, const struct cli_report *r, const struct tdx_snapshot *s,
+			const struct tdx_window *w)
 {
 	if (c->json) {
 		struct json_object *o = r->json(c, s);
 
+		if (w) {
+			/* the envelope's window, with where this one lies in the source */
+			struct json_object *j = NULL;
+
+			if (!json_object_object_get_ex(o, "window", &j) || !j) {
+				j = json_object_new_object();
+				json_object_object_add(o, "window", j);
+			}
+			json_object_object_add(j, "index", cli_json_u64(w->index));
+			json_object_object_add(j, "start_ns", cli_json_u64(w->start_ns));
+			json_object_object_add(j, "end_ns", cli_json_u64(w->end_ns));
+			json_object_object_add(j, "partial", json_object_new_boolean(w->partial));
+			json_object_object_add(j, "last", json_object_new_boolean(w->last));
+		}
 		cli_json_print(stdout, o);
 		json_object_put(o);
 	} else {
 		r->text(stdout, c, s);
+		if (w && w->partial)
+			printf("(partial window: %.3f s of %.3f s, %s)\n", (double)w->span_ns / 1e9,
+			       (double)w->interval_ns / 1e9,
+			       w->eof ? "the data ends" : "stopped");
 		fflush(stdout);
 	}
+}
+
+static void emit(struct cli *c, const struct cli_report *r, const struct tdx_snapshot *s)
+{
+	emit_window(c, r, s, NULL);
 }
 
 static int advance_err(struct cli *c, int ret)
 {
 	fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());
+	/* reading an offline source failed: its fault (corrupt: DATAERR) */
+	if (c->topts.source != TDX_SRC_LIVE)
+		return tdx_source_exit_code(ret, c->topts.source == TDX_SRC_SIM);
 	return cli_exit_code(ret);
 }
 
-/* Live: wait until deadline (mono ns) or a signal, polling the session. */
-static int live_wait(struct tdx_session *s, __u64 deadline)
+/*
+ * An offline source that gave no TDX event is not an idle host: say what
+ * was read and skipped, exit NODATA.  Skipped records are named even when
+ * some events were imported.
+ */
+static int check_source_data(struct cli *c, struct tdx_session *s)
 {
-	while (!cli_stop) {
-		__u64 now = mono_ns();
-		int ms, ret;
+	const struct tdx_source *src = tdx_session_source(s);
+	struct tdx_source_counts n;
+	const char *name = c->replay_path ? c->replay_path : c->sim_spec;
 
-		if (deadline && now >= deadline)
-			break;
-		ms = deadline ? (int)((deadline - now) / 1000000) + 1 : POLL_MS;
-		if (ms > POLL_MS)
-			ms = POLL_MS;
-		ret = tdx_advance(s, 0, ms);
-		if (ret < 0 && ret != -EINTR)
-			return ret;
-	}
-	return 0;
+	if (!src)
+		return 0;
+	tdx_source_counts(src, &n);
+	if (tdx_source_info(src)->sample_every > 1)
+		fprintf(stderr, "%s: %s: a sampled recording: 1 event in %u kept; counts and rates are 1/%u of the traffic\n",
+			c->prog, name, tdx_source_info(src)->sample_every,
+			tdx_source_info(src)->sample_every);
+	if (n.skipped_unknown || n.skipped_short)
+		fprintf(stderr, "%s: %s: %llu of %llu records skipped (%llu of events tdxtrace does not know, %llu cut short)\n",
+			c->prog, name, (unsigned long long)(n.skipped_unknown + n.skipped_short),
+			(unsigned long long)n.records, (unsigned long long)n.skipped_unknown,
+			(unsigned long long)n.skipped_short);
+	if (n.events)
+		return 0;
+	fprintf(stderr, "%s: %s: no TDX events (%llu records read)\n", c->prog, name,
+		(unsigned long long)n.records);
+	return TDX_EXIT_NODATA;
+}
+
+/*
+ * The session cut into windows (tools/lib/window.h): the one loop.  Offline
+ * windows have the source's time, the last one ends at the last event.
+ */
+static int open_windows(struct cli *c, struct tdx_session *s, __u64 interval_ns,
+			struct tdx_window_iter **it)
+{
+	struct tdx_window_opts wo = {
+		.interval_ns = interval_ns,
+		.duration_ns = c->topts.source == TDX_SRC_LIVE ? c->duration_ns : 0,
+		.stop = &cli_stop,
+	};
+	int ret = tdx_window_open(it, s, &wo);
+
+	return ret ? advance_err(c, ret) : 0;
 }
 
 int cli_collect(struct cli *c, const struct cli_report *r, struct tdx_session *s,
 		struct tdx_snapshot *snap)
 {
 	bool offline = c->topts.source != TDX_SRC_LIVE;
+	struct tdx_window_iter *it;
+	struct tdx_window w;
+	__u64 first = 0;
+	bool any = false;
 	int ret;
 
-	if (offline && r && r->sample) {
-		struct tdx_snapshot prev = { 0 }, cur, delta;
-		bool have_prev = false;
-
-		do {
-			ret = tdx_advance(s, SERIES_STEP_NS, 0);
-			if (ret < 0)
-				break;
-			if (tdx_snapshot(s, &cur)) {
-				if (have_prev)
-					tdx_snapshot_free(&prev);
-				return advance_err(c, -EIO);
-			}
-			if (have_prev && !tdx_snapshot_diff(&delta, &cur, &prev)) {
-				r->sample(c, &cur, &delta);
-				tdx_snapshot_free(&delta);
-			} else {
-				r->sample(c, &cur, &cur);
-			}
-			if (have_prev)
-				tdx_snapshot_free(&prev);
-			prev = cur;
-			have_prev = true;
-		} while (ret == 0 && !cli_stop);
-		if (have_prev)
-			tdx_snapshot_free(&prev);
-	} else if (offline) {
-		do
-			ret = tdx_advance(s, 0, 0);
-		while (ret == 0 && !cli_stop);
-	} else {
-		__u64 deadline = c->duration_ns ? mono_ns() + c->duration_ns : 0;
-
-		if (!c->json)
-			fprintf(stderr, "Tracing TDX events%s... Hit Ctrl-C to end.\n",
-				c->topts.filter.npids ? " of the selected TDs" : "");
-		ret = live_wait(s, deadline);
+	/* offline time series (r->sample) are sampled in 1 s windows */
+	ret = open_windows(c, s, offline && r && r->sample ? SERIES_STEP_NS : 0, &it);
+	if (ret)
+		return ret;
+	if (!offline && !c->json)
+		fprintf(stderr, "Tracing TDX events%s... Hit Ctrl-C to end.\n",
+			c->topts.filter.npids ? " of the selected TDs" : "");
+	while ((ret = tdx_window_next(it, &w)) == 1) {
+		if (!any)
+			first = w.start_ns;
+		any = true;
+		c->span_ns = w.end_ns - first;
+		if (offline && r && r->sample)
+			r->sample(c, w.total, w.delta);
+		if (w.last || cli_stop)
+			break;
 	}
-	if (ret < 0)
+	if (ret < 0) {
+		tdx_window_close(it);
 		return advance_err(c, ret);
-	ret = tdx_snapshot(s, snap);
+	}
+	ret = tdx_window_take_total(it, snap);
+	tdx_window_close(it);
 	if (ret)
 		return advance_err(c, ret);
-	c->span_ns = snap->ts_ns > c->start_ns ? snap->ts_ns - c->start_ns : 0;
-	return 0;
+	return check_source_data(c, s);
 }
 
 static int run_whole(struct cli *c, const struct cli_report *r, struct tdx_session *s,
@@ -209,60 +253,35 @@ static int run_intervals(struct cli *c, const struct cli_report *r, struct tdx_s
 			 struct tdx_snapshot *last)
 {
 	bool offline = c->topts.source != TDX_SRC_LIVE;
-	__u64 end = c->duration_ns ? mono_ns() + c->duration_ns : 0;
-	struct tdx_snapshot prev, cur, delta;
-	__u64 prev_ts = c->start_ns;
-	int ret = 0, rc = 0;
+	struct tdx_window_iter *it;
+	struct tdx_window w;
+	int ret, rc;
 	long n = 0;
 
-	if (tdx_snapshot(s, &prev))
-		return advance_err(c, -EIO);
+	rc = open_windows(c, s, c->interval_ns, &it);
+	if (rc)
+		return rc;
 	if (!offline && !c->json)
 		fprintf(stderr, "Tracing TDX events... Hit Ctrl-C to end.\n");
-	for (;;) {
-		bool done;
-
-		if (offline) {
-			ret = tdx_advance(s, c->interval_ns, 0);
-		} else {
-			__u64 deadline = mono_ns() + c->interval_ns;
-
-			if (end && deadline > end)
-				deadline = end;
-			ret = live_wait(s, deadline);
-		}
-		if (ret < 0) {
-			rc = advance_err(c, ret);
-			break;
-		}
-		if (tdx_snapshot(s, &cur)) {
-			rc = advance_err(c, -EIO);
-			break;
-		}
-		if (tdx_snapshot_diff(&delta, &cur, &prev)) {
-			tdx_snapshot_free(&cur);
-			rc = advance_err(c, -ENOMEM);
-			break;
-		}
-		/* an offline step covers INTERVAL of source time, even if quiet */
-		c->span_ns = offline ? c->interval_ns : cur.ts_ns - prev_ts;
-		prev_ts = offline ? prev_ts + c->interval_ns : cur.ts_ns;
+	while ((ret = tdx_window_next(it, &w)) == 1) {
+		/* a window's rates are per second of its real span (a last,
+		   partial window: up to the source's last event) */
+		c->span_ns = w.span_ns;
 		if (r->sample)
-			r->sample(c, &cur, &delta);
-		emit(c, r, &delta);
+			r->sample(c, w.total, w.delta);
+		emit_window(c, r, w.delta, &w);
 		if (!c->json)
 			fputc('\n', stdout);
-		tdx_snapshot_free(&delta);
-		tdx_snapshot_free(&prev);
-		prev = cur;
 		n++;
-		done = (c->count && n >= c->count) || cli_stop || (offline && ret == 1) ||
-		       (end && mono_ns() >= end);
-		if (done)
+		if ((c->count && n >= c->count) || w.last || cli_stop)
 			break;
 	}
-	*last = prev;
-	return rc;
+	if (ret < 0)
+		rc = advance_err(c, ret);
+	else if (tdx_window_take_total(it, last))
+		rc = advance_err(c, -ENOENT);
+	tdx_window_close(it);
+	return rc ? rc : check_source_data(c, s);
 }
 
 int cli_run_report(struct cli *c, const struct cli_report *r)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quant.h"
 #include "cli.h"
 
 static const char *const result_names[TDX_EPT_RESULT_MAX] = {
@@ -18,7 +19,7 @@ static const char *const result_names[TDX_EPT_RESULT_MAX] = {
 };
 
 static const char *const level_names[TDX_PG_LEVEL_MAX] = {
-	"none", "4K", "2M", "1G",
+	"unmapped", "4K", "2M", "1G",	/* 0: no leaf SPTE afterwards (docs/tracepoints.md) */
 };
 
 static int gfn_cmp(const void *a, const void *b)
@@ -163,10 +164,11 @@ static struct json_object *ept_json(const struct cli *c, const struct tdx_snapsh
 			json_object_object_add(res, result_names[k], cli_json_u64(v->result[k]));
 		json_object_object_add(e, "results", res);
 		lv = json_object_new_object();
-		for (int k = 1; k < TDX_PG_LEVEL_MAX; k++)
+		/* every level, 0 (unmapped) too: the levels sum to the violations */
+		for (int k = 0; k < TDX_PG_LEVEL_MAX; k++)
 			json_object_object_add(lv, level_names[k], cli_json_u64(v->level[k]));
 		json_object_object_add(e, "levels", lv);
-		json_object_object_add(e, "hist", cli_json_hist(v->hist, v->sum_ns, 0, v->max_ns));
+		json_object_object_add(e, "hist", cli_json_hist(v->hist, v->sum_ns, TDX_MIN_UNTRACKED, v->max_ns));
 		json_object_array_add(tds, e);
 	}
 	json_object_object_add(o, "tds", tds);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "quant.h"
 
 static const char *const build_names[TDX_BUILD_CMD_SLOTS] = {
 	"other", "INIT_VM", "INIT_VCPU", "INIT_MEM_REGION", "FINALIZE_VM",
@@ -54,12 +55,10 @@ static const char *operand_name(__u32 op)
 	return NULL;
 }
 
-/* A quantile of hist, never above the tracked maximum. */
+/* A quantile of hist, never above the tracked maximum (quant.h). */
 static double q_le_max(const __u64 *hist, double q, __u64 max)
 {
-	double v = tdx_hist_quantile(hist, q);
-
-	return v > (double)max ? (double)max : v;
+	return tdx_quantile(hist, q, TDX_MIN_UNTRACKED, max);
 }
 
 static bool any_flow(const struct tdx_snapshot *s)
@@ -302,7 +301,7 @@ static struct json_object *flows_json(const struct cli *c, const struct tdx_snap
 			for (int k = 0; k < TDX_ZAP_FAIL_SLOTS; k++)
 				json_object_object_add(fl, zap_fail_names[k], cli_json_u64(v->zap_failed[k]));
 			json_object_object_add(j, "failed", fl);
-			json_object_object_add(j, "time", cli_json_hist(v->zap_hist, v->zap_sum_ns, 0,
+			json_object_object_add(j, "time", cli_json_hist(v->zap_hist, v->zap_sum_ns, TDX_MIN_UNTRACKED,
 									 v->zap_max_ns));
 			json_object_array_add(zaps, j);
 		}
@@ -325,7 +324,7 @@ static struct json_object *flows_json(const struct cli *c, const struct tdx_snap
 			json_object_object_add(j, "pages_to_private", cli_json_u64(v->attr_zap_gfns[1]));
 			json_object_object_add(j, "flushes", cli_json_u64(v->attr_zap_flushes));
 			json_object_object_add(j, "time", cli_json_hist(v->attr_zap_hist,
-									 v->attr_zap_sum_ns, 0,
+									 v->attr_zap_sum_ns, TDX_MIN_UNTRACKED,
 									 v->attr_zap_max_ns));
 			json_object_array_add(convs, j);
 		}
@@ -343,7 +342,7 @@ static struct json_object *flows_json(const struct cli *c, const struct tdx_snap
 		json_object_object_add(j, "kicks", cli_json_u64(e->v.kicks));
 		json_object_object_add(j, "still_busy", cli_json_u64(e->v.still_busy));
 		json_object_object_add(j, "retry_failed", cli_json_u64(e->v.retry_failed));
-		json_object_object_add(j, "time", cli_json_hist(e->v.hist, e->v.sum_ns, 0, e->v.max_ns));
+		json_object_object_add(j, "time", cli_json_hist(e->v.hist, e->v.sum_ns, TDX_MIN_UNTRACKED, e->v.max_ns));
 		json_object_array_add(kicks, j);
 	}
 	for (size_t i = 0; i < s->n_bounce; i++) {

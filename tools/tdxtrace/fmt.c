@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "quant.h"
 #include "cli.h"
 #include "envelope.h"
 
@@ -23,17 +24,10 @@ const char *cli_td_comm(const struct tdx_snapshot *s, __u32 pid)
 	return "";
 }
 
+/* the one latency format (tools/lib/quant.h) */
 const char *cli_fmt_ns(char *buf, size_t len, double ns)
 {
-	if (ns < 1e3)
-		snprintf(buf, len, "%.0f ns", ns);
-	else if (ns < 1e6)
-		snprintf(buf, len, "%.3g us", ns / 1e3);
-	else if (ns < 1e9)
-		snprintf(buf, len, "%.3g ms", ns / 1e6);
-	else
-		snprintf(buf, len, "%.3g s", ns / 1e9);
-	return buf;
+	return tdx_fmt_ns(buf, len, ns, false);
 }
 
 const char *cli_fmt_bytes(char *buf, size_t len, double b)
@@ -130,9 +124,9 @@ void cli_print_lat_summary(FILE *f, const struct cli *c, const __u64 *hist,
 	fprintf(f, "count %llu  avg %s  p50 %s  p90 %s  p99 %s  max %s\n",
 		(unsigned long long)count,
 		cli_fmt_ns(a, sizeof(a), count ? (double)sum_ns / (double)count : 0),
-		cli_fmt_ns(p50, sizeof(p50), tdx_hist_quantile(hist, 0.50)),
-		cli_fmt_ns(p90, sizeof(p90), tdx_hist_quantile(hist, 0.90)),
-		cli_fmt_ns(p99, sizeof(p99), tdx_hist_quantile(hist, 0.99)),
+		cli_fmt_ns(p50, sizeof(p50), tdx_quantile(hist, 0.50, TDX_MIN_UNTRACKED, max_ns)),
+		cli_fmt_ns(p90, sizeof(p90), tdx_quantile(hist, 0.90, TDX_MIN_UNTRACKED, max_ns)),
+		cli_fmt_ns(p99, sizeof(p99), tdx_quantile(hist, 0.99, TDX_MIN_UNTRACKED, max_ns)),
 		cli_fmt_ns(mx, sizeof(mx), (double)max_ns));
 }
 
@@ -153,14 +147,16 @@ struct json_object *cli_json_hist(const __u64 *hist, __u64 sum_ns, __u64 min_ns,
 
 	json_object_object_add(o, "count", cli_json_u64(total));
 	json_object_object_add(o, "sum_ns", cli_json_u64(sum_ns));
-	json_object_object_add(o, "min_ns", cli_json_u64(total ? min_ns : 0));
+	/* a minimum only where the map tracks one (quant.h): else null */
+	json_object_object_add(o, "min_ns", total && min_ns != TDX_MIN_UNTRACKED ?
+			       cli_json_u64(min_ns) : NULL);
 	json_object_object_add(o, "max_ns", cli_json_u64(max_ns));
 	json_object_object_add(o, "avg_ns", json_object_new_double(
 				       total ? (double)sum_ns / (double)total : 0));
-	json_object_object_add(o, "p50_ns", json_object_new_double(tdx_hist_quantile(hist, 0.5)));
-	json_object_object_add(o, "p90_ns", json_object_new_double(tdx_hist_quantile(hist, 0.9)));
-	json_object_object_add(o, "p99_ns", json_object_new_double(tdx_hist_quantile(hist, 0.99)));
-	json_object_object_add(o, "p999_ns", json_object_new_double(tdx_hist_quantile(hist, 0.999)));
+	json_object_object_add(o, "p50_ns", json_object_new_double(tdx_quantile(hist, 0.5, min_ns, max_ns)));
+	json_object_object_add(o, "p90_ns", json_object_new_double(tdx_quantile(hist, 0.9, min_ns, max_ns)));
+	json_object_object_add(o, "p99_ns", json_object_new_double(tdx_quantile(hist, 0.99, min_ns, max_ns)));
+	json_object_object_add(o, "p999_ns", json_object_new_double(tdx_quantile(hist, 0.999, min_ns, max_ns)));
 	tdx_hist_log2(hist, l2);
 	for (int i = 0; i < TDX_LOG2_SLOTS; i++) {
 		if (l2[i]) {

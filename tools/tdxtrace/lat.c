@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quant.h"
 #include "cli.h"
 
 struct lat_row {
@@ -210,7 +211,7 @@ static struct json_object *lat_json(const struct cli *c, const struct tdx_snapsh
 				json_object_object_add(e, "count", cli_json_u64(v->count));
 				json_object_object_add(e, "status", cli_json_status(v->status));
 				json_object_object_add(e, "hist", cli_json_hist(v->hist, v->sum_ns,
-										0, v->max_ns));
+										TDX_MIN_UNTRACKED, v->max_ns));
 				json_object_array_add(vps, e);
 			}
 			all->count += v->count;
@@ -228,7 +229,7 @@ static struct json_object *lat_json(const struct cli *c, const struct tdx_snapsh
 			json_object_object_add(e, "count", cli_json_u64(all->count));
 			json_object_object_add(e, "status", cli_json_status(all->status));
 			json_object_object_add(e, "hist", cli_json_hist(all->hist, all->sum_ns,
-									0, all->max_ns));
+									TDX_MIN_UNTRACKED, all->max_ns));
 			json_object_array_add(vps, e);
 		}
 		free(all);

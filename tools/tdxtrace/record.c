@@ -16,11 +16,38 @@
 #include "cli.h"
 #include "source.h"
 
+static bool rec_compress;	/* -z */
+
 struct rec_ctx {
 	struct tdx_rec *rec;
 	int err;
 	char msg[256];
+	const struct tdx_source *src;	/* offline: its losses are written through */
+	size_t loss_i;			/* losses of src written so far */
+	__u64 src_lost;			/* their sum */
 };
+
+/*
+ * The source's own losses (lost blocks of a record file, missed events of a
+ * trace.dat) go into the new file where they happened: before the first
+ * event later than them (all of them at the end: before == ~0).
+ */
+static int write_src_losses(struct rec_ctx *r, __u64 before)
+{
+	const struct tdx_source_loss *l;
+	size_t n;
+
+	l = tdx_source_losses(r->src, &n);
+	while (r->loss_i < n && l[r->loss_i].ts_ns < before) {
+		int err = tdx_rec_lost(r->rec, l[r->loss_i].n);
+
+		if (err)
+			return err;
+		r->src_lost += l[r->loss_i].n;
+		r->loss_i++;
+	}
+	return 0;
+}
 
 static int rec_cb(void *ctx, const struct tdx_event *ev)
 {
@@ -29,7 +56,9 @@ static int rec_cb(void *ctx, const struct tdx_event *ev)
 
 	if (r->err)
 		return 0;
-	err = tdx_rec_write(r->rec, ev, 1);
+	err = r->src ? write_src_losses(r, ev->ts_ns) : 0;
+	if (!err)
+		err = tdx_rec_write(r->rec, ev, 1);
 	if (err < 0) {
 		r->err = err;
 		snprintf(r->msg, sizeof(r->msg), "%s", tdx_last_error());
@@ -91,7 +120,8 @@ static __u32 files_written(const char *path, __u32 finished)
 static int record_run(struct cli *c)
 {
 	struct tdx_source_info *info = calloc(1, sizeof(*info));
-	struct tdx_rec_opts ro = { .max_bytes = c->size_limit, .max_files = (__u32)c->rotate };
+	struct tdx_rec_opts ro = { .max_bytes = c->size_limit, .max_files = (__u32)c->rotate,
+				   .compress = rec_compress };
 	struct rec_ctx r = { 0 };
 	struct tdx_snapshot snap = { 0 };
 	struct tdx_session *s;
@@ -119,14 +149,27 @@ static int record_run(struct cli *c)
 		}
 	} else {
 		tdx_rec_host_info(info);
+		/* the session's opening, before the attach: no event is earlier */
+		info->start_ns = tdx_start_ns(s);
+	}
+	/*
+	 * A sampled recording says so in its header (1 in N; a sampled
+	 * source sampled again: the product), so a replay is not read as the
+	 * whole traffic.
+	 */
+	if (c->topts.sample_every > 1) {
+		__u64 n = (__u64)c->topts.sample_every * (info->sample_every > 1 ? info->sample_every : 1);
+
+		info->sample_every = n > 0xffff ? 0xffff : (__u32)n;
 	}
 	r.rec = tdx_rec_open(c->out_path, info, &ro);
 	free(info);
 	if (!r.rec) {
 		fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());
 		tdx_close(s);
-		return TDX_EXIT_FAIL;
+		return TDX_EXIT_CANTCREAT;
 	}
+	r.src = tdx_session_source(s);
 	if (c->topts.source == TDX_SRC_LIVE && !c->json)
 		fprintf(stderr, "Recording TDX events to %s... Hit Ctrl-C to end.\n",
 			c->out_path);
@@ -157,14 +200,18 @@ static int record_run(struct cli *c)
 	/* drain what is left in the ring buffer, then the final losses */
 	if (!ret && !r.err && c->topts.source == TDX_SRC_LIVE)
 		tdx_advance(s, 0, 0);
+	if (!ret && !r.err && r.src)
+		ret = write_src_losses(&r, ~0ULL);
 	if (!ret && !r.err)
 		ret = sync_lost(s, &r, &lost_seen, &snap);
+	lost_seen += r.src_lost;
 	if (ret || r.err) {
 		fprintf(stderr, "%s: %s\n", c->prog, r.err ? r.msg : tdx_last_error());
 		tdx_rec_abort(r.rec);
 		tdx_close(s);
 		tdx_snapshot_free(&snap);
-		return cli_exit_code(r.err ? r.err : ret);
+		/* the file could not be written (full disk, ...): CANTCREAT */
+		return r.err ? TDX_EXIT_CANTCREAT : cli_exit_code(ret);
 	}
 	{
 		__u64 events = tdx_rec_events(r.rec);
@@ -172,7 +219,7 @@ static int record_run(struct cli *c)
 
 		if (tdx_rec_close(r.rec)) {
 			fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());
-			rc = TDX_EXIT_FAIL;
+			rc = TDX_EXIT_CANTCREAT;
 		} else if ((files = files_written(c->out_path, files)), c->json) {
 			struct json_object *o;
 
@@ -206,7 +253,9 @@ static const struct argp_option record_options[] = {
 	  "FILE, FILE.1, FILE.2, ...", 0 },
 	{ "rotate", 'R', "N", 0, "With -s: keep only the newest N files", 0 },
 	CLI_OPT_DURATION("Live: stop after DURATION (default: Ctrl-C)"),
-	{ "sample", 'S', "N", 0, "Record one event in N (default: all)", 0 },
+	{ "sample", 'S', "N", 0, "Record one event in N (default: all); the file says so", 0 },
+	{ "compress", 'z', NULL, 0, "zstd-compress the event blocks (~12 instead of 88 "
+	  "bytes an event; read back bit-identically)", 0 },
 	{ "buffer", 'b', "SIZE", 0, "BPF ring buffer size (default 4M; a power of two "
 	  "is used): larger loses fewer events in bursts", 0 },
 	{},
@@ -230,10 +279,13 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 		if (*end || c->rotate <= 0)
 			return cli_usage_error(state, "invalid file count '%s'", arg);
 		break;
+	case 'z':
+		rec_compress = true;
+		break;
 	case 'S':
 		v = strtol(arg, &end, 10);
-		if (*end || v <= 0 || v > UINT32_MAX)
-			return cli_usage_error(state, "invalid sampling '%s'", arg);
+		if (*end || v <= 0 || v > 0xffff)	/* the header holds 16 bits */
+			return cli_usage_error(state, "invalid sampling '%s' (1 to 65535)", arg);
 		c->topts.sample_every = (__u32)v;
 		break;
 	case 'b':

@@ -26,6 +26,9 @@ static struct json_object *file_json(const struct tdx_source_info *in)
 	json_object_object_add(o, "tdx_module", json_object_new_string(in->tdx_module));
 	json_object_object_add(o, "start_ns", cli_json_u64(in->start_ns));
 	json_object_object_add(o, "lost", cli_json_u64(in->lost));
+	/* a sampled recording (record -S N): 1 event in N kept, else 1 */
+	json_object_object_add(o, "sample_every", cli_json_u64(in->sample_every > 1 ?
+							      in->sample_every : 1));
 	for (size_t i = 0; i < in->n_td && i < TDX_SOURCE_MAX_TDS; i++) {
 		struct json_object *t = json_object_new_object();
 
@@ -53,10 +56,11 @@ static int report_run(struct cli *c)
 		s = NULL;
 		goto out;
 	}
-	rc = cli_source_info(c, s, info);
+	rc = cli_collect(c, &cli_report_mix, s, &snap);
 	if (rc)
 		goto out;
-	rc = cli_collect(c, &cli_report_mix, s, &snap);
+	/* after the pass: a trace.dat counts its missed events as it is read */
+	rc = cli_source_info(c, s, info);
 	if (rc)
 		goto out;
 	if (c->json) {
