@@ -298,12 +298,22 @@ const struct tdx_arg_desc *tdx_event_arg(__u32 kind, int i);
 
 /* ---------------------------------------------------------------- helpers */
 
-const char *tdx_leaf_name(__u32 leaf_nr);		/* "TDH.MEM.PAGE.AUG" or NULL */
+/*
+ * Name of an aggregation slot (tdx_leaf_slot(): the host leaf number, or a
+ * P-SEAMLDR slot): "TDH.MEM.PAGE.AUG", "SEAMLDR.INSTALL", or NULL if unnamed.
+ */
+const char *tdx_leaf_name(__u32 slot);
+/* The name, else the slot as a number ("5", "SEAMLDR.9", "other") in buf. */
+const char *tdx_leaf_label(__u32 slot, char *buf, size_t n);
 int tdx_leaf_parse(const char *name);			/* name, macro or number -> nr, -1 */
 const char *tdx_status_name(__u64 status);		/* "OPERAND_BUSY", or NULL */
 const char *tdx_status_class_name(__u32 cls);		/* "busy" */
 /* VMX basic exit reason a TD exits with ("EPT_VIOLATION"), NULL if not named. */
 const char *tdx_exit_reason_name(__u32 reason);
+/* Name of an exit_reason[] slot: the reason's, "UNDEFINED" (0xdead), "other". */
+const char *tdx_exit_slot_name(__u32 slot);
+/* TDVMCALL sub-function (R11) name ("MAP_GPA"), NULL if not named. */
+const char *tdx_tdvmcall_name(__u64 subfn);
 const char *tdx_event_name(__u32 kind);			/* "tdx_seamcall" */
 const char *tdx_event_system(__u32 kind);		/* "tdx" */
 int tdx_event_nargs(__u32 kind);
