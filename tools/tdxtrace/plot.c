@@ -138,10 +138,11 @@ int cli_plot_lat(const struct cli *c, const struct tdx_snapshot *s)
 	} else {
 		fprintf(pl.p, "plot ");
 		for (size_t j = 0; j < n; j++) {
-			const char *name = tdx_leaf_name(rows[j].leaf);
+			char lb[32];
+			const char *name = tdx_leaf_label(rows[j].leaf, lb, sizeof(lb));
 
 			fprintf(pl.p, "%s$L%zu using 1:2 with linespoints title '%s'",
-				j ? ", " : "", j, name ? name : "?");
+				j ? ", " : "", j, name);
 		}
 		fprintf(pl.p, "\n");
 	}
