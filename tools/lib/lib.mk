@@ -4,7 +4,7 @@ LIB_SRCS += tools/lib/common.c tools/lib/tables.c
 LIB_SRCS += tools/lib/source.c tools/lib/calib.c tools/lib/sim.c tools/lib/sim_model.c tools/lib/sim_spec.c tools/lib/recfile.c tools/lib/tracedat.c \
 	tools/lib/tracedat_check.c
 # loader (issue 6): BPF sessions, feeding, snapshots
-LIB_SRCS += tools/lib/loader.c tools/lib/snapshot.c
+LIB_SRCS += tools/lib/loader.c tools/lib/snapshot.c tools/lib/tdxmod.c
 # the aggregation in user space: bpf/tdx_agg.bpf.h built against tools/lib/umap.c
 LIB_SRCS += tools/lib/umap.c tools/lib/uagg.c
 $(O)/obj/tools/lib/uagg.o: override CFLAGS += -I$(SRC)/bpf

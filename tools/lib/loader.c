@@ -662,6 +662,7 @@ int tdx_open(struct tdx_session **out, const struct tdx_opts *opts)
 			last_failure = TDX_FAIL_SOURCE;
 			goto err_out;
 		}
+		tdx__module_init(s);
 		if (choose_engine(opts) == TDX_ENGINE_USER) {
 			err = open_user(s);
 			if (err)
@@ -671,6 +672,8 @@ int tdx_open(struct tdx_session **out, const struct tdx_opts *opts)
 		}
 	}
 
+	if (opts->source == TDX_SRC_LIVE)
+		tdx__module_init(s);	/* tdxmod.c: the version a segment starts with */
 	s->skel = tdxtrace_bpf__open();
 	if (!s->skel) {
 		err = fail(-errno, "open the BPF object");
@@ -784,6 +787,7 @@ static int advance_source(struct tdx_session *s, __u64 dt_ns, int timeout_ms)
 {
 	__u64 deadline = mono_ns() + (timeout_ms > 0 ? (__u64)timeout_ms * 1000000ULL : 0);
 	__u64 target = dt_ns ? s->now + dt_ns : ~0ULL;
+	bool update = false;
 	int r;
 
 	if (!s->src)
@@ -801,12 +805,22 @@ static int advance_source(struct tdx_session *s, __u64 dt_ns, int timeout_ms)
 		if (s->batch_i == s->batch_n)
 			break;		/* end of source */
 		for (j = s->batch_i; j < s->batch_n && s->batch[j].ts_ns <= target; j++)
-			;
+			if (tdx__is_module_update(&s->batch[j])) {
+				update = true;	/* fed last: this window ends with it */
+				j++;
+				break;
+			}
 		if (j > s->batch_i) {
 			r = tdx_feed(s, &s->batch[s->batch_i], j - s->batch_i);
 			if (r < 0)
 				return r;
 			s->batch_i = j;
+		}
+		if (update) {
+			/* a module update ends the window: no window holds two modules */
+			s->now = s->batch[j - 1].ts_ns;
+			tdx__module_updated(s, s->now);
+			return s->src_done && s->batch_i == s->batch_n ? 1 : 0;
 		}
 		if (j < s->batch_n)
 			break;		/* the next event is past the window */
@@ -823,6 +837,7 @@ int tdx_advance(struct tdx_session *s, __u64 dt_ns, int timeout_ms)
 
 	if (s->mode == TDX_MODE_REPLAY || s->mode == TDX_MODE_SIM)
 		return advance_source(s, dt_ns, timeout_ms);
+	tdx__module_poll(s);	/* a runtime module update starts a segment */
 	if (s->stream) {
 		r = ring_buffer__poll(s->stream, timeout_ms);
 		if (r < 0 && r != -EINTR)

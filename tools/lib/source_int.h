@@ -16,6 +16,8 @@ struct tdx_source_ops {
 	/* optional: up to n events at once (>0), 0 at the end, -errno */
 	int (*next_batch)(struct tdx_source *src, struct tdx_event *evs, int n);
 	void (*close)(struct tdx_source *src);
+	/* optional: the TDX module version after the n-th update (n >= 1), NULL if unknown */
+	const char *(*module_after)(struct tdx_source *src, unsigned n);
 };
 
 struct tdx_source {

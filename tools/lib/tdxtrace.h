@@ -296,6 +296,25 @@ struct tdx_arg_desc {
 /* Argument i of kind, NULL if none. */
 const struct tdx_arg_desc *tdx_event_arg(__u32 kind, int i);
 
+/* ---------------------------------------------------------- TDX module */
+
+/*
+ * The TDX module version of this host (tools/lib/tdxmod.c): the 7.2+
+ * /sys/devices/faux/tdx_host/version first, the older /sys/firmware/tdx
+ * paths second; $TDXTRACE_SYSFS_ROOT is put before each path.  0, or
+ * -ENOENT with out "" when no kernel file gives one.
+ */
+int tdx_module_version_read(char *out, size_t n);
+/* The session's module version in the current segment ("" unknown). */
+const char *tdx_module_version(const struct tdx_session *s);
+/*
+ * Segments: 0 at the start, +1 at each runtime module update seen (live: the
+ * version file changed; offline: a successful TDH.SYS.UPDATE was fed, and
+ * tdx_advance() returned right after it).  Tools report segments apart.
+ */
+unsigned tdx_module_segment(const struct tdx_session *s);
+__u64 tdx_module_segment_start(const struct tdx_session *s);	/* ns, 0 = start */
+
 /* ---------------------------------------------------------------- helpers */
 
 /*

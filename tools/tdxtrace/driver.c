@@ -9,6 +9,11 @@
  *   offline, interval:     step INTERVAL of source time per report
  *
  * Interval reports show deltas (tdx_snapshot_diff); COUNT limits how many.
+ *
+ * A runtime TDX module update (tdx_module_segment() moves on) ends a
+ * segment: the report of the segment so far is printed under a "TDX module"
+ * header, the aggregation is reset (tdx_reset: counters, minima and maxima)
+ * and the next segment starts from nothing, so no figure mixes two modules.
  */
 #include <errno.h>
 #include <signal.h>
@@ -101,10 +106,23 @@ int cli_open(struct cli *c, struct tdx_session **out)
 	return 0;
 }
 
+/* The segment being reported (issue 18); seg_split once a segment ended. */
+static unsigned seg_n;
+static bool seg_split;
+static char seg_module[64];
+
 static void emit(struct cli *c, const struct cli_report *r, const struct tdx_snapshot *s)
 {
+	if (seg_split && !c->json)
+		printf("==== TDX module %s (segment %u) ====\n",
+		       seg_module[0] ? seg_module : "unknown", seg_n);
 	if (c->json) {
 		struct json_object *o = r->json(c, s);
+
+		if (seg_split && json_object_is_type(o, json_type_object)) {
+			json_object_object_add(o, "tdx_module", json_object_new_string(seg_module));
+			json_object_object_add(o, "module_segment", cli_json_u64(seg_n));
+		}
 
 		cli_json_print(stdout, o);
 		json_object_put(o);
@@ -118,6 +136,40 @@ static int advance_err(struct cli *c, int ret)
 {
 	fprintf(stderr, "%s: %s\n", c->prog, tdx_last_error());
 	return cli_exit_code(ret);
+}
+
+static bool segment_ended(struct tdx_session *s)
+{
+	return tdx_module_segment(s) != seg_n;
+}
+
+/*
+ * A module update was seen: report the segment that ended (snap, taken
+ * before the update's effects... its last event is the TDH.SYS.UPDATE),
+ * then reset the aggregation.  0, or an exit code.
+ */
+static int segment_close(struct cli *c, const struct cli_report *r, struct tdx_session *s,
+			 struct tdx_snapshot *snap)
+{
+	int err;
+
+	seg_split = true;
+	if (r) {
+		__u64 end = tdx_module_segment_start(s);	/* the update's time */
+
+		c->span_ns = end > c->start_ns ? end - c->start_ns : 0;
+		emit(c, r, snap);
+	}
+	if (!c->json)
+		fputc('\n', stdout);
+	fprintf(stderr, "%s: TDX module update: %s -> %s; a new segment starts\n", c->prog,
+		seg_module[0] ? seg_module : "unknown",
+		tdx_module_version(s)[0] ? tdx_module_version(s) : "unknown");
+	seg_n = tdx_module_segment(s);
+	snprintf(seg_module, sizeof(seg_module), "%s", tdx_module_version(s));
+	c->start_ns = tdx_module_segment_start(s);	/* spans count from here */
+	err = tdx_reset(s);
+	return err ? advance_err(c, err) : 0;
 }
 
 /* Live: wait until deadline (mono ns) or a signal, polling the session. */
@@ -135,6 +187,8 @@ static int live_wait(struct tdx_session *s, __u64 deadline)
 		ret = tdx_advance(s, 0, ms);
 		if (ret < 0 && ret != -EINTR)
 			return ret;
+		if (segment_ended(s))
+			break;
 	}
 	return 0;
 }
@@ -145,6 +199,9 @@ int cli_collect(struct cli *c, const struct cli_report *r, struct tdx_session *s
 	bool offline = c->topts.source != TDX_SRC_LIVE;
 	int ret;
 
+	seg_n = tdx_module_segment(s);
+	seg_split = false;
+	snprintf(seg_module, sizeof(seg_module), "%s", tdx_module_version(s));
 	if (offline && r && r->sample) {
 		struct tdx_snapshot prev = { 0 }, cur, delta;
 		bool have_prev = false;
@@ -168,20 +225,46 @@ int cli_collect(struct cli *c, const struct cli_report *r, struct tdx_session *s
 				tdx_snapshot_free(&prev);
 			prev = cur;
 			have_prev = true;
+			if (segment_ended(s)) {
+				int rc = segment_close(c, r, s, &cur);
+
+				tdx_snapshot_free(&prev);
+				have_prev = false;
+				if (rc)
+					return rc;
+			}
 		} while (ret == 0 && !cli_stop);
 		if (have_prev)
 			tdx_snapshot_free(&prev);
 	} else if (offline) {
-		do
+		do {
 			ret = tdx_advance(s, 0, 0);
-		while (ret == 0 && !cli_stop);
+			if (ret >= 0 && segment_ended(s)) {
+				int rc = tdx_snapshot(s, snap) ? advance_err(c, -EIO) :
+					 segment_close(c, r, s, snap);
+
+				tdx_snapshot_free(snap);
+				if (rc)
+					return rc;
+			}
+		} while (ret == 0 && !cli_stop);
 	} else {
 		__u64 deadline = c->duration_ns ? mono_ns() + c->duration_ns : 0;
 
 		if (!c->json)
 			fprintf(stderr, "Tracing TDX events%s... Hit Ctrl-C to end.\n",
 				c->topts.filter.npids ? " of the selected TDs" : "");
-		ret = live_wait(s, deadline);
+		for (;;) {
+			ret = live_wait(s, deadline);
+			if (ret < 0 || !segment_ended(s))
+				break;
+			if (tdx_snapshot(s, snap))
+				return advance_err(c, -EIO);
+			ret = segment_close(c, r, s, snap);
+			tdx_snapshot_free(snap);
+			if (ret)
+				return ret;
+		}
 	}
 	if (ret < 0)
 		return advance_err(c, ret);
@@ -212,6 +295,9 @@ static int run_intervals(struct cli *c, const struct cli_report *r, struct tdx_s
 	int ret = 0, rc = 0;
 	long n = 0;
 
+	seg_n = tdx_module_segment(s);
+	seg_split = false;
+	snprintf(seg_module, sizeof(seg_module), "%s", tdx_module_version(s));
 	if (tdx_snapshot(s, &prev))
 		return advance_err(c, -EIO);
 	if (!offline && !c->json)
@@ -244,6 +330,11 @@ static int run_intervals(struct cli *c, const struct cli_report *r, struct tdx_s
 		/* an offline step covers INTERVAL of source time, even if quiet */
 		c->span_ns = offline ? c->interval_ns : cur.ts_ns - prev_ts;
 		prev_ts = offline ? prev_ts + c->interval_ns : cur.ts_ns;
+		if (offline && segment_ended(s) && tdx_module_segment_start(s) >= prev_ts - c->interval_ns) {
+			/* the window ended early, at the module update */
+			c->span_ns = tdx_module_segment_start(s) - (prev_ts - c->interval_ns);
+			prev_ts = tdx_module_segment_start(s);
+		}
 		if (r->sample)
 			r->sample(c, &cur, &delta);
 		emit(c, r, &delta);
@@ -253,6 +344,17 @@ static int run_intervals(struct cli *c, const struct cli_report *r, struct tdx_s
 		tdx_snapshot_free(&prev);
 		prev = cur;
 		n++;
+		if (segment_ended(s)) {
+			/* the window ended at the update: the next starts from zero */
+			rc = segment_close(c, NULL, s, &cur);
+			tdx_snapshot_free(&prev);
+			if (!rc && tdx_snapshot(s, &prev))
+				rc = advance_err(c, -EIO);
+			if (rc) {
+				prev = (struct tdx_snapshot){ 0 };
+				break;
+			}
+		}
 		done = (c->count && n >= c->count) || cli_stop || (offline && ret == 1) ||
 		       (end && mono_ns() >= end);
 		if (done)
