@@ -201,7 +201,7 @@ const char *tdx_mode_name(enum tdx_attach_mode m)
 	switch (m) {
 	case TDX_MODE_TP_BTF:	return "tracepoints (tp_btf)";
 	case TDX_MODE_RAW_TP:	return "tracepoints (raw_tp)";
-	case TDX_MODE_FENTRY:	return "fentry fallback";
+	case TDX_MODE_FENTRY:	return "stock (fentry + upstream tracepoints)";
 	case TDX_MODE_REPLAY:	return "replay";
 	case TDX_MODE_SIM:	return "sim";
 	default:		return "none";

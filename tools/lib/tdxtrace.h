@@ -74,7 +74,8 @@ enum tdx_attach_mode {
 	TDX_MODE_NONE,
 	TDX_MODE_TP_BTF,	/* tdxtrace tracepoints via tp_btf */
 	TDX_MODE_RAW_TP,	/* tdxtrace tracepoints via raw_tp */
-	TDX_MODE_FENTRY,	/* fallback: fentry/fexit on tdh_* and KVM TDX functions */
+	TDX_MODE_FENTRY,	/* stock: fentry/fexit on tdh_* and KVM TDX functions,
+				   tp_btf on the upstream kvm/kvmmmu tracepoints */
 	TDX_MODE_REPLAY,
 	TDX_MODE_SIM,
 };
@@ -89,6 +90,17 @@ enum tdx_attach_mode {
  * A live session always runs in the kernel.
  */
 enum tdx_engine { TDX_ENGINE_AUTO, TDX_ENGINE_BPF, TDX_ENGINE_USER };
+
+/*
+ * Live: which way in (--mode; else $TDXTRACE_MODE=auto|tracepoints|stock).
+ * AUTO: the tdxtrace tracepoints when the kernel has them, else stock mode.
+ * TRACEPOINTS: those only (an error without them).  STOCK: fentry on the
+ * tdh_*() wrappers + the upstream tracepoints, even on a patched kernel (to
+ * compare both on one kernel).
+ */
+enum tdx_live_mode { TDX_LIVE_AUTO, TDX_LIVE_TRACEPOINTS, TDX_LIVE_STOCK };
+/* "auto", "tracepoints", "stock" -> mode, -1 if none of them */
+int tdx_live_mode_parse(const char *s);
 
 #define TDX_FILTER_MAX_PIDS 16
 
@@ -118,6 +130,7 @@ struct tdx_opts {
 	__u32 max_tds;			/* 0 = TDX_MAX_TDS; smaller to force "dropped" */
 	int verbose;			/* >0: libbpf and loader debug messages */
 	enum tdx_engine engine;		/* offline sources: where to aggregate */
+	enum tdx_live_mode live_mode;	/* live sources: tracepoints, stock, auto */
 	int (*stream_cb)(void *ctx, const struct tdx_event *ev);
 	void *stream_ctx;
 };

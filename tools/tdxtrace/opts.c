@@ -31,6 +31,7 @@ enum {
 	OPT_SIM,
 	OPT_PLOT,
 	OPT_USAGE,
+	OPT_MODE,
 };
 
 void cli_init(struct cli *c, const char *cmd)
@@ -223,6 +224,9 @@ static const struct argp_option source_options[] = {
 	{ "sim", OPT_SIM, "SCENARIO[:SEED]", 0,
 	  "Run the built-in simulator (see `tdxtrace sim --list')", 1 },
 	{ "pid", 'p', "PID[,PID]", 0, "Only these TDs (VMM process ids)", 1 },
+	{ "mode", OPT_MODE, "MODE", 0,
+	  "Live: tracepoints (the kernel/ series), stock (fentry on tdh_*() + upstream "
+	  "tracepoints) or auto (default; also $TDXTRACE_MODE)", 1 },
 	{},
 };
 
@@ -242,6 +246,15 @@ static error_t source_parse(int key, char *arg, struct argp_state *state)
 	struct cli *c = cur;
 
 	switch (key) {
+	case OPT_MODE: {
+		int m = tdx_live_mode_parse(arg);
+
+		if (m < 0)
+			return cli_usage_error(state, "--mode '%s': want tracepoints, stock or auto",
+					       arg);
+		c->topts.live_mode = (enum tdx_live_mode)m;
+		break;
+	}
 	case OPT_REPLAY:
 		if (c->sim_spec)
 			return cli_usage_error(state, "--replay and --sim exclude each other");
