@@ -588,6 +588,95 @@ static size_t map_entries(int fd, size_t ksz)
 	return n;
 }
 
+/* Does struct or union sname in b have member mname (or in an anonymous one)? */
+static bool btf_has_member(const struct btf *b, const char *sname, const char *mname)
+{
+	__s32 id = btf__find_by_name_kind(b, sname, BTF_KIND_STRUCT);
+	const struct btf_type *t;
+
+	if (id <= 0)
+		id = btf__find_by_name_kind(b, sname, BTF_KIND_UNION);
+	t = id > 0 ? btf__type_by_id(b, id) : NULL;
+	const struct btf_member *m;
+
+	if (!t)
+		return false;
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, m++) {
+		const char *n = btf__name_by_offset(b, m->name_off);
+
+		if (n && !strcmp(n, mname))
+			return true;
+		if ((!n || !*n)) {	/* anonymous union/struct member: one level down */
+			const struct btf_type *u = btf__type_by_id(b, m->type);
+			const struct btf_member *um = u ? btf_members(u) : NULL;
+
+			for (int j = 0; um && (btf_is_union(u) || btf_is_struct(u)) && j < btf_vlen(u); j++, um++)
+				if (!strcmp(btf__name_by_offset(b, um->name_off), mname))
+					return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The TDX kernel vmtest builds (7.2 + the series, KVM built in): the stock
+ * programs' tracepoints with their arity, and every field they read.
+ */
+static void test_stock_btf(void)
+{
+	static const struct { const char *tp; int nargs; } tps[] = {
+		{ "kvm_entry", 2 }, { "kvm_exit", 2 }, { "kvm_page_fault", 3 },
+		{ "kvm_tdp_mmu_spte_changed", 5 }, { "kvm_vm_set_mem_attributes", 3 },
+	};
+	static const struct { const char *s, *m; } fields[] = {
+		{ "vcpu_tdx", "vcpu" }, { "vcpu_tdx", "vt" }, { "vcpu_tdx", "vp_enter_args" },
+		{ "vcpu_tdx", "vp_enter_ret" }, { "vcpu_vt", "exit_reason" },
+		{ "vmx_exit_reason", "full" }, { "tdx_module_args", "r10" },
+		{ "tdx_module_args", "r11" }, { "tdx_module_args", "r12" },
+		{ "tdx_module_args", "r13" }, { "kvm_arch", "vm_type" },
+		{ "kvm_arch", "gfn_direct_bits" }, { "kvm_vcpu", "kvm" }, { "kvm_vcpu", "vcpu_id" },
+	};
+	const char *home = getenv("HOME");
+	char path[512], name[96];
+	struct btf *b;
+	int bad = 0;
+
+	snprintf(path, sizeof(path), "%s/.cache/tdxtrace/vmtest/7.2/obj/vmlinux", home ? home : "/root");
+	b = access(path, R_OK) == 0 ? btf__parse(path, NULL) : NULL;
+	if (!b) {
+		skip("stock: no TDX-enabled vmlinux cached (vmtest builds one): its tracepoints "
+		     "and fields are checked when it is");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+		__s32 id;
+		const struct btf_type *t;
+
+		snprintf(name, sizeof(name), "btf_trace_%s", tps[i].tp);
+		id = btf__find_by_name_kind(b, name, BTF_KIND_TYPEDEF);
+		t = id > 0 ? btf__type_by_id(b, id) : NULL;
+		t = t ? btf__type_by_id(b, t->type) : NULL;	/* pointer */
+		t = t && btf_is_ptr(t) ? btf__type_by_id(b, t->type) : NULL;
+		if (!t || !btf_is_func_proto(t) || btf_vlen(t) - 1 != tps[i].nargs) {
+			diag("stock: %s: not in the TDX kernel's BTF with %d arguments", tps[i].tp,
+			     tps[i].nargs);
+			bad++;
+		}
+	}
+	ok(!bad, "stock: the TDX kernel's BTF has the %zu upstream tracepoints with their arity",
+	   sizeof(tps) / sizeof(tps[0]));
+	bad = 0;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (!btf_has_member(b, fields[i].s, fields[i].m)) {
+			diag("stock: struct %s has no %s in the TDX kernel's BTF", fields[i].s, fields[i].m);
+			bad++;
+		}
+	ok(!bad, "stock: every field the stock programs read is in the TDX kernel's BTF (%zu)",
+	   sizeof(fields) / sizeof(fields[0]));
+	btf__free(b);
+}
+
 /*
  * Stock mode's programs on the upstream tracepoints (issue 18): each one
  * whose tracepoint this kernel's BTF has passes the verifier and attaches
@@ -978,6 +1067,7 @@ int main(void)
 	test_eperm();
 	test_tp_btf();
 	test_stock();
+	test_stock_btf();
 	test_fentry();
 	test_live_attach();
 	test_sim();
