@@ -381,6 +381,17 @@ static int choose_live_mode(struct tdx_session *s)
 		bpf_object__for_each_program(p, obj)
 			if (prog_stock_tp(p))
 				bpf_program__set_autoload(p, false);
+	/*
+	 * One source of conversion chunks: the attribute changes KVM applies
+	 * (kvm_vm_set_mem_attributes) rather than the MapGPA chunks handed to
+	 * the VMM (__tdx_map_gpa, when BTF has it), which would count twice.
+	 */
+	if (s->mode == TDX_MODE_NONE && n_fb &&
+	    bpf_program__autoload(s->skel->progs.stock_set_mem_attributes) &&
+	    bpf_program__autoload(s->skel->progs.fb_out___tdx_map_gpa)) {
+		bpf_program__set_autoload(s->skel->progs.fb_out___tdx_map_gpa, false);
+		n_fb--;
+	}
 	if (s->mode == TDX_MODE_NONE && n_fb)
 		s->mode = TDX_MODE_FENTRY;
 	kbtf_free(&b);
@@ -400,7 +411,9 @@ static int choose_live_mode(struct tdx_session *s)
 			const char *tp = prog_stock_tp(p);
 
 			if (fn && !bpf_program__autoload(p) &&
-			    !strncmp(bpf_program__section_name(p), "fexit/", 6))
+			    !strncmp(bpf_program__section_name(p), "fexit/", 6) &&
+			    !(p == s->skel->progs.fb_out___tdx_map_gpa &&
+			      bpf_program__autoload(s->skel->progs.stock_set_mem_attributes)))
 				add_missing(s, "%s (not in BTF)", fn);
 			if (tp && !bpf_program__autoload(p))
 				add_missing(s, "%s (tracepoint not in BTF)", tp);
