@@ -604,7 +604,9 @@ static int run_mode(const char *bpf_obj, const char *mode, const char *fire_path
 		return 1;
 	}
 	bpf_object__for_each_program(p, obj) {
-		int on = !strncmp(bpf_program__section_name(p), prefix, strlen(prefix));
+		/* the tdxtrace events' programs (stock mode's are vm-tests.py's) */
+		int on = !strncmp(bpf_program__section_name(p), prefix, strlen(prefix)) &&
+			 strncmp(bpf_program__name(p), "stock_", 6);
 
 		bpf_program__set_autoload(p, on);
 		nprogs += on;
