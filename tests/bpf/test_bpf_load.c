@@ -155,15 +155,15 @@ static int src_arity(const char *src, const char *name)
 	return -1;
 }
 
-static char *ksrc_path(void)
+static char *ksrc_path_ver(const char *ver)
 {
 	static char path[1024];
 	char cmd[1200];
 	const char *src = getenv("SRC");
 	FILE *p;
 
-	snprintf(cmd, sizeof(cmd), "%s/scripts/fetch-kernel.sh 7.2 2>/dev/null",
-		 src ? src : ".");
+	snprintf(cmd, sizeof(cmd), "%s/scripts/fetch-kernel.sh %s 2>/dev/null",
+		 src ? src : ".", ver);
 	p = popen(cmd, "r");
 	if (!p)
 		return NULL;
@@ -173,6 +173,11 @@ static char *ksrc_path(void)
 		return NULL;
 	path[strcspn(path, "\n")] = 0;
 	return path;
+}
+
+static char *ksrc_path(void)
+{
+	return ksrc_path_ver("7.2");
 }
 
 /* ------------------------------------------------ host retarget candidates */
@@ -382,6 +387,45 @@ static void test_fentry(void)
 	is_u64(nprog, 2 * 25 + 2 + 1, "fentry: every tdh_* wrapper but VP.ENTER has fentry+fexit, "
 	       "plus EPT violation and MapGPA");
 	is_u64(nbad_arity, 0, "fentry: every target is defined in Linux 7.2 (arity read from source)");
+	/* issue 18: the same prototypes in 7.3 (the stock kernels of today) */
+	{
+		char *k73 = ksrc_path_ver("7.3"), *v73 = NULL, *m73 = NULL;
+		int n73 = 0, bad73 = 0;
+
+		if (k73) {
+			snprintf(path, sizeof(path), "%s/arch/x86/virt/vmx/tdx/tdx.c", k73);
+			v73 = slurp(path);
+			snprintf(path, sizeof(path), "%s/arch/x86/kvm/vmx/tdx.c", k73);
+			m73 = slurp(path);
+		}
+		if (v73 && m73) {
+			struct tdxtrace_bpf *k2 = tdxtrace_bpf__open();
+
+			if (k2) bpf_object__for_each_program(p, k2->obj) {
+				const char *sec = bpf_program__section_name(p);
+				const char *fn = !strncmp(sec, "fentry/", 7) ? sec + 7 :
+						 !strncmp(sec, "fexit/", 6) ? sec + 6 : NULL;
+				bool is_kvm = fn && (!strcmp(fn, kvm_fns[0]) || !strcmp(fn, kvm_fns[1]));
+
+				if (!fn)
+					continue;
+				n73++;
+				if (src_arity(is_kvm ? kvm : virt, fn) != src_arity(is_kvm ? m73 : v73, fn)) {
+					diag("%s: arity %d in 7.2, %d in 7.3", fn,
+					     src_arity(is_kvm ? kvm : virt, fn),
+					     src_arity(is_kvm ? m73 : v73, fn));
+					bad73++;
+				}
+			}
+			tdxtrace_bpf__destroy(k2);
+			ok(n73 == nprog && !bad73, "fentry: every target has the same arity in Linux 7.3's "
+			   "source (%d of %d differ)", bad73, n73);
+		} else {
+			skip("fentry: no Linux 7.3 source (scripts/fetch-kernel.sh 7.3) to compare");
+		}
+		free(v73);
+		free(m73);
+	}
 	if (probe)
 		skip("fentry: this kernel refuses every fentry program (no BPF trampoline); "
 		     "the verifier check of the fallback runs in the vmtest tier");
