@@ -310,9 +310,77 @@ static void test_map_table(void)
 	   "event arguments: field names from the table, none past the last");
 }
 
+/*
+ * Through the aggregation (user-space engine, tdx_feed): a P-SEAMLDR call,
+ * an unknown leaf, a leaf no slot holds and a 0xdead exit land where
+ * leaves.h says, each counted once, none under a known leaf's name.
+ */
+static void test_spec_feed(void)
+{
+	static const __u64 leaves[] = {
+		0x8000000000000001ULL,	/* SEAMLDR.INSTALL */
+		46,			/* no table names it */
+		0x5000,			/* beyond every slot */
+		TDX_LEAF_MEM_PAGE_DEMOTE | (1ULL << 16),	/* spec 1.5, version 1 */
+	};
+	static const __u32 want_slot[] = {
+		TDX_LEAF_SLOT_SEAMLDR_INSTALL, 46, TDX_LEAF_SLOT_OTHER, 15,
+	};
+	struct tdx_opts o = TDX_OPTS_INIT;
+	struct tdx_session *s = NULL;
+	struct tdx_event ev[6];
+	struct tdx_snapshot snap;
+	char buf[32];
+
+	memset(ev, 0, sizeof(ev));
+	for (int i = 0; i < 4; i++) {
+		ev[i].kind = TDX_EV_SEAMCALL;
+		ev[i].nargs = (__u16)tdx_event_nargs(TDX_EV_SEAMCALL);
+		ev[i].pid = ev[i].tid = 4242;
+		ev[i].ts_ns = 1000 + (__u64)i;
+		ev[i].args[TDX_SEAMCALL_ARG_LEAF] = leaves[i];
+		ev[i].args[TDX_SEAMCALL_ARG_DURATION] = 1500;
+	}
+	for (int i = 4; i < 6; i++) {
+		ev[i].kind = TDX_EV_VP_ENTER;
+		ev[i].nargs = (__u16)tdx_event_nargs(TDX_EV_VP_ENTER);
+		ev[i].pid = ev[i].tid = 4242;
+		ev[i].ts_ns = 2000 + (__u64)i;
+		ev[i].args[TDX_VP_ENTER_ARG_EXIT_REASON] = i == 4 ? 0xdead : 0xffffffffu;
+		ev[i].args[TDX_VP_ENTER_ARG_DURATION] = 3000;
+	}
+	o.source = TDX_SRC_REPLAY;	/* no file: fed by tdx_feed() */
+	o.engine = TDX_ENGINE_USER;
+	if (!ok(!tdx_open(&s, &o), "feed: open a session fed by tdx_feed (%s)", tdx_last_error()))
+		return;
+	is_u64(tdx_feed(s, ev, 6), 6, "feed: 6 events accepted");
+	if (ok(!tdx_snapshot(s, &snap), "feed: snapshot")) {
+		is_u64(snap.n_leaf, 4, "feed: 4 leaf slots, one per call");
+		for (size_t i = 0; i < snap.n_leaf; i++) {
+			const struct tdx_snap_leaf *l = &snap.leaf[i];
+			int k = -1;
+
+			for (int j = 0; j < 4; j++)
+				if (want_slot[j] == l->key.leaf)
+					k = j;
+			ok(k >= 0 && l->v.count == 1, "feed: leaf %#llx counted once in slot %u (%s)",
+			   k >= 0 ? (unsigned long long)leaves[k] : 0ULL, l->key.leaf,
+			   tdx_leaf_label(l->key.leaf, buf, sizeof(buf)));
+			if (l->key.leaf == 15)
+				is_u64(l->v.last_version, 1, "feed: DEMOTE's version bits kept");
+		}
+		ok(snap.n_vp == 1 && snap.vp[0].v.exit_reason[TDX_EXIT_SLOT_UNDEFINED] == 1 &&
+		   snap.vp[0].v.exit_reason[TDX_EXIT_SLOT_OTHER] == 1,
+		   "feed: the 0xdead exit is UNDEFINED, 7.2's -1u is other");
+		tdx_snapshot_free(&snap);
+	}
+	tdx_close(s);
+}
+
 int main(void)
 {
 	test_spec_abi();
+	test_spec_feed();
 	test_hist();
 	test_quantile();
 	test_status();
