@@ -828,7 +828,8 @@ def kallsyms(names):
 
 def bpf_links(pid):
     try:
-        return sum(os.readlink(f'/proc/{pid}/fd/{fd}') == 'anon_inode:bpf_link'
+        return sum(os.readlink(f'/proc/{pid}/fd/{fd}').startswith(('anon_inode:bpf_link',
+                                                                  'anon_inode:bpf-link'))
                    for fd in os.listdir(f'/proc/{pid}/fd'))
     except OSError:
         return -1
