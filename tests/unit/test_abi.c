@@ -377,8 +377,19 @@ static void test_spec_feed(void)
 	tdx_close(s);
 }
 
+static void test_live_mode_parse(void)
+{
+	is_u64(tdx_live_mode_parse("auto"), TDX_LIVE_AUTO, "--mode auto");
+	is_u64(tdx_live_mode_parse("tracepoints"), TDX_LIVE_TRACEPOINTS, "--mode tracepoints");
+	is_u64(tdx_live_mode_parse("stock"), TDX_LIVE_STOCK, "--mode stock");
+	is_u64((__u64)(long long)tdx_live_mode_parse("fentry"), (__u64)-1LL, "--mode fentry is no mode");
+	ok(!strncmp(tdx_mode_name(TDX_MODE_FENTRY), "stock", 5), "the mode is named stock (%s)",
+	   tdx_mode_name(TDX_MODE_FENTRY));
+}
+
 int main(void)
 {
+	test_live_mode_parse();
 	test_spec_abi();
 	test_spec_feed();
 	test_hist();
