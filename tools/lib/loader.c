@@ -6,7 +6,7 @@
  *
  *   open     tdxtrace_bpf__open(): nothing in the kernel yet
  *   choose   live: tp_btf if BTF has the tracepoints, else raw_tp if tracefs
- *            lists them, else the fentry fallback if BTF has the tdh_*
+ *            lists them, else stock mode (fentry) if BTF has the tdh_*
  *            wrappers; replay/sim: only the user ring buffer drain program.
  *            bpf_program__set_autoload() keeps every other program out.
  *   config   rodata filters and knobs, map sizes (between open and load)

@@ -3,7 +3,7 @@
  * tdxtrace.h - the one loader library every tdxtrace tool uses.
  *
  * A session loads the BPF aggregation programs, chooses how to feed them
- * (live tracepoints, the fentry fallback, a replayed file or the simulator),
+ * (live tracepoints, stock mode (fentry + upstream tracepoints), a replayed file or the simulator),
  * and reads the maps back as plain structs from include/tdxtrace/maps.h.
  *
  *   struct tdx_session *s;
