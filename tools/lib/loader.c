@@ -350,8 +350,8 @@ static int choose_live_mode(struct tdx_session *s)
 		s->mode = TDX_MODE_RAW_TP;
 	if (want == TDX_LIVE_TRACEPOINTS && s->mode == TDX_MODE_NONE) {
 		kbtf_free(&b);
-		tdx_set_error("--mode tracepoints: this kernel has no tdxtrace tracepoints "
-			      "(not built with the kernel/ series); --mode stock uses the "
+		tdx_set_error("mode tracepoints (--mode, TDXTRACE_MODE): this kernel has no tdxtrace tracepoints "
+			      "(not built with the kernel/ series); mode stock uses the "
 			      "upstream ones");
 		return -ENODEV;
 	}
