@@ -974,8 +974,8 @@ def main():
     dat, dat_pid = check_trace_cmd(rows, text)
     check_recipes()
     check_tools(dat, dat_pid)
-    check_v2()
     check_stock(addrs)
+    check_v2()
     if os.environ.get('tdx_possible'):
         # opt-in (make vmtest VMTEST_POSSIBLE=N): in the default run the
         # results share vanished after it twice here, cause not found yet
