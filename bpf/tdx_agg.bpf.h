@@ -231,7 +231,7 @@ static __noinline int agg_seamcall(__u32 pid, const __u64 *args)
 	struct tdx_leaf_stats *v;
 	__u64 leaf = args[TDX_SEAMCALL_ARG_LEAF];
 	__u64 dur = args[TDX_SEAMCALL_ARG_DURATION];
-	__u32 nr = (__u32)(leaf & TDX_LEAF_NR_MASK), cls;
+	__u32 nr = tdx_leaf_slot(leaf), cls;	/* P-SEAMLDR, unknown: leaves.h */
 
 	if (filter_leaves) {
 		if (nr >= TDX_LEAF_MAX)
@@ -260,8 +260,8 @@ static __noinline int agg_seamcall(__u32 pid, const __u64 *args)
 	cls = tdx_status_class(args[TDX_SEAMCALL_ARG_STATUS]);
 	if (cls != TDX_SC_SUCCESS && cls < TDX_SC_MAX)
 		ADD(&v->status[cls], 1);
-	if (leaf >> TDX_LEAF_VERSION_SHIFT)
-		store_max(&v->last_version, leaf >> TDX_LEAF_VERSION_SHIFT);
+	if ((leaf >> TDX_LEAF_VERSION_SHIFT) & 0xff)
+		store_max(&v->last_version, (leaf >> TDX_LEAF_VERSION_SHIFT) & 0xff);
 	HIST_ADD(v->hist, dur);
 	return AGG_OK;
 }
@@ -270,7 +270,7 @@ static __noinline int agg_vp_enter(__u32 pid, const __u64 *args)
 {
 	struct tdx_vp_stats *v;
 	__u64 dur = args[TDX_VP_ENTER_ARG_DURATION];
-	__u32 reason = (__u32)args[TDX_VP_ENTER_ARG_EXIT_REASON] & 0xffff, cls;
+	__u32 reason = tdx_exit_reason_slot((__u32)args[TDX_VP_ENTER_ARG_EXIT_REASON]), cls;
 
 	v = lookup_or_init(&tdx_vp, &pid, &zero_tdx_vp, TDX_MAP_VP);
 	if (!v)
@@ -281,8 +281,8 @@ static __noinline int agg_vp_enter(__u32 pid, const __u64 *args)
 	cls = tdx_status_class(args[TDX_VP_ENTER_ARG_STATUS]);
 	if (cls != TDX_SC_SUCCESS && cls < TDX_SC_MAX)
 		ADD(&v->status[cls], 1);
-	if (reason >= TDX_EXIT_REASON_SLOTS)
-		reason = TDX_EXIT_REASON_SLOTS - 1;
+	if (reason >= TDX_EXIT_REASON_SLOTS)	/* for the verifier */
+		reason = TDX_EXIT_SLOT_OTHER;
 	ADD(&v->exit_reason[reason], 1);
 	HIST_ADD(v->hist, dur);
 	return AGG_OK;

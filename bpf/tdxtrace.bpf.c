@@ -6,9 +6,10 @@
  *
  *  1. tp_btf/<event> and raw_tp/<event> on the tdxtrace tracepoints
  *     (include/tdxtrace/events.h).  The loader enables one of the two.
- *  2. fentry/fexit on the stock kernel's tdh_* SEAMCALL wrappers and on the
- *     KVM TDX functions BTF lists, for kernels without the series.  They build
- *     the same argument arrays, with what the functions expose.
+ *  2. stock mode, for kernels without the series: fentry/fexit on the
+ *     tdh_* SEAMCALL wrappers and the KVM TDX functions BTF lists, and
+ *     (tdx_stock.bpf.h) tp_btf on the upstream kvm/kvmmmu tracepoints.  They
+ *     build the same argument arrays, with what the kernel exposes.
  *  3. tdx_drain: run by bpf_prog_test_run_opts(), drains a user ring buffer
  *     of struct tdx_event (replay, simulator, tdx_feed()).
  *
@@ -286,6 +287,10 @@ int fb_out___tdx_map_gpa(__u64 *ctx)
 	tdx_handle(&ev);
 	return 0;
 }
+
+/* ------------------------------------------------ 2b. stock mode: upstream tracepoints */
+
+#include "tdx_stock.bpf.h"
 
 /* ------------------------------------------------ 3. replay / sim / tdx_feed */
 

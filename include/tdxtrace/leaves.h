@@ -17,7 +17,7 @@
 
 #define TDX_LEAF_NR_MASK	0xffffULL
 #define TDX_LEAF_VERSION_SHIFT	16
-#define TDX_LEAF_MAX		128	/* leaf numbers are < TDX_LEAF_MAX */
+#define TDX_LEAF_MAX		128	/* aggregation slots (tdx_leaf_slot()) are < TDX_LEAF_MAX */
 
 /* Areas of the TDX host ABI: TDH.<AREA>.* */
 enum tdx_area {
@@ -27,6 +27,7 @@ enum tdx_area {
 	TDX_AREA_PHYMEM,
 	TDX_AREA_MR,
 	TDX_AREA_SYS,
+	TDX_AREA_MIG,		/* service TDs and live migration (spec 1.5) */
 	TDX_AREA_MAX,
 };
 
@@ -71,12 +72,106 @@ enum tdx_area {
 	X(SYS_UPDATE,		53, "TDH.SYS.UPDATE",		SYS)	\
 	X(SYS_DISABLE,		69, "TDH.SYS.DISABLE",		SYS)
 
-/* TDX_LEAF_MEM_PAGE_AUG == 6, ... */
+/*
+ * Leaves of the TDX module ABI spec (1.5, 348551-006) that no kernel release
+ * calls yet: the huge-page (DEMOTE, PROMOTE, UNBLOCK), Dynamic PAMT, TDX
+ * Connect extension and live-migration series will.  Named and counted the
+ * day they appear; tests/unit/test_abi_kernel.sh checks that a kernel that
+ * defines one of them gives it the same number, and tells when one moves
+ * into the kernel's tdx.h (then it belongs in TDX_LEAF_TABLE).
+ */
+#define TDX_LEAF_SPEC_TABLE(X)						\
+	X(MEM_PAGE_RELOCATE,	 5, "TDH.MEM.PAGE.RELOCATE",	MEM)	\
+	X(MEM_RD,		12, "TDH.MEM.RD",		MEM)	\
+	X(MNG_WR,		13, "TDH.MNG.WR",		MNG)	\
+	X(MEM_WR,		14, "TDH.MEM.WR",		MEM)	\
+	X(MEM_PAGE_DEMOTE,	15, "TDH.MEM.PAGE.DEMOTE",	MEM)	\
+	X(MEM_PAGE_PROMOTE,	23, "TDH.MEM.PAGE.PROMOTE",	MEM)	\
+	X(MEM_SEPT_RD,		25, "TDH.MEM.SEPT.RD",		MEM)	\
+	X(MNG_KEY_RECLAIMID,	27, "TDH.MNG.KEY.RECLAIMID",	MNG)	\
+	X(MEM_SEPT_REMOVE,	30, "TDH.MEM.SEPT.REMOVE",	MEM)	\
+	X(SYS_INFO,		32, "TDH.SYS.INFO",		SYS)	\
+	X(SYS_RDALL,		37, "TDH.SYS.RDALL",		SYS)	\
+	X(MEM_RANGE_UNBLOCK,	39, "TDH.MEM.RANGE.UNBLOCK",	MEM)	\
+	X(MEM_SEPT_WR,		42, "TDH.MEM.SEPT.WR",		MEM)	\
+	X(SYS_LP_SHUTDOWN,	44, "TDH.SYS.LP.SHUTDOWN",	SYS)	\
+	X(SERVTD_BIND,		48, "TDH.SERVTD.BIND",		MIG)	\
+	X(SERVTD_PREBIND,	49, "TDH.SERVTD.PREBIND",	MIG)	\
+	X(PHYMEM_PAMT_ADD,	58, "TDH.PHYMEM.PAMT.ADD",	PHYMEM)	\
+	X(PHYMEM_PAMT_REMOVE,	59, "TDH.PHYMEM.PAMT.REMOVE",	PHYMEM)	\
+	X(EXT_INIT,		60, "TDH.EXT.INIT",		SYS)	\
+	X(EXT_MEM_ADD,		61, "TDH.EXT.MEM.ADD",		SYS)	\
+	X(EXPORT_ABORT,		64, "TDH.EXPORT.ABORT",		MIG)	\
+	X(EXPORT_BLOCKW,	65, "TDH.EXPORT.BLOCKW",	MIG)	\
+	X(EXPORT_RESTORE,	66, "TDH.EXPORT.RESTORE",	MIG)	\
+	X(EXPORT_MEM,		68, "TDH.EXPORT.MEM",		MIG)	\
+	X(EXPORT_PAUSE,		70, "TDH.EXPORT.PAUSE",		MIG)	\
+	X(EXPORT_TRACK,		71, "TDH.EXPORT.TRACK",		MIG)	\
+	X(EXPORT_STATE_IMMUTABLE, 72, "TDH.EXPORT.STATE.IMMUTABLE", MIG) \
+	X(EXPORT_STATE_TD,	73, "TDH.EXPORT.STATE.TD",	MIG)	\
+	X(EXPORT_STATE_VP,	74, "TDH.EXPORT.STATE.VP",	MIG)	\
+	X(EXPORT_UNBLOCKW,	75, "TDH.EXPORT.UNBLOCKW",	MIG)	\
+	X(IMPORT_ABORT,		80, "TDH.IMPORT.ABORT",		MIG)	\
+	X(IMPORT_END,		81, "TDH.IMPORT.END",		MIG)	\
+	X(IMPORT_COMMIT,	82, "TDH.IMPORT.COMMIT",	MIG)	\
+	X(IMPORT_MEM,		83, "TDH.IMPORT.MEM",		MIG)	\
+	X(IMPORT_TRACK,		84, "TDH.IMPORT.TRACK",		MIG)	\
+	X(IMPORT_STATE_IMMUTABLE, 85, "TDH.IMPORT.STATE.IMMUTABLE", MIG) \
+	X(IMPORT_STATE_TD,	86, "TDH.IMPORT.STATE.TD",	MIG)	\
+	X(IMPORT_STATE_VP,	87, "TDH.IMPORT.STATE.VP",	MIG)	\
+	X(MIG_STREAM_CREATE,	96, "TDH.MIG.STREAM.CREATE",	MIG)
+
+/*
+ * P-SEAMLDR calls (Linux 7.2 seamldr.c, runtime module update) go through
+ * the same SEAMCALL path with bit 63 of the leaf set: 0x8000000000000000 is
+ * SEAMLDR.INFO, not TDH.VP.ENTER.  X(suffix, number in bits 0..15, name).
+ */
+#define TDX_LEAF_SEAMLDR_BIT	(1ULL << 63)
+#define TDX_SEAMLDR_TABLE(X)						\
+	X(INFO,		0, "SEAMLDR.INFO")					\
+	X(INSTALL,	1, "SEAMLDR.INSTALL")					\
+	X(SHUTDOWN,	2, "SEAMLDR.SHUTDOWN")					\
+	X(SEAMINFO,	3, "SEAMLDR.SEAMINFO")					\
+	X(CLEANUP,	4, "SEAMLDR.CLEANUP")
+
+/*
+ * Aggregation slots.  Every statistic is keyed by a slot < TDX_LEAF_MAX:
+ *   0 .. TDX_LEAF_SLOT_SEAMLDR-1     host leaf number (value & 0xffff)
+ *   TDX_LEAF_SLOT_SEAMLDR + n        P-SEAMLDR leaf n (bit 63 set), n < 15
+ *   TDX_LEAF_SLOT_OTHER              any other value: a host leaf number
+ *                                    >= TDX_LEAF_SLOT_SEAMLDR or a P-SEAMLDR
+ *                                    leaf >= 15 (counted, never named)
+ * An unnamed slot below TDX_LEAF_SLOT_SEAMLDR is printed as its number.
+ */
+#define TDX_LEAF_SLOT_SEAMLDR	112
+#define TDX_LEAF_SLOT_OTHER	(TDX_LEAF_MAX - 1)
+
+/* TDX_LEAF_MEM_PAGE_AUG == 6, ..., TDX_LEAF_MEM_PAGE_DEMOTE == 15 */
 enum tdx_leaf {
 #define TDX_X_ENUM(sfx, nr, name, area) TDX_LEAF_##sfx = nr,
 	TDX_LEAF_TABLE(TDX_X_ENUM)
+	TDX_LEAF_SPEC_TABLE(TDX_X_ENUM)
 #undef TDX_X_ENUM
 };
+
+/* TDX_SEAMLDR_INFO == 0 (the number), TDX_LEAF_SLOT_SEAMLDR_INFO == 112 */
+enum tdx_seamldr_leaf {
+#define TDX_X_ENUM(sfx, nr, name) TDX_SEAMLDR_##sfx = nr,		\
+	TDX_LEAF_SLOT_SEAMLDR_##sfx = TDX_LEAF_SLOT_SEAMLDR + nr,
+	TDX_SEAMLDR_TABLE(TDX_X_ENUM)
+#undef TDX_X_ENUM
+};
+
+/* The slot of a leaf value as passed in RAX (version bits ignored). BPF-safe. */
+TDX_INLINE __u32 tdx_leaf_slot(__u64 leaf)
+{
+	__u32 nr = (__u32)(leaf & TDX_LEAF_NR_MASK);
+
+	if (leaf & TDX_LEAF_SEAMLDR_BIT)
+		return nr < TDX_LEAF_SLOT_OTHER - TDX_LEAF_SLOT_SEAMLDR ?
+		       TDX_LEAF_SLOT_SEAMLDR + nr : TDX_LEAF_SLOT_OTHER;
+	return nr < TDX_LEAF_SLOT_SEAMLDR ? nr : TDX_LEAF_SLOT_OTHER;
+}
 
 /* ------------------------------------------------------------------ */
 /* Status codes (RAX after SEAMCALL).  The class is the high 32 bits.  */
@@ -116,7 +211,13 @@ enum tdx_leaf {
  * classed by tdx_status_class(), all the same.
  */
 #define TDX_STATUS_SPEC_TABLE(X)						\
-	X(TDX_OPERAND_BUSY_HOST_PRIORITY,	0x8000020400000000ULL, "OPERAND_BUSY_HOST_PRIORITY")
+	X(TDX_INTERRUPTED_RESTARTABLE,		0x8000000400000000ULL, "INTERRUPTED_RESTARTABLE") \
+	X(TDX_OPERAND_BUSY_HOST_PRIORITY,	0x8000020400000000ULL, "OPERAND_BUSY_HOST_PRIORITY") \
+	X(TDX_HOST_PRIORITY_BUSY_TIMEOUT,	0x9000020500000000ULL, "HOST_PRIORITY_BUSY_TIMEOUT") \
+	X(TDX_GPA_RANGE_NOT_BLOCKED,		0xC0000B0600000000ULL, "GPA_RANGE_NOT_BLOCKED") \
+	X(TDX_TLB_TRACKING_NOT_DONE,		0xC0000B0800000000ULL, "TLB_TRACKING_NOT_DONE") \
+	X(TDX_EPT_INVALID_PROMOTE_CONDITIONS,	0xC0000B0900000000ULL, "EPT_INVALID_PROMOTE_CONDITIONS") \
+	X(TDX_PAGE_SIZE_MISMATCH,		0xC0000B0B00000000ULL, "PAGE_SIZE_MISMATCH")
 
 /* Software errors the kernel synthesises (asm/tdx.h), full 64-bit values. */
 #define TDX_SEAMCALL_VMFAILINVALID_VAL	(TDX_STATUS_SW_ERROR | 0xFFFF0000ULL)
@@ -132,9 +233,11 @@ enum tdx_leaf {
 					   detail, e.g. VP.ENTER's exit reason */	\
 	X(WARNING,	"warning")	/* bits 63 and 62 clear, class non-zero */	\
 	X(BUSY,		"busy")		/* OPERAND_BUSY(_HOST_PRIORITY),	\
-					   PREVIOUS_TLB_EPOCH_BUSY, SYS_BUSY */	\
+					   PREVIOUS_TLB_EPOCH_BUSY, SYS_BUSY,	\
+					   HOST_PRIORITY_BUSY_TIMEOUT */	\
 	X(NO_ENTROPY,	"no_entropy")	/* RND_NO_ENTROPY (after the kernel's retries) */ \
-	X(INTERRUPTED,	"interrupted")	/* INTERRUPTED_RESUMABLE */	\
+	X(INTERRUPTED,	"interrupted")	/* INTERRUPTED_RESUMABLE,	\
+					   INTERRUPTED_RESTARTABLE */	\
 	X(SW_ERROR,	"sw_error")	/* kernel-made: VMFAILINVALID, #GP, #UD */ \
 	X(ERROR,	"error")	/* any other error (bit 63 set), and	\
 					   NON_RECOVERABLE (bit 62: KVM bugs the VM) */
@@ -163,13 +266,87 @@ TDX_INLINE __u32 tdx_status_class(__u64 status)
 	if ((status & TDX_STATUS_SW_ERROR) == TDX_STATUS_SW_ERROR)
 		return TDX_SC_SW_ERROR;
 	if (cls == 0x8000020000000000ULL || cls == 0x8000020100000000ULL ||
-	    cls == 0x8000020200000000ULL || cls == 0x8000020400000000ULL)
+	    cls == 0x8000020200000000ULL || cls == 0x8000020400000000ULL ||
+	    cls == 0x9000020500000000ULL)
 		return TDX_SC_BUSY;
 	if (cls == 0x8000020300000000ULL)
 		return TDX_SC_NO_ENTROPY;
-	if (cls == 0x8000000300000000ULL)
+	if (cls == 0x8000000300000000ULL || cls == 0x8000000400000000ULL)
 		return TDX_SC_INTERRUPTED;
 	return TDX_SC_ERROR;
 }
+
+/* ------------------------------------------------------------------ */
+/*
+ * TD exit reasons: the VMX basic exit reason KVM reports for a TD (kvm_exit,
+ * TDH.VP.ENTER's RAX bits 15:0).  X(name, number) for the reasons a TD can
+ * exit with; 7.3 adds EXIT_REASON_UNDEFINED (0xdead: TDH.VP.ENTER failed so
+ * no reason is defined, or entry was skipped for wait_for_sept_zap; 7.2 used
+ * -1u) and NOTIFY/BUS_LOCK exits for TDs.  A TDVMCALL that KVM does not
+ * translate (MapGPA, GetQuote, ...) is reported as TDCALL (77).
+ */
+#define TDX_EXIT_REASON_TABLE(X)					\
+	X(EXCEPTION_NMI,	 0)					\
+	X(EXTERNAL_INTERRUPT,	 1)					\
+	X(TRIPLE_FAULT,		 2)					\
+	X(INIT_SIGNAL,		 3)					\
+	X(SIPI_SIGNAL,		 4)					\
+	X(INTERRUPT_WINDOW,	 7)					\
+	X(NMI_WINDOW,		 8)					\
+	X(CPUID,		10)					\
+	X(HLT,			12)					\
+	X(VMCALL,		18)					\
+	X(IO_INSTRUCTION,	30)					\
+	X(MSR_READ,		31)					\
+	X(MSR_WRITE,		32)					\
+	X(EPT_VIOLATION,	48)					\
+	X(EPT_MISCONFIG,	49)					\
+	X(PREEMPTION_TIMER,	52)					\
+	X(WBINVD,		54)					\
+	X(XSETBV,		55)					\
+	X(BUS_LOCK,		74)					\
+	X(NOTIFY,		75)					\
+	X(SEAMCALL,		76)					\
+	X(TDCALL,		77)
+
+#define TDX_EXIT_REASON_UNDEFINED	0xdead	/* 7.3 asm/vmx.h EXIT_REASON_UNDEFINED */
+
+/*
+ * Slots of the per-TD exit_reason[] array (maps.h, TDX_EXIT_REASON_SLOTS 80):
+ * reasons 0..77 at their number, 0xdead at TDX_EXIT_SLOT_UNDEFINED, any
+ * other value (7.2's -1u, a reason >= 78) at TDX_EXIT_SLOT_OTHER.
+ */
+#define TDX_EXIT_SLOT_UNDEFINED		78
+#define TDX_EXIT_SLOT_OTHER		79
+
+TDX_INLINE __u32 tdx_exit_reason_slot(__u32 reason)
+{
+	reason &= 0xffff;	/* basic exit reason */
+	if (reason < TDX_EXIT_SLOT_UNDEFINED)
+		return reason;
+	return reason == TDX_EXIT_REASON_UNDEFINED ? TDX_EXIT_SLOT_UNDEFINED :
+						     TDX_EXIT_SLOT_OTHER;
+}
+
+/*
+ * TDVMCALL sub-functions (GHCI 1.5; R11 of a TDG.VP.VMCALL).  KVM exposes
+ * them only through what they turn into: CPUID, HLT, IO, MSR and #VE MMIO
+ * (reported as EPT_MISCONFIG) are kvm_exit reasons of their own, every other
+ * one is kvm_exit reason TDCALL (77); MapGPA additionally surfaces as
+ * KVM_HC_MAP_GPA_RANGE to the VMM and, once the VMM converts the range, as
+ * kvm:kvm_vm_set_mem_attributes.  X(name, R11 value, kvm_exit reason).
+ */
+#define TDX_TDVMCALL_TABLE(X)						\
+	X(CPUID,			10,	 10)			\
+	X(HLT,				12,	 12)			\
+	X(IO,				30,	 30)			\
+	X(RDMSR,			31,	 31)			\
+	X(WRMSR,			32,	 32)			\
+	X(MMIO,				48,	 49)			\
+	X(GET_TD_VM_CALL_INFO,		0x10000, 77)			\
+	X(MAP_GPA,			0x10001, 77)			\
+	X(GET_QUOTE,			0x10002, 77)			\
+	X(REPORT_FATAL_ERROR,		0x10003, 77)			\
+	X(SETUP_EVENT_NOTIFY_INTERRUPT,	0x10004, 77)
 
 #endif /* TDXTRACE_LEAVES_H */

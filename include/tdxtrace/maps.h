@@ -27,7 +27,7 @@
 
 /* Map capacities (max_entries) scale with max_tds (default TDX_MAX_TDS). */
 #define TDX_MAX_TDS		256
-#define TDX_EXIT_REASON_SLOTS	80	/* VMX basic exit reasons 0..78, 79 = other */
+#define TDX_EXIT_REASON_SLOTS	80	/* tdx_exit_reason_slot(): 0..77, 78 = 0xdead, 79 = other */
 
 /*
  * Field tables.  Each row is one member of the struct:

@@ -78,10 +78,11 @@ static inline unsigned ref_class(uint64_t st)
 		return TDX_SC_SW_ERROR;
 	switch (hi) {
 	case 0x80000200u: case 0x80000201u: case 0x80000202u: case 0x80000204u:
+	case 0x90000205u:		/* HOST_PRIORITY_BUSY_TIMEOUT (spec 1.5) */
 		return TDX_SC_BUSY;
 	case 0x80000203u:
 		return TDX_SC_NO_ENTROPY;
-	case 0x80000003u:
+	case 0x80000003u: case 0x80000004u:	/* RESUMABLE, RESTARTABLE */
 		return TDX_SC_INTERRUPTED;
 	default:
 		return TDX_SC_ERROR;
@@ -158,7 +159,10 @@ static inline void ref_apply(struct ref *r, const struct tdx_event *e)
 	}
 	switch (e->kind) {
 	case TDX_EV_SEAMCALL: {
-		struct tdx_leaf_key k = { pid, (uint32_t)(a[0] & 0xffff) };
+		/* slot: leaf number < 112; P-SEAMLDR (bit 63) 112 + n, n < 15; else 127 */
+		uint32_t nr = (uint32_t)(a[0] & 0xffff);
+		struct tdx_leaf_key k = { pid, a[0] >> 63 ? (nr < 15 ? 112 + nr : 127) :
+						       (nr < 112 ? nr : 127) };
 		struct tdx_snap_leaf *l;
 		uint64_t d = a[6];
 
@@ -181,8 +185,8 @@ static inline void ref_apply(struct ref *r, const struct tdx_event *e)
 			l->v.sum_ns += d;
 			l->v.retries += (uint32_t)a[5];
 			l->v.status[ref_class(a[1])]++;
-			if ((a[0] >> 16) > l->v.last_version)
-				l->v.last_version = a[0] >> 16;
+			if (((a[0] >> 16) & 0xff) > l->v.last_version)
+				l->v.last_version = (a[0] >> 16) & 0xff;
 			l->v.hist[ref_slot(d)]++;
 		}
 		break;
@@ -191,13 +195,16 @@ static inline void ref_apply(struct ref *r, const struct tdx_event *e)
 		struct tdx_snap_vp *v = REF_GET(r, vp, n_vp, &pid, 4, tds, TDX_MAP_VP);
 		uint32_t reason = (uint32_t)a[2] & 0xffff;
 
+		/* 0..77 as is, 0xdead (7.3 EXIT_REASON_UNDEFINED) 78, others 79 */
+		reason = reason < 78 ? reason : reason == 0xdead ? 78 : 79;
+
 		if (v) {
 			v->v.count++;
 			v->v.sum_ns += a[3];
 			if (a[3] > v->v.max_ns)
 				v->v.max_ns = a[3];
 			v->v.status[ref_class(a[1])]++;
-			v->v.exit_reason[reason > 79 ? 79 : reason]++;
+			v->v.exit_reason[reason]++;
 			v->v.hist[ref_slot(a[3])]++;
 		}
 		break;

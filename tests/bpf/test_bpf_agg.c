@@ -41,6 +41,8 @@ static const uint64_t statuses[] = {
 	0x8000020200000000ULL, 0x8000020300000000ULL, 0x8000000300000000ULL,
 	0x8000FF00FFFF0000ULL, 0x8000FF000000000DULL, 0xC000010000000000ULL | 3,
 	0x0000081500000000ULL, 0xC0000B0D00000000ULL,
+	/* spec 1.5 (issue 18): RESTARTABLE, HOST_PRIORITY(_TIMEOUT), PAGE_SIZE_MISMATCH */
+	0x8000000400000000ULL, 0x8000020400000000ULL, 0x9000020500000000ULL, 0xC0000B0B00000018ULL,
 };
 
 /* Values across the whole histogram range, exact small ones included. */
@@ -71,6 +73,10 @@ static void gen_event(struct tdx_event *e, uint32_t pid, uint32_t k)
 	switch (k) {
 	case TDX_EV_SEAMCALL:
 		a[0] = (rnd() % 8 ? rnd() % 48 : rnd() % 256) | ((rnd() % 3) << 16);
+		if (rnd() % 16 == 0)	/* P-SEAMLDR (bit 63), named, unnamed, out of range */
+			a[0] = (1ULL << 63) | (rnd() % 4 ? rnd() % 5 : rnd() % 40);
+		else if (rnd() % 64 == 0)	/* beyond every slot */
+			a[0] = 0x1000 + rnd() % 0xe000;
 		a[1] = statuses[rnd() % (sizeof(statuses) / sizeof(statuses[0]))];
 		a[2] = rnd() & ~0xfffULL;
 		a[3] = rnd() & 0xfffff000ULL;
@@ -82,6 +88,8 @@ static void gen_event(struct tdx_event *e, uint32_t pid, uint32_t k)
 		a[0] = rnd() % 8;
 		a[1] = statuses[rnd() % (sizeof(statuses) / sizeof(statuses[0]))];
 		a[2] = rnd() % 4 ? rnd() % 90 : 0x80000000ULL | 48;
+		if (rnd() % 16 == 0)	/* 7.3 EXIT_REASON_UNDEFINED, 7.2's -1u */
+			a[2] = rnd() % 2 ? 0xdead : 0xffffffffULL;
 		a[3] = rnd_lat();
 		break;
 	case TDX_EV_EPT_VIOLATION:

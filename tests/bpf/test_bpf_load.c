@@ -21,9 +21,13 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/kvm.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -157,15 +161,15 @@ static int src_arity(const char *src, const char *name)
 	return -1;
 }
 
-static char *ksrc_path(void)
+static char *ksrc_path_ver(const char *ver)
 {
 	static char path[1024];
 	char cmd[1200];
 	const char *src = getenv("SRC");
 	FILE *p;
 
-	snprintf(cmd, sizeof(cmd), "%s/scripts/fetch-kernel.sh 7.2 2>/dev/null",
-		 src ? src : ".");
+	snprintf(cmd, sizeof(cmd), "%s/scripts/fetch-kernel.sh %s 2>/dev/null",
+		 src ? src : ".", ver);
 	p = popen(cmd, "r");
 	if (!p)
 		return NULL;
@@ -175,6 +179,11 @@ static char *ksrc_path(void)
 		return NULL;
 	path[strcspn(path, "\n")] = 0;
 	return path;
+}
+
+static char *ksrc_path(void)
+{
+	return ksrc_path_ver("7.2");
 }
 
 /* ------------------------------------------------ host retarget candidates */
@@ -384,6 +393,45 @@ static void test_fentry(void)
 	is_u64(nprog, 2 * 25 + 2 + 1, "fentry: every tdh_* wrapper but VP.ENTER has fentry+fexit, "
 	       "plus EPT violation and MapGPA");
 	is_u64(nbad_arity, 0, "fentry: every target is defined in Linux 7.2 (arity read from source)");
+	/* issue 18: the same prototypes in 7.3 (the stock kernels of today) */
+	{
+		char *k73 = ksrc_path_ver("7.3"), *v73 = NULL, *m73 = NULL;
+		int n73 = 0, bad73 = 0;
+
+		if (k73) {
+			snprintf(path, sizeof(path), "%s/arch/x86/virt/vmx/tdx/tdx.c", k73);
+			v73 = slurp(path);
+			snprintf(path, sizeof(path), "%s/arch/x86/kvm/vmx/tdx.c", k73);
+			m73 = slurp(path);
+		}
+		if (v73 && m73) {
+			struct tdxtrace_bpf *k2 = tdxtrace_bpf__open();
+
+			if (k2) bpf_object__for_each_program(p, k2->obj) {
+				const char *sec = bpf_program__section_name(p);
+				const char *fn = !strncmp(sec, "fentry/", 7) ? sec + 7 :
+						 !strncmp(sec, "fexit/", 6) ? sec + 6 : NULL;
+				bool is_kvm = fn && (!strcmp(fn, kvm_fns[0]) || !strcmp(fn, kvm_fns[1]));
+
+				if (!fn)
+					continue;
+				n73++;
+				if (src_arity(is_kvm ? kvm : virt, fn) != src_arity(is_kvm ? m73 : v73, fn)) {
+					diag("%s: arity %d in 7.2, %d in 7.3", fn,
+					     src_arity(is_kvm ? kvm : virt, fn),
+					     src_arity(is_kvm ? m73 : v73, fn));
+					bad73++;
+				}
+			}
+			tdxtrace_bpf__destroy(k2);
+			ok(n73 == nprog && !bad73, "fentry: every target has the same arity in Linux 7.3's "
+			   "source (%d of %d differ)", bad73, n73);
+		} else {
+			skip("fentry: no Linux 7.3 source (scripts/fetch-kernel.sh 7.3) to compare");
+		}
+		free(v73);
+		free(m73);
+	}
 	if (probe)
 		skip("fentry: this kernel refuses every fentry program (no BPF trampoline); "
 		     "the verifier check of the fallback runs in the vmtest tier");
@@ -490,7 +538,8 @@ static void test_tp_btf(void)
 	shrink_maps(k);
 	bpf_object__for_each_program(p, k->obj) {
 		const char *sec = bpf_program__section_name(p);
-		bool on = !strncmp(sec, "tp_btf/", 7);
+		/* the tdxtrace events' programs; stock mode's: test_stock() */
+		bool on = !strncmp(sec, "tp_btf/", 7) && strncmp(bpf_program__name(p), "stock_", 6);
 
 		bpf_program__set_autoload(p, on);
 		if (!on)
@@ -512,6 +561,256 @@ static void test_tp_btf(void)
 	err = tdxtrace_bpf__load(k);
 	ok(!err, "tp_btf: every tp_btf program passes the verifier (retargeted, e.g. "
 	   "tdx_seamcall -> %s)", names[TDX_EV_SEAMCALL]);
+	tdxtrace_bpf__destroy(k);
+out:
+	btf__free(b);
+}
+
+/* ------------------------------------------------------------ stock mode */
+
+/*
+ * A plain (non-TD) KVM VM: one vCPU in real mode running HLT at 0; n runs,
+ * each a VM entry and a HLT exit.  Returns the runs that exited with HLT,
+ * or -errno when this host has no usable /dev/kvm.
+ */
+static int run_plain_vm(int n)
+{
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), vm = -1, vcpu = -1, done = 0, sz;
+	struct kvm_userspace_memory_region mr;
+	struct kvm_sregs sr;
+	struct kvm_regs rg;
+	struct kvm_run *run = MAP_FAILED;
+	unsigned char *mem = MAP_FAILED;
+
+	if (kvm < 0)
+		return -errno;
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (vm < 0 || mem == MAP_FAILED)
+		goto out;
+	mem[0] = 0xf4;	/* hlt */
+	memset(&mr, 0, sizeof(mr));
+	mr.memory_size = 4096;
+	mr.userspace_addr = (unsigned long)mem;
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
+		goto out;
+	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	sz = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vcpu < 0 || sz <= 0)
+		goto out;
+	run = mmap(NULL, (size_t)sz, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	if (run == MAP_FAILED || ioctl(vcpu, KVM_GET_SREGS, &sr) < 0)
+		goto out;
+	sr.cs.base = 0;
+	sr.cs.selector = 0;
+	if (ioctl(vcpu, KVM_SET_SREGS, &sr) < 0)
+		goto out;
+	for (int i = 0; i < n; i++) {
+		memset(&rg, 0, sizeof(rg));
+		rg.rip = 0;
+		rg.rflags = 2;
+		if (ioctl(vcpu, KVM_SET_REGS, &rg) < 0 || ioctl(vcpu, KVM_RUN, 0) < 0)
+			break;
+		done += run->exit_reason == KVM_EXIT_HLT;
+	}
+out:
+	if (run != MAP_FAILED)
+		munmap(run, (size_t)sz);
+	if (mem != MAP_FAILED)
+		munmap(mem, 4096);
+	if (vcpu >= 0)
+		close(vcpu);
+	if (vm >= 0)
+		close(vm);
+	close(kvm);
+	return done;
+}
+
+static __u64 prog_runs(struct bpf_program *p)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+		return 0;
+	return info.run_cnt;
+}
+
+static size_t map_entries(int fd, size_t ksz)
+{
+	char key[64], next[64];
+	size_t n = 0;
+	void *prev = NULL;
+
+	while (ksz <= sizeof(key) && !bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, ksz);
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+/* Does struct or union sname in b have member mname (or in an anonymous one)? */
+static bool btf_has_member(const struct btf *b, const char *sname, const char *mname)
+{
+	__s32 id = btf__find_by_name_kind(b, sname, BTF_KIND_STRUCT);
+	const struct btf_type *t;
+
+	if (id <= 0)
+		id = btf__find_by_name_kind(b, sname, BTF_KIND_UNION);
+	t = id > 0 ? btf__type_by_id(b, id) : NULL;
+	const struct btf_member *m;
+
+	if (!t)
+		return false;
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, m++) {
+		const char *n = btf__name_by_offset(b, m->name_off);
+
+		if (n && !strcmp(n, mname))
+			return true;
+		if ((!n || !*n)) {	/* anonymous union/struct member: one level down */
+			const struct btf_type *u = btf__type_by_id(b, m->type);
+			const struct btf_member *um = u ? btf_members(u) : NULL;
+
+			for (int j = 0; um && (btf_is_union(u) || btf_is_struct(u)) && j < btf_vlen(u); j++, um++)
+				if (!strcmp(btf__name_by_offset(b, um->name_off), mname))
+					return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The TDX kernel vmtest builds (7.2 + the series, KVM built in): the stock
+ * programs' tracepoints with their arity, and every field they read.
+ */
+static void test_stock_btf(void)
+{
+	static const struct { const char *tp; int nargs; } tps[] = {
+		{ "kvm_entry", 2 }, { "kvm_exit", 2 }, { "kvm_page_fault", 3 },
+		{ "kvm_tdp_mmu_spte_changed", 5 }, { "kvm_vm_set_mem_attributes", 3 },
+	};
+	static const struct { const char *s, *m; } fields[] = {
+		{ "vcpu_tdx", "vcpu" }, { "vcpu_tdx", "vt" }, { "vcpu_tdx", "vp_enter_args" },
+		{ "vcpu_tdx", "vp_enter_ret" }, { "vcpu_vt", "exit_reason" },
+		{ "vmx_exit_reason", "full" }, { "tdx_module_args", "r10" },
+		{ "tdx_module_args", "r11" }, { "tdx_module_args", "r12" },
+		{ "tdx_module_args", "r13" }, { "kvm_arch", "vm_type" },
+		{ "kvm_arch", "gfn_direct_bits" }, { "kvm_vcpu", "kvm" }, { "kvm_vcpu", "vcpu_id" },
+	};
+	const char *home = getenv("HOME");
+	char path[512], name[96];
+	struct btf *b;
+	int bad = 0;
+
+	snprintf(path, sizeof(path), "%s/.cache/tdxtrace/vmtest/7.2/obj/vmlinux", home ? home : "/root");
+	b = access(path, R_OK) == 0 ? btf__parse(path, NULL) : NULL;
+	if (!b) {
+		skip("stock: no TDX-enabled vmlinux cached (vmtest builds one): its tracepoints "
+		     "and fields are checked when it is");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+		__s32 id;
+		const struct btf_type *t;
+
+		snprintf(name, sizeof(name), "btf_trace_%s", tps[i].tp);
+		id = btf__find_by_name_kind(b, name, BTF_KIND_TYPEDEF);
+		t = id > 0 ? btf__type_by_id(b, id) : NULL;
+		t = t ? btf__type_by_id(b, t->type) : NULL;	/* pointer */
+		t = t && btf_is_ptr(t) ? btf__type_by_id(b, t->type) : NULL;
+		if (!t || !btf_is_func_proto(t) || btf_vlen(t) - 1 != tps[i].nargs) {
+			diag("stock: %s: not in the TDX kernel's BTF with %d arguments", tps[i].tp,
+			     tps[i].nargs);
+			bad++;
+		}
+	}
+	ok(!bad, "stock: the TDX kernel's BTF has the %zu upstream tracepoints with their arity",
+	   sizeof(tps) / sizeof(tps[0]));
+	bad = 0;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (!btf_has_member(b, fields[i].s, fields[i].m)) {
+			diag("stock: struct %s has no %s in the TDX kernel's BTF", fields[i].s, fields[i].m);
+			bad++;
+		}
+	ok(!bad, "stock: every field the stock programs read is in the TDX kernel's BTF (%zu)",
+	   sizeof(fields) / sizeof(fields[0]));
+	btf__free(b);
+}
+
+/*
+ * Stock mode's programs on the upstream tracepoints (issue 18): each one
+ * whose tracepoint this kernel's BTF has passes the verifier and attaches
+ * to its real target (no retargeting); the TD filter holds: a plain KVM VM
+ * run here fires kvm_entry/kvm_exit (the programs run, bpf_stats counts
+ * them) and nothing is counted as a TD's.  The TD path itself: vmtest.
+ */
+static void test_stock(void)
+{
+	struct btf *b = btf__load_vmlinux_btf();
+	struct tdxtrace_bpf *k;
+	struct bpf_program *p;
+	struct bpf_link *links[8] = { 0 };
+	int nl = 0, nwant = 0, stats_fd, runs;
+	__u64 before = 0, after = 0;
+	char tp[96];
+
+	k = b ? tdxtrace_bpf__open() : NULL;
+	if (!ok(k != NULL, "stock: open"))
+		goto out;
+	shrink_maps(k);
+	bpf_object__for_each_program(p, k->obj) {
+		bool on = !strncmp(bpf_program__name(p), "stock_", 6);
+
+		if (on) {
+			snprintf(tp, sizeof(tp), "btf_trace_%s", bpf_program__section_name(p) + 7);
+			on = btf__find_by_name_kind(b, tp, BTF_KIND_TYPEDEF) > 0;
+			if (!on)
+				diag("stock: %s not in this kernel's BTF (the loader lists it missing)",
+				     bpf_program__section_name(p));
+		}
+		nwant += on;
+		bpf_program__set_autoload(p, on);
+	}
+	if (!nwant) {
+		skip("stock: this kernel has none of the upstream KVM tracepoints in BTF");
+		tdxtrace_bpf__destroy(k);
+		goto out;
+	}
+	if (!ok(!tdxtrace_bpf__load(k), "stock: the %d stock programs this kernel has a tracepoint "
+		"for pass the verifier with their real targets", nwant)) {
+		tdxtrace_bpf__destroy(k);
+		goto out;
+	}
+	bpf_object__for_each_program(p, k->obj)
+		if (bpf_program__autoload(p) && nl < 8 && (links[nl] = bpf_program__attach(p)))
+			nl++;
+	is_u64(nl, nwant, "stock: every one attaches");
+	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	before = prog_runs(k->progs.stock_kvm_exit);
+	runs = run_plain_vm(50);
+	after = prog_runs(k->progs.stock_kvm_exit);
+	if (runs > 0 && stats_fd >= 0 && after == before) {
+		/* seen on this 6.18 Firecracker guest: KVM_RUN exits, kvm_exit never fires */
+		diag("stock: %d HLT exits of a plain VM, but kvm:kvm_exit did not fire", runs);
+		skip("stock: this host's KVM does not fire kvm_exit: the TD filter is checked in vmtest");
+	} else if (runs <= 0 || stats_fd < 0) {
+		diag("stock: /dev/kvm: %s", runs < 0 ? strerror(-runs) : "no HLT exit");
+		skip("stock: no plain KVM VM here or no bpf_stats: the TD filter is checked in vmtest");
+	} else {
+		ok(after - before >= (__u64)runs, "stock: a plain VM's %d HLT exits ran the kvm_exit "
+		   "program (%llu runs)", runs, (unsigned long long)(after - before));
+		is_u64(map_entries(bpf_map__fd(k->maps.tdx_vp), 4), 0,
+		       "stock: ... and none is counted as a TD exit (not a TDX VM)");
+		is_u64(map_entries(bpf_map__fd(k->maps.stock_vcpu), 8), 0,
+		       "stock: ... nor tracked as a TD vCPU");
+	}
+	if (stats_fd >= 0)
+		close(stats_fd);
+	for (int i = 0; i < nl; i++)
+		bpf_link__destroy(links[i]);
 	tdxtrace_bpf__destroy(k);
 out:
 	btf__free(b);
@@ -832,6 +1131,8 @@ int main(void)
 	if (getenv("TDX_BPF_DEBUG"))	/* libbpf's log of the loads below */
 		libbpf_set_print(NULL), libbpf_set_print(dbg);
 	test_tp_btf();
+	test_stock();
+	test_stock_btf();
 	test_fentry();
 	test_live_attach();
 	test_sim();

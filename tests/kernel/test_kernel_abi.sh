@@ -116,8 +116,11 @@ for eid, sysname, name, nargs in table:
 
 # Leaf, status and class names against leaves.h.
 tdx_hdr = next((t for f, t in text.items() if system_of(f) == "tdx"), "")
+# TDX_LEAF_TABLE only: the spec's leaves (TDX_LEAF_SPEC_TABLE) are called by
+# no kernel yet, so the series' tdx_seamcall symbols do not list them.
+leaf_tab = leaves_h.split("#define TDX_LEAF_TABLE(X)", 1)[1].split("#define", 1)[0]
 want_leaves = {int(nr): nm for nr, nm in
-               re.findall(r'X\(\w+,\s*(\d+),\s*"([A-Z.]+)"', leaves_h)}
+               re.findall(r'X\(\w+,\s*(\d+),\s*"([A-Z.]+)"', leaf_tab)}
 got_leaves = {int(nr): nm for nr, nm in re.findall(r'\{\s*(\d+),\s*"(TDH\.[A-Z.]+)"\s*\}', tdx_hdr)}
 check(want_leaves and got_leaves == want_leaves,
       "tdx_seamcall leaf symbols equal TDX_LEAF_TABLE",

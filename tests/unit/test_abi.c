@@ -145,7 +145,72 @@ static void test_leaves(void)
 	is_u64(tdx_leaf_parse("0x1c"), 28, "parse number");
 	is_u64((__u64)(long long)tdx_leaf_parse("TDH.BOGUS"), (__u64)-1LL, "unknown name is -1");
 	is_u64((__u64)(long long)tdx_leaf_parse("999"), (__u64)-1LL, "out-of-range number is -1");
-	ok(tdx_leaf_name(5) == NULL, "leaf 5 is not a host leaf Linux uses");
+	ok(tdx_leaf_name(46) == NULL, "leaf 46 is in no table");
+}
+
+/* Issue 18: spec 1.5 leaves and statuses, P-SEAMLDR, unknown values. */
+static void test_spec_abi(void)
+{
+	static const struct { unsigned nr; const char *name; } spec[] = {
+		{ 15, "TDH.MEM.PAGE.DEMOTE" }, { 23, "TDH.MEM.PAGE.PROMOTE" },
+		{ 39, "TDH.MEM.RANGE.UNBLOCK" }, { 58, "TDH.PHYMEM.PAMT.ADD" },
+		{ 59, "TDH.PHYMEM.PAMT.REMOVE" }, { 64, "TDH.EXPORT.ABORT" },
+		{ 83, "TDH.IMPORT.MEM" }, { 96, "TDH.MIG.STREAM.CREATE" },
+	};
+	char buf[32];
+
+	for (size_t i = 0; i < sizeof(spec) / sizeof(spec[0]); i++) {
+		const char *n = tdx_leaf_name(spec[i].nr);
+
+		ok(n && !strcmp(n, spec[i].name), "leaf %u is %s (got %s)", spec[i].nr,
+		   spec[i].name, n ? n : "NULL");
+		is_u64(tdx_leaf_slot(spec[i].nr | (1ULL << 16)), spec[i].nr,
+		       "a spec leaf's slot is its number, version bits ignored");
+	}
+	is_u64(tdx_leaf_parse("MEM.PAGE.DEMOTE"), 15, "parse a spec leaf");
+	/* P-SEAMLDR: bit 63, never a TDH leaf of the same low bits */
+	is_u64(tdx_leaf_slot(0x8000000000000000ULL), TDX_LEAF_SLOT_SEAMLDR_INFO,
+	       "0x8000000000000000 is SEAMLDR.INFO's slot, not VP.ENTER's");
+	ok(!strcmp(tdx_leaf_name(tdx_leaf_slot(0x8000000000000001ULL)), "SEAMLDR.INSTALL"),
+	   "0x8000000000000001 is SEAMLDR.INSTALL");
+	ok(tdx_leaf_slot(0x8000000000000001ULL) != TDX_LEAF_MNG_ADDCX, "SEAMLDR.INSTALL is not TDH.MNG.ADDCX");
+	is_u64(tdx_leaf_parse("SEAMLDR.INSTALL"), TDX_LEAF_SLOT_SEAMLDR_INSTALL, "parse a P-SEAMLDR leaf");
+	is_u64((__u64)(long long)tdx_leaf_parse("LDR.INSTALL"), (__u64)-1LL,
+	       "only TDH. is an optional prefix");
+	ok(!strcmp(tdx_leaf_label(tdx_leaf_slot(0x8000000000000009ULL), buf, sizeof(buf)), "SEAMLDR.9"),
+	   "an unknown P-SEAMLDR leaf is printed as a number (%s)", buf);
+	/* unknown values: counted in a slot of their own, shown as numbers */
+	ok(!strcmp(tdx_leaf_label(46, buf, sizeof(buf)), "46"), "unnamed leaf 46 is printed as 46");
+	is_u64(tdx_leaf_slot(0x1234), TDX_LEAF_SLOT_OTHER, "leaf 0x1234 goes to the 'other' slot");
+	is_u64(tdx_leaf_slot(0x800000000000ffffULL), TDX_LEAF_SLOT_OTHER,
+	       "P-SEAMLDR leaf 0xffff goes to the 'other' slot");
+	ok(tdx_leaf_name(TDX_LEAF_SLOT_OTHER) == NULL &&
+	   !strcmp(tdx_leaf_label(TDX_LEAF_SLOT_OTHER, buf, sizeof(buf)), "other"),
+	   "the 'other' slot has no leaf name");
+	for (unsigned s = 0; s < TDX_LEAF_MAX; s++)
+		if (tdx_leaf_name(s) && s >= TDX_LEAF_SLOT_SEAMLDR)
+			ok(!strncmp(tdx_leaf_name(s), "SEAMLDR.", 8), "slot %u >= %u is P-SEAMLDR", s,
+			   TDX_LEAF_SLOT_SEAMLDR);
+	/* statuses */
+	is_u64(tdx_status_class(0x8000000400000000ULL), TDX_SC_INTERRUPTED,
+	       "INTERRUPTED_RESTARTABLE is interrupted");
+	ok(!strcmp(tdx_status_name(0x8000000400000000ULL), "INTERRUPTED_RESTARTABLE"), "its name");
+	is_u64(tdx_status_class(0x9000020500000000ULL), TDX_SC_BUSY, "HOST_PRIORITY_BUSY_TIMEOUT is busy");
+	is_u64(tdx_status_class(0xC0000B0B00000000ULL), TDX_SC_ERROR, "PAGE_SIZE_MISMATCH is an error");
+	ok(!strcmp(tdx_status_name(0xC0000B0B00000018ULL), "PAGE_SIZE_MISMATCH"),
+	   "PAGE_SIZE_MISMATCH named with an operand id");
+	ok(tdx_status_name(0xC0000B7700000000ULL) == NULL, "an unknown status has no name");
+	/* exit reasons */
+	is_u64(tdx_exit_reason_slot(0xdead), TDX_EXIT_SLOT_UNDEFINED, "0xdead has its own slot");
+	ok(!strcmp(tdx_exit_slot_name(TDX_EXIT_SLOT_UNDEFINED), "UNDEFINED"), "... named UNDEFINED");
+	is_u64(tdx_exit_reason_slot(0xffffffffu), TDX_EXIT_SLOT_OTHER, "7.2's -1u is 'other'");
+	is_u64(tdx_exit_reason_slot(0x80000030u), 48, "the basic reason is bits 15:0");
+	ok(!strcmp(tdx_exit_reason_name(74), "BUS_LOCK") && !strcmp(tdx_exit_reason_name(75), "NOTIFY"),
+	   "BUS_LOCK 74 and NOTIFY 75 are named");
+	ok(tdx_exit_slot_name(60) == NULL, "an unnamed reason slot has no name (printed as a number)");
+	ok(!strcmp(tdx_tdvmcall_name(0x10001), "MAP_GPA") && !strcmp(tdx_tdvmcall_name(0x10002), "GET_QUOTE"),
+	   "TDVMCALL MapGPA and GetQuote");
+	ok(tdx_tdvmcall_name(0x10077) == NULL, "an unknown TDVMCALL has no name");
 }
 
 static void test_events(void)
@@ -245,8 +310,88 @@ static void test_map_table(void)
 	   "event arguments: field names from the table, none past the last");
 }
 
+/*
+ * Through the aggregation (user-space engine, tdx_feed): a P-SEAMLDR call,
+ * an unknown leaf, a leaf no slot holds and a 0xdead exit land where
+ * leaves.h says, each counted once, none under a known leaf's name.
+ */
+static void test_spec_feed(void)
+{
+	static const __u64 leaves[] = {
+		0x8000000000000001ULL,	/* SEAMLDR.INSTALL */
+		46,			/* no table names it */
+		0x5000,			/* beyond every slot */
+		TDX_LEAF_MEM_PAGE_DEMOTE | (1ULL << 16),	/* spec 1.5, version 1 */
+	};
+	static const __u32 want_slot[] = {
+		TDX_LEAF_SLOT_SEAMLDR_INSTALL, 46, TDX_LEAF_SLOT_OTHER, 15,
+	};
+	struct tdx_opts o = TDX_OPTS_INIT;
+	struct tdx_session *s = NULL;
+	struct tdx_event ev[6];
+	struct tdx_snapshot snap;
+	char buf[32];
+
+	memset(ev, 0, sizeof(ev));
+	for (int i = 0; i < 4; i++) {
+		ev[i].kind = TDX_EV_SEAMCALL;
+		ev[i].nargs = (__u16)tdx_event_nargs(TDX_EV_SEAMCALL);
+		ev[i].pid = ev[i].tid = 4242;
+		ev[i].ts_ns = 1000 + (__u64)i;
+		ev[i].args[TDX_SEAMCALL_ARG_LEAF] = leaves[i];
+		ev[i].args[TDX_SEAMCALL_ARG_DURATION] = 1500;
+	}
+	for (int i = 4; i < 6; i++) {
+		ev[i].kind = TDX_EV_VP_ENTER;
+		ev[i].nargs = (__u16)tdx_event_nargs(TDX_EV_VP_ENTER);
+		ev[i].pid = ev[i].tid = 4242;
+		ev[i].ts_ns = 2000 + (__u64)i;
+		ev[i].args[TDX_VP_ENTER_ARG_EXIT_REASON] = i == 4 ? 0xdead : 0xffffffffu;
+		ev[i].args[TDX_VP_ENTER_ARG_DURATION] = 3000;
+	}
+	o.source = TDX_SRC_REPLAY;	/* no file: fed by tdx_feed() */
+	o.engine = TDX_ENGINE_USER;
+	if (!ok(!tdx_open(&s, &o), "feed: open a session fed by tdx_feed (%s)", tdx_last_error()))
+		return;
+	is_u64(tdx_feed(s, ev, 6), 6, "feed: 6 events accepted");
+	if (ok(!tdx_snapshot(s, &snap), "feed: snapshot")) {
+		is_u64(snap.n_leaf, 4, "feed: 4 leaf slots, one per call");
+		for (size_t i = 0; i < snap.n_leaf; i++) {
+			const struct tdx_snap_leaf *l = &snap.leaf[i];
+			int k = -1;
+
+			for (int j = 0; j < 4; j++)
+				if (want_slot[j] == l->key.leaf)
+					k = j;
+			ok(k >= 0 && l->v.count == 1, "feed: leaf %#llx counted once in slot %u (%s)",
+			   k >= 0 ? (unsigned long long)leaves[k] : 0ULL, l->key.leaf,
+			   tdx_leaf_label(l->key.leaf, buf, sizeof(buf)));
+			if (l->key.leaf == 15)
+				is_u64(l->v.last_version, 1, "feed: DEMOTE's version bits kept");
+		}
+		ok(snap.n_vp == 1 && snap.vp[0].v.exit_reason[TDX_EXIT_SLOT_UNDEFINED] == 1 &&
+		   snap.vp[0].v.exit_reason[TDX_EXIT_SLOT_OTHER] == 1,
+		   "feed: the 0xdead exit is UNDEFINED, 7.2's -1u is other");
+		tdx_snapshot_free(&snap);
+	}
+	tdx_close(s);
+}
+
+static void test_live_mode_parse(void)
+{
+	is_u64(tdx_live_mode_parse("auto"), TDX_LIVE_AUTO, "--mode auto");
+	is_u64(tdx_live_mode_parse("tracepoints"), TDX_LIVE_TRACEPOINTS, "--mode tracepoints");
+	is_u64(tdx_live_mode_parse("stock"), TDX_LIVE_STOCK, "--mode stock");
+	is_u64((__u64)(long long)tdx_live_mode_parse("fentry"), (__u64)-1LL, "--mode fentry is no mode");
+	ok(!strncmp(tdx_mode_name(TDX_MODE_FENTRY), "stock", 5), "the mode is named stock (%s)",
+	   tdx_mode_name(TDX_MODE_FENTRY));
+}
+
 int main(void)
 {
+	test_live_mode_parse();
+	test_spec_abi();
+	test_spec_feed();
 	test_hist();
 	test_quantile();
 	test_status();

@@ -25,6 +25,8 @@ fi
 tdx_h=$tree/arch/x86/virt/vmx/tdx/tdx.h
 errno_h=$tree/arch/x86/include/asm/shared/tdx_errno.h
 asm_tdx_h=$tree/arch/x86/include/asm/tdx.h
+seamldr_c=$tree/arch/x86/virt/vmx/tdx/seamldr.c	# 7.2+ (runtime module update)
+shared_tdx_h=$tree/arch/x86/include/asm/shared/tdx.h
 for f in "$tdx_h" "$errno_h" "$asm_tdx_h"; do
 	[[ -f $f ]] || { tap "not ok" "kernel header $f exists"; exit 1; }
 done
@@ -59,6 +61,15 @@ fi
 	echo '#include "tdxtrace/leaves.h"'
 	grep -E '^#define[[:space:]]+TDH_[A-Z0-9_]+[[:space:]]+[0-9]+' "$tdx_h"
 	grep -E '^#define[[:space:]]+TDX_VERSION_SHIFT' "$tdx_h"
+	grep -hE '^#define[[:space:]]+EXIT_REASON_[A-Z0-9_]+[[:space:]]+(0x[0-9A-Fa-f]+|[0-9]+)[[:space:]]*$' \
+		"$tree/arch/x86/include/uapi/asm/vmx.h" "$tree/arch/x86/include/asm/vmx.h"
+	grep -hE '^#define[[:space:]]+P_SEAMLDR_[A-Z]+[[:space:]]+0x[0-9A-Fa-f]+' "$seamldr_c" 2>/dev/null | sed 's/$/ULL/'
+	grep -hoE '^#define[[:space:]]+TDVMCALL_[A-Z_]+[[:space:]]+0x1000[0-9A-Fa-f]' "$shared_tdx_h" |
+		sed 's/^#define[[:space:]]*\(TDVMCALL_[A-Z_]*\)/#define K_\1/'
+	echo '#define X(name, nr, reason) enum { TDX_TDVMCALL_VAL_##name = nr };'
+	echo 'TDX_TDVMCALL_TABLE(X)'
+	echo '#undef X'
+	echo '#include <string.h>'
 	grep -E '^#define[[:space:]]+TDX_[A-Z0-9_]+[[:space:]]+0x[0-9A-Fa-f]+ULL' "$errno_h" "$asm_tdx_h" |
 		sed 's/^[^:]*://' | sed 's/^#define[[:space:]]*\(TDX_[A-Z0-9_]*\)/#define K_\1/'
 	echo 'static int n, bad;'
@@ -73,6 +84,35 @@ fi
 	echo '	TDX_STATUS_TABLE(X)'
 	echo '#undef X'
 	echo '	chk("TDX_SW_ERROR", TDX_STATUS_SW_ERROR, 0x8000000000000000ULL | 0x0000FF0000000000ULL);'
+	# Issue 18: the spec's leaves and statuses, where this kernel has them
+	# too, carry the kernel's numbers.
+	gcc -E -P -I"$SRC/include" -x c - <<'C2' | tr ' ' '\n' | grep -v '^$' |
+#include "tdxtrace/leaves.h"
+#define X(sfx, nr, name, area) SPECLEAF sfx
+TDX_LEAF_SPEC_TABLE(X)
+#undef X
+#define X(macro, val, name) SPECSTATUS macro
+TDX_STATUS_SPEC_TABLE(X)
+C2
+	awk '/^SPECLEAF$/{getline a; printf "#ifdef TDH_%s\n\tchk(\"spec TDH_%s\", TDX_LEAF_%s, TDH_%s);\n#endif\n", a, a, a, a}
+	     /^SPECSTATUS$/{getline a; printf "#ifdef K_%s\n\tchk(\"spec %s\", 0, 0); { unsigned long long v = 0;\n#define X(m, val, name) if (!strcmp(#m, \"%s\")) v = val;\n\tTDX_STATUS_SPEC_TABLE(X)\n#undef X\n\tchk(\"spec %s\", v, K_%s); }\n#endif\n", a, a, a, a, a}'
+	# VMX exit reasons (uapi/asm/vmx.h, asm/vmx.h for 7.3's 0xdead)
+	echo '#define X(name, nr) chk("EXIT_REASON_" #name, nr, EXIT_REASON_##name);'
+	echo '	TDX_EXIT_REASON_TABLE(X)'
+	echo '#undef X'
+	echo '#ifdef EXIT_REASON_UNDEFINED'
+	echo '	chk("EXIT_REASON_UNDEFINED", TDX_EXIT_REASON_UNDEFINED, EXIT_REASON_UNDEFINED);'
+	echo '#endif'
+	# P-SEAMLDR leaves of seamldr.c (7.2+): bit 63 and the table's number
+	for m in $(grep -hoE '^#define[[:space:]]+P_SEAMLDR_[A-Z]+[[:space:]]+0x[0-9A-Fa-f]+' "$seamldr_c" 2>/dev/null | awk '{print $2}'); do
+		echo "	chk(\"$m\", TDX_LEAF_SEAMLDR_BIT | TDX_SEAMLDR_${m#P_SEAMLDR_}, $m);"
+		echo "	chk(\"$m slot\", tdx_leaf_slot($m), TDX_LEAF_SLOT_SEAMLDR_${m#P_SEAMLDR_});"
+	done
+	# TDVMCALL sub-functions (asm/shared/tdx.h)
+	echo '#define X(name, nr, reason) chk("TDVMCALL_" #name, nr, K_TDVMCALL_##name);'
+	grep -hoE '^#define[[:space:]]+TDVMCALL_(GET_TD_VM_CALL_INFO|MAP_GPA|GET_QUOTE|REPORT_FATAL_ERROR|SETUP_EVENT_NOTIFY_INTERRUPT)[[:space:]]+0x[0-9A-Fa-f]+' "$shared_tdx_h" |
+		awk '{printf "#ifdef K_%s\n\tchk(\"%s\", TDX_TDVMCALL_VAL_%s, K_%s);\n#endif\n", $2, $2, substr($2, 10), $2}'
+	echo '#undef X'
 	echo '	printf("%s %d - %d leaf numbers and status codes equal the kernel'"'"'s\n", bad ? "not ok" : "ok", '"$n"' + 1, n);'
 	echo '	return bad != 0; }'
 	echo '#define TDX_SUCCESS_UNUSED'

@@ -181,7 +181,7 @@ static void expect_event(struct td_expect *t, const struct row *r, __u8 *mixed_s
 	t->events[r->kind]++;
 	switch (r->kind) {
 	case TDX_EV_SEAMCALL: {
-		struct tdx_leaf_stats *s = &t->leaf[a[0] & 0xffff];
+		struct tdx_leaf_stats *s = &t->leaf[tdx_leaf_slot(a[0])];
 		__u64 d = a[TDX_SEAMCALL_ARG_DURATION];
 
 		if (!s->count)
@@ -192,7 +192,7 @@ static void expect_event(struct td_expect *t, const struct row *r, __u8 *mixed_s
 		s->max_ns = d > s->max_ns ? d : s->max_ns;
 		s->retries += a[TDX_SEAMCALL_ARG_RETRIES];
 		s->status[class_of(a[TDX_SEAMCALL_ARG_STATUS])]++;
-		s->last_version = a[0] >> 16;
+		s->last_version = (a[0] >> 16) & 0xff;
 		s->hist[slot_of(d)]++;
 		break;
 	}
@@ -204,7 +204,7 @@ static void expect_event(struct td_expect *t, const struct row *r, __u8 *mixed_s
 		s->sum_ns += d;
 		s->max_ns = d > s->max_ns ? d : s->max_ns;
 		s->status[class_of(a[TDX_VP_ENTER_ARG_STATUS])]++;
-		s->exit_reason[er < TDX_EXIT_REASON_SLOTS - 1 ? er : TDX_EXIT_REASON_SLOTS - 1]++;
+		s->exit_reason[tdx_exit_reason_slot((__u32)er)]++;
 		s->hist[slot_of(d)]++;
 		break;
 	}
@@ -614,7 +614,9 @@ static int run_mode(const char *bpf_obj, const char *mode, const char *fire_path
 		return 1;
 	}
 	bpf_object__for_each_program(p, obj) {
-		int on = !strncmp(bpf_program__section_name(p), prefix, strlen(prefix));
+		/* the tdxtrace events' programs (stock mode's are vm-tests.py's) */
+		int on = !strncmp(bpf_program__section_name(p), prefix, strlen(prefix)) &&
+			 strncmp(bpf_program__name(p), "stock_", 6);
 
 		bpf_program__set_autoload(p, on);
 		nprogs += on;

@@ -173,9 +173,11 @@ static const struct argp_option source_options[] = {
 	  "The built-in simulator: no TDX needed (`tdxtrace sim --list')", 10 },
 	{ "replay", OPT_REPLAY, "FILE", 0,
 	  "A tdxtrace record file or a trace-cmd trace.dat", 10 },
-	{ "mode", OPT_MODE, "auto|bpf|user", 0,
-	  "Where a replay or simulation is aggregated: in the kernel's BPF "
-	  "programs (needs root) or the same code in this process (auto: user)", 10 },
+	{ "mode", OPT_MODE, "MODE", 0,
+	  "Live: tracepoints (the kernel/ series) or stock (fentry on tdh_*() + "
+	  "upstream tracepoints; also $TDXTRACE_MODE); offline: bpf (the kernel's "
+	  "BPF programs, root) or user (the same code in this process); auto: "
+	  "tracepoints if the kernel has them, else stock; offline user", 10 },
 	{},
 };
 
@@ -212,14 +214,17 @@ static error_t source_parse(int key, char *arg, struct argp_state *state)
 		cl->opts.sim_spec = arg;
 		break;
 	case OPT_MODE:
-		if (!strcmp(arg, "auto"))
+		if (!strcmp(arg, "auto")) {
 			cl->opts.engine = TDX_ENGINE_AUTO;
-		else if (!strcmp(arg, "bpf") || !strcmp(arg, "kernel"))
+			cl->opts.live_mode = TDX_LIVE_AUTO;
+		} else if (!strcmp(arg, "tracepoints") || !strcmp(arg, "stock")) {
+			cl->opts.live_mode = (enum tdx_live_mode)tdx_live_mode_parse(arg);
+		} else if (!strcmp(arg, "bpf") || !strcmp(arg, "kernel"))
 			cl->opts.engine = TDX_ENGINE_BPF;
 		else if (!strcmp(arg, "user"))
 			cl->opts.engine = TDX_ENGINE_USER;
 		else
-			return tdx_cl_usage_error(state, "invalid --mode '%s' (auto, bpf or user)",
+			return tdx_cl_usage_error(state, "invalid --mode '%s' (tracepoints, stock, auto; offline bpf or user)",
 						  arg);
 		break;
 	default:

@@ -37,18 +37,38 @@ struct leaf_ent {
 	const char *name;
 };
 
+/* Host leaves the kernel calls, those of the spec, P-SEAMLDR (by slot). */
 static const struct leaf_ent leaves[] = {
 #define X(sfx, nr, name, area) { "TDH_" #sfx, nr, name },
 	TDX_LEAF_TABLE(X)
+	TDX_LEAF_SPEC_TABLE(X)
+#undef X
+#define X(sfx, nr, name) { "SEAMLDR_" #sfx, TDX_LEAF_SLOT_SEAMLDR + nr, name },
+	TDX_SEAMLDR_TABLE(X)
 #undef X
 };
 
-const char *tdx_leaf_name(__u32 leaf_nr)
+const char *tdx_leaf_name(__u32 slot)
 {
 	for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++)
-		if (leaves[i].nr == leaf_nr)
+		if (leaves[i].nr == slot)
 			return leaves[i].name;
 	return NULL;
+}
+
+const char *tdx_leaf_label(__u32 slot, char *buf, size_t n)
+{
+	const char *name = tdx_leaf_name(slot);
+
+	if (name)
+		return name;
+	if (slot == TDX_LEAF_SLOT_OTHER)
+		snprintf(buf, n, "other");
+	else if (slot >= TDX_LEAF_SLOT_SEAMLDR && slot < TDX_LEAF_SLOT_OTHER)
+		snprintf(buf, n, "SEAMLDR.%u", slot - TDX_LEAF_SLOT_SEAMLDR);
+	else
+		snprintf(buf, n, "%u", slot);
+	return buf;
 }
 
 /* Accepts "TDH.MEM.PAGE.AUG", "TDH_MEM_PAGE_AUG", "mem.page.aug", "6", "0x6". */
@@ -77,7 +97,8 @@ int tdx_leaf_parse(const char *s)
 	for (size_t i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
 		const char *name = leaves[i].name;
 
-		if (!strcmp(norm, name) || !strcmp(norm, name + 4))
+		if (!strcmp(norm, name) ||
+		    (!strncmp(name, "TDH.", 4) && !strcmp(norm, name + 4)))
 			return (int)leaves[i].nr;
 	}
 	return -1;
@@ -153,20 +174,29 @@ int tdx_event_tp_nargs(__u32 kind)
 const char *tdx_exit_reason_name(__u32 r)
 {
 	switch (r) {
-	case 0:  return "EXCEPTION_NMI";
-	case 1:  return "EXTERNAL_INTERRUPT";
-	case 2:  return "TRIPLE_FAULT";
-	case 7:  return "INTERRUPT_WINDOW";
-	case 10: return "CPUID";
-	case 12: return "HLT";
-	case 18: return "VMCALL";
-	case 30: return "IO_INSTRUCTION";
-	case 31: return "MSR_READ";
-	case 32: return "MSR_WRITE";
-	case 48: return "EPT_VIOLATION";
-	case 49: return "EPT_MISCONFIG";
-	case 52: return "PREEMPTION_TIMER";
-	case 77: return "TDCALL";
+#define X(name, nr) case nr: return #name;
+	TDX_EXIT_REASON_TABLE(X)
+#undef X
+	case TDX_EXIT_REASON_UNDEFINED: return "UNDEFINED";
+	default: return NULL;
+	}
+}
+
+const char *tdx_exit_slot_name(__u32 slot)
+{
+	if (slot == TDX_EXIT_SLOT_UNDEFINED)
+		return "UNDEFINED";
+	if (slot == TDX_EXIT_SLOT_OTHER)
+		return "other";
+	return slot < TDX_EXIT_SLOT_UNDEFINED ? tdx_exit_reason_name(slot) : NULL;
+}
+
+const char *tdx_tdvmcall_name(__u64 subfn)
+{
+	switch (subfn) {
+#define X(name, nr, reason) case nr: return #name;
+	TDX_TDVMCALL_TABLE(X)
+#undef X
 	default: return NULL;
 	}
 }
@@ -176,7 +206,7 @@ const char *tdx_mode_name(enum tdx_attach_mode m)
 	switch (m) {
 	case TDX_MODE_TP_BTF:	return "tracepoints (tp_btf)";
 	case TDX_MODE_RAW_TP:	return "tracepoints (raw_tp)";
-	case TDX_MODE_FENTRY:	return "fentry fallback";
+	case TDX_MODE_FENTRY:	return "stock (fentry + upstream tracepoints)";
 	case TDX_MODE_REPLAY:	return "replay";
 	case TDX_MODE_SIM:	return "sim";
 	default:		return "none";

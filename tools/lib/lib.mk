@@ -6,7 +6,7 @@ LIB_SRCS += tools/lib/cliopts.c tools/lib/envelope.c
 LIB_SRCS += tools/lib/source.c tools/lib/calib.c tools/lib/hugepage.c tools/lib/sim.c tools/lib/sim_model.c tools/lib/sim_spec.c tools/lib/sim_flows.c tools/lib/recfile.c tools/lib/tracedat.c \
 	tools/lib/tracedat_check.c
 # loader (issue 6): BPF sessions, feeding, snapshots
-LIB_SRCS += tools/lib/loader.c tools/lib/snapshot.c
+LIB_SRCS += tools/lib/loader.c tools/lib/snapshot.c tools/lib/tdxmod.c
 # one sampling loop (window.h) and one quantile path (quant.h) for every tool
 LIB_SRCS += tools/lib/window.c tools/lib/quant.c
 # the aggregation in user space: bpf/tdx_agg.bpf.h built against tools/lib/umap.c

@@ -6,7 +6,7 @@
  *
  *   open     tdxtrace_bpf__open(): nothing in the kernel yet
  *   choose   live: tp_btf if BTF has the tracepoints, else raw_tp if tracefs
- *            lists them, else the fentry fallback if BTF has the tdh_*
+ *            lists them, else stock mode (fentry) if BTF has the tdh_*
  *            wrappers; replay/sim: only the user ring buffer drain program.
  *            bpf_program__set_autoload() keeps every other program out.
  *   config   rodata filters and knobs, map sizes (between open and load)
@@ -261,11 +261,62 @@ static void add_missing(struct tdx_session *s, const char *fmt, ...)
 	va_end(ap);
 }
 
-#define FALLBACK_MISSING						\
-	"fentry fallback cannot see TD entry/exit (TDH.VP.ENTER is noinstr), "\
-	"SEAMCALL retries and TDR addresses, EPT violation level, local "  \
-	"retries and RET_PF result, MapGPA requests, chunk results and "    \
-	"round trips, FROZEN_SPTE contention, hugepage mixing"
+/*
+ * What stock mode (fentry on tdh_*() + the upstream tracepoints) cannot see,
+ * per statistic (docs/bpf.md, "Statistics by mode" says why).
+ */
+#define STOCK_MISSING							\
+	"SEAMCALL retries (folded in sc_retry()) and TDR addresses; "	\
+	"TD time is kvm_entry to kvm_exit, not TDH.VP.ENTER alone, and exits KVM does not trace "\
+	"(EPT_MISCONFIG fast path, SEAMCALL software errors) are not counted; "\
+	"EPT violation local retries and RET_PF result; "		\
+	"MapGPA chunk results, round trips and TDVMCALL status; "	\
+	"FROZEN_SPTE retries and hold times; hugepage mixing state"
+
+/* The upstream tracepoints stock mode uses (bpf/tdx_stock.bpf.h). */
+static const char *const stock_tps[] = {
+	"kvm_entry", "kvm_exit", "kvm_page_fault", "kvm_tdp_mmu_spte_changed",
+	"kvm_vm_set_mem_attributes",
+};
+
+/* "tp_btf/kvm_exit" -> "kvm_exit" if a stock program, else NULL */
+static const char *prog_stock_tp(const struct bpf_program *p)
+{
+	const char *sec = bpf_program__section_name(p);
+
+	if (strncmp(sec, "tp_btf/", 7))
+		return NULL;
+	for (size_t i = 0; i < sizeof(stock_tps) / sizeof(stock_tps[0]); i++)
+		if (!strcmp(sec + 7, stock_tps[i]))
+			return stock_tps[i];
+	return NULL;
+}
+
+int tdx_live_mode_parse(const char *s)
+{
+	if (!s || !strcmp(s, "auto"))
+		return TDX_LIVE_AUTO;
+	if (!strcmp(s, "tracepoints") || !strcmp(s, "tp"))
+		return TDX_LIVE_TRACEPOINTS;
+	if (!strcmp(s, "stock"))
+		return TDX_LIVE_STOCK;
+	return -1;
+}
+
+static enum tdx_live_mode live_mode_of(const struct tdx_opts *o)
+{
+	const char *env = getenv("TDXTRACE_MODE");
+	int m;
+
+	if (o->live_mode != TDX_LIVE_AUTO)
+		return o->live_mode;
+	m = env && *env ? tdx_live_mode_parse(env) : TDX_LIVE_AUTO;
+	if (m < 0) {
+		tdx__log(0, "TDXTRACE_MODE=%s: not auto, tracepoints or stock; auto\n", env);
+		m = TDX_LIVE_AUTO;
+	}
+	return (enum tdx_live_mode)m;
+}
 
 /*
  * Live mode from the running kernel's BTF; sets autoload on the programs
@@ -277,6 +328,7 @@ static int choose_live_mode(struct tdx_session *s)
 	struct bpf_program *p;
 	bool btf_ev[TDX_EV_MAX] = {}, fs_ev[TDX_EV_MAX] = {};
 	int n_btf = 0, n_fs = 0, n_fb = 0;
+	enum tdx_live_mode want = live_mode_of(&s->opts);
 	struct kbtf b;
 	int err;
 
@@ -292,14 +344,22 @@ static int choose_live_mode(struct tdx_session *s)
 		n_btf += btf_ev[k];
 		n_fs += fs_ev[k];
 	}
-	if (n_btf)
+	if (want != TDX_LIVE_STOCK && n_btf)
 		s->mode = TDX_MODE_TP_BTF;
-	else if (n_fs)
+	else if (want != TDX_LIVE_STOCK && n_fs)
 		s->mode = TDX_MODE_RAW_TP;
+	if (want == TDX_LIVE_TRACEPOINTS && s->mode == TDX_MODE_NONE) {
+		kbtf_free(&b);
+		tdx_set_error("mode tracepoints (--mode, TDXTRACE_MODE): this kernel has no tdxtrace tracepoints "
+			      "(not built with the kernel/ series); mode stock uses the "
+			      "upstream ones");
+		return -ENODEV;
+	}
 
 	bpf_object__for_each_program(p, obj) {
 		__u32 k;
 		const char *fn;
+		char tp[96];
 
 		if (s->mode == TDX_MODE_TP_BTF && (k = prog_event(p, "tp_btf/")))
 			bpf_program__set_autoload(p, btf_ev[k]);
@@ -310,7 +370,27 @@ static int choose_live_mode(struct tdx_session *s)
 			 kbtf_has(&b, fn, BTF_KIND_FUNC)) {
 			bpf_program__set_autoload(p, true);
 			n_fb++;
+		} else if (s->mode == TDX_MODE_NONE && (fn = prog_stock_tp(p)) &&
+			   (snprintf(tp, sizeof(tp), "btf_trace_%s", fn),
+			    kbtf_has(&b, tp, BTF_KIND_TYPEDEF))) {
+			bpf_program__set_autoload(p, true);	/* not alone: see below */
 		}
+	}
+	/* the upstream tracepoints are on every KVM host: TDX needs tdh_*() */
+	if (s->mode == TDX_MODE_NONE && !n_fb)
+		bpf_object__for_each_program(p, obj)
+			if (prog_stock_tp(p))
+				bpf_program__set_autoload(p, false);
+	/*
+	 * One source of conversion chunks: the attribute changes KVM applies
+	 * (kvm_vm_set_mem_attributes) rather than the MapGPA chunks handed to
+	 * the VMM (__tdx_map_gpa, when BTF has it), which would count twice.
+	 */
+	if (s->mode == TDX_MODE_NONE && n_fb &&
+	    bpf_program__autoload(s->skel->progs.stock_set_mem_attributes) &&
+	    bpf_program__autoload(s->skel->progs.fb_out___tdx_map_gpa)) {
+		bpf_program__set_autoload(s->skel->progs.fb_out___tdx_map_gpa, false);
+		n_fb--;
 	}
 	if (s->mode == TDX_MODE_NONE && n_fb)
 		s->mode = TDX_MODE_FENTRY;
@@ -325,13 +405,18 @@ static int choose_live_mode(struct tdx_session *s)
 					    tdx_event_system(k), tdx_event_name(k));
 		return 0;
 	case TDX_MODE_FENTRY:
-		add_missing(s, FALLBACK_MISSING);
+		add_missing(s, STOCK_MISSING);
 		bpf_object__for_each_program(p, obj) {
 			const char *fn = prog_fentry_target(p);
+			const char *tp = prog_stock_tp(p);
 
 			if (fn && !bpf_program__autoload(p) &&
-			    !strncmp(bpf_program__section_name(p), "fexit/", 6))
+			    !strncmp(bpf_program__section_name(p), "fexit/", 6) &&
+			    !(p == s->skel->progs.fb_out___tdx_map_gpa &&
+			      bpf_program__autoload(s->skel->progs.stock_set_mem_attributes)))
 				add_missing(s, "%s (not in BTF)", fn);
+			if (tp && !bpf_program__autoload(p))
+				add_missing(s, "%s (tracepoint not in BTF)", tp);
 		}
 		return 0;
 	default:
@@ -668,6 +753,7 @@ int tdx_open(struct tdx_session **out, const struct tdx_opts *opts)
 			last_failure = TDX_FAIL_SOURCE;
 			goto err_out;
 		}
+		tdx__module_init(s);
 		if (choose_engine(opts) == TDX_ENGINE_USER) {
 			err = open_user(s);
 			if (err)
@@ -677,6 +763,8 @@ int tdx_open(struct tdx_session **out, const struct tdx_opts *opts)
 		}
 	}
 
+	if (opts->source == TDX_SRC_LIVE)
+		tdx__module_init(s);	/* tdxmod.c: the version a segment starts with */
 	s->skel = tdxtrace_bpf__open();
 	if (!s->skel) {
 		err = fail(-errno, "open the BPF object");
@@ -790,6 +878,7 @@ static int advance_source(struct tdx_session *s, __u64 dt_ns, int timeout_ms)
 {
 	__u64 deadline = mono_ns() + (timeout_ms > 0 ? (__u64)timeout_ms * 1000000ULL : 0);
 	__u64 target = dt_ns ? s->now + dt_ns : ~0ULL;
+	bool update = false;
 	int r;
 
 	if (!s->src)
@@ -807,12 +896,22 @@ static int advance_source(struct tdx_session *s, __u64 dt_ns, int timeout_ms)
 		if (s->batch_i == s->batch_n)
 			break;		/* end of source */
 		for (j = s->batch_i; j < s->batch_n && s->batch[j].ts_ns <= target; j++)
-			;
+			if (tdx__is_module_update(&s->batch[j])) {
+				update = true;	/* fed last: this window ends with it */
+				j++;
+				break;
+			}
 		if (j > s->batch_i) {
 			r = tdx_feed(s, &s->batch[s->batch_i], j - s->batch_i);
 			if (r < 0)
 				return r;
 			s->batch_i = j;
+		}
+		if (update) {
+			/* a module update ends the window: no window holds two modules */
+			s->now = s->batch[j - 1].ts_ns;
+			tdx__module_updated(s, s->now);
+			return s->src_done && s->batch_i == s->batch_n ? 1 : 0;
 		}
 		if (j < s->batch_n)
 			break;		/* the next event is past the window */
@@ -838,6 +937,7 @@ int tdx_advance(struct tdx_session *s, __u64 dt_ns, int timeout_ms)
 
 	if (s->mode == TDX_MODE_REPLAY || s->mode == TDX_MODE_SIM)
 		return advance_source(s, dt_ns, timeout_ms);
+	tdx__module_poll(s);	/* a runtime module update starts a segment */
 	if (s->stream) {
 		r = ring_buffer__poll(s->stream, timeout_ms);
 		if (r < 0 && r != -EINTR)

@@ -534,49 +534,6 @@ __u32 tdx_rec_files(const struct tdx_rec *r)
 	return r ? r->files : 0;
 }
 
-static void read_line(const char *path, char *out, size_t n)
-{
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return;
-	if (fgets(out, (int)n, f))
-		out[strcspn(out, "\n")] = 0;
-	fclose(f);
-}
-
-/*
- * TDX module version from sysfs, when the kernel exposes one: a "version"
- * file, or the attributes of Intel's /sys/firmware/tdx/tdx_module ABI
- * (major_version, minor_version, build_num, build_date).
- */
-static void tdx_module_version(char *out, size_t n)
-{
-	static const char *const version_files[] = {
-		"/sys/firmware/tdx/tdx_module/version",
-		"/sys/firmware/tdx/version",
-	};
-	const char *dir = "/sys/firmware/tdx/tdx_module";
-	char major[32] = "", minor[32] = "", num[32] = "", date[32] = "", p[128];
-
-	out[0] = 0;
-	for (size_t i = 0; i < sizeof(version_files) / sizeof(version_files[0]); i++) {
-		read_line(version_files[i], out, n);
-		if (out[0])
-			return;
-	}
-	snprintf(p, sizeof(p), "%s/major_version", dir);
-	read_line(p, major, sizeof(major));
-	snprintf(p, sizeof(p), "%s/minor_version", dir);
-	read_line(p, minor, sizeof(minor));
-	snprintf(p, sizeof(p), "%s/build_num", dir);
-	read_line(p, num, sizeof(num));
-	snprintf(p, sizeof(p), "%s/build_date", dir);
-	read_line(p, date, sizeof(date));
-	if (major[0])
-		snprintf(out, n, "%s.%s build %s %s", major, minor, num, date);
-}
-
 void tdx_rec_host_info(struct tdx_source_info *info)
 {
 	struct utsname u;
@@ -586,7 +543,7 @@ void tdx_rec_host_info(struct tdx_source_info *info)
 		snprintf(info->kernel, sizeof(info->kernel), "%.40s %.60s %.20s",
 			 u.sysname, u.release, u.machine);
 	}
-	tdx_module_version(info->tdx_module, sizeof(info->tdx_module));
+	tdx_module_version_read(info->tdx_module, sizeof(info->tdx_module));	/* tdxmod.c */
 	tdx_strlcpy(info->format, "tdxrec v1", sizeof(info->format));
 }
 

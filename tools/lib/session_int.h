@@ -40,6 +40,11 @@ struct tdx_session {
 	__u64 now;				/* replay/sim: source time fed up to */
 	struct tdx_event *batch;		/* read ahead from src */
 
+	/* tdxmod.c: the TDX module of the current segment */
+	char module[64];			/* version, "" if unknown */
+	unsigned module_segment;		/* 0, +1 at each module update */
+	__u64 module_seg_ns;			/* when the segment began (0: at the start) */
+
 	/* snapshot.c: per-CPU batch buffers, kept between snapshots */
 	void *snap_kbuf, *snap_vbuf;
 	size_t snap_kcap, snap_vcap;		/* bytes */
@@ -54,5 +59,10 @@ int tdx__counters_fd(const struct tdx_session *s);
 /* The source's current info (TDs, lost count), NULL without a source. */
 const struct tdx_source_info *tdx__source_info(const struct tdx_session *s);
 void tdx__log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* tdxmod.c */
+void tdx__module_init(struct tdx_session *s);
+void tdx__module_poll(struct tdx_session *s);
+void tdx__module_updated(struct tdx_session *s, __u64 ts_ns);
+bool tdx__is_module_update(const struct tdx_event *ev);
 
 #endif /* TDXTRACE_SESSION_INT_H */

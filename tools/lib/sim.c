@@ -311,10 +311,46 @@ static void sim_close(struct tdx_source *src)
 	src->priv = NULL;
 }
 
+/* The version a simulated module update installs: "tdxsim" -> "tdxsim.u1". */
+static const char *sim_module_after(struct tdx_source *src, unsigned n)
+{
+	struct sim *s = src->priv;
+
+	if (!s)
+		return NULL;
+	snprintf(s->module_next, sizeof(s->module_next), "tdxsim.u%u", n);
+	return s->module_next;
+}
+
 static const struct tdx_source_ops sim_ops = {
 	.next = sim_next,
 	.close = sim_close,
+	.module_after = sim_module_after,
 };
+
+/*
+ * A runtime TDX module update at t (Linux 7.2, under stop_machine, outside
+ * any TD): TDH.SYS.SHUTDOWN, P-SEAMLDR SEAMLDR.INSTALL, TDH.SYS.UPDATE.
+ */
+static void sim_module_update(struct sim *s, __u64 t)
+{
+	static const struct { __u64 leaf, ns; } calls[] = {
+		{ TDX_LEAF_SYS_SHUTDOWN, 180000 },
+		{ TDX_LEAF_SEAMLDR_BIT | TDX_SEAMLDR_INSTALL, 42000000 },
+		{ TDX_LEAF_SYS_UPDATE, 2600000 },
+	};
+
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		__u64 a[TDX_EV_MAX_ARGS] = { 0 };
+
+		a[TDX_SEAMCALL_ARG_LEAF] = calls[i].leaf;
+		a[TDX_SEAMCALL_ARG_STATUS] = 0;	/* TDX_SUCCESS */
+		a[TDX_SEAMCALL_ARG_LEVEL] = (__u64)-1;
+		a[TDX_SEAMCALL_ARG_DURATION] = calls[i].ns;
+		t += calls[i].ns;
+		emit(s, TDX_EV_SEAMCALL, t, 0, 0, 0, tdx_event_nargs(TDX_EV_SEAMCALL), a);
+	}
+}
 
 static int td_init(struct sim *s, struct sim_td *td, __u32 i)
 {
@@ -594,6 +630,15 @@ int tdx_sim_open(struct tdx_source *src, const char *spec)
 			vc->next = vstart + (__u64)rng_exp(&vc->rng, 1e9 / s->rate);
 			apush(s, i * s->nvcpu_per_td + v);
 		}
+	}
+	if (p.update) {
+		if (p.update >= s->end_ns - s->start_ns) {
+			tdx_set_error("simulator: update=: the update must come before the end (duration)");
+			err = -EINVAL;
+			src->priv = NULL;
+			goto fail;
+		}
+		sim_module_update(s, s->start_ns + p.update);
 	}
 	if (s->err) {
 		err = s->err;

@@ -171,6 +171,7 @@ struct sim {
 	__u32 leak;
 	struct tdx_sim_calib *cal;
 	double leaf_scale[TDX_LEAF_MAX];
+	char module_next[32];		/* sim_module_after()'s answer */
 	/* derived */
 	double w_exit[4];		/* ept, tdcall, extint, other */
 	double ept_private_p, mapgpa_p, zs_rate;
@@ -213,6 +214,7 @@ struct sim_params {
 	char calib[256];
 	int regress_leaf;
 	double regress_pct;
+	__u64 update;		/* update=DURATION: a runtime module update then (0: none) */
 };
 
 #define SEXT(v) ((__u64)(__s64)(v))

@@ -173,7 +173,7 @@ int sim_parse_spec(const char *spec, enum scenario *sc, struct sim_params *p)
 		const char *key = tok, *val;
 
 		if (!eq) {
-			tdx_set_error("simulator: \"%s\" is not key=val (keys: seed, tds, vcpus, rate, duration, mem, cpus, start, all_leaves, teardown, leak, calib)",
+			tdx_set_error("simulator: \"%s\" is not key=val (keys: seed, tds, vcpus, rate, duration, update, mem, cpus, start, all_leaves, teardown, leak, calib)",
 				      tok);
 			return -EINVAL;
 		}
@@ -215,6 +215,12 @@ int sim_parse_spec(const char *spec, enum scenario *sc, struct sim_params *p)
 				p->teardown = true;
 		} else if (!strcmp(key, "duration")) {
 			err = parse_duration(val, &p->duration);
+		} else if (!strcmp(key, "update")) {
+			err = parse_duration(val, &p->update);
+			if (!err && !p->update) {
+				tdx_set_error("simulator: update=%s: want a time after the start", val);
+				err = -EINVAL;
+			}
 		} else if (!strcmp(key, "rate")) {
 			char *end;
 
@@ -235,7 +241,7 @@ int sim_parse_spec(const char *spec, enum scenario *sc, struct sim_params *p)
 			strcpy(p->calib, val);
 			err = 0;
 		} else {
-			tdx_set_error("simulator: unknown key \"%s\" (keys: seed, tds, vcpus, rate, duration, mem, cpus, start, all_leaves, teardown, leak, calib)",
+			tdx_set_error("simulator: unknown key \"%s\" (keys: seed, tds, vcpus, rate, duration, update, mem, cpus, start, all_leaves, teardown, leak, calib)",
 				      key);
 			return -EINVAL;
 		}

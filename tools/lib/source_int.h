@@ -18,6 +18,8 @@ struct tdx_source_ops {
 	void (*close)(struct tdx_source *src);
 	/* optional: records read and skipped beyond the events returned */
 	void (*counts)(const struct tdx_source *src, struct tdx_source_counts *out);
+	/* optional: the TDX module version after the n-th update (n >= 1), NULL if unknown */
+	const char *(*module_after)(struct tdx_source *src, unsigned n);
 };
 
 struct tdx_source {

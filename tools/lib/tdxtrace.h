@@ -3,7 +3,7 @@
  * tdxtrace.h - the one loader library every tdxtrace tool uses.
  *
  * A session loads the BPF aggregation programs, chooses how to feed them
- * (live tracepoints, the fentry fallback, a replayed file or the simulator),
+ * (live tracepoints, stock mode (fentry + upstream tracepoints), a replayed file or the simulator),
  * and reads the maps back as plain structs from include/tdxtrace/maps.h.
  *
  *   struct tdx_session *s;
@@ -74,7 +74,8 @@ enum tdx_attach_mode {
 	TDX_MODE_NONE,
 	TDX_MODE_TP_BTF,	/* tdxtrace tracepoints via tp_btf */
 	TDX_MODE_RAW_TP,	/* tdxtrace tracepoints via raw_tp */
-	TDX_MODE_FENTRY,	/* fallback: fentry/fexit on tdh_* and KVM TDX functions */
+	TDX_MODE_FENTRY,	/* stock: fentry/fexit on tdh_* and KVM TDX functions,
+				   tp_btf on the upstream kvm/kvmmmu tracepoints */
 	TDX_MODE_REPLAY,
 	TDX_MODE_SIM,
 };
@@ -89,6 +90,17 @@ enum tdx_attach_mode {
  * A live session always runs in the kernel.
  */
 enum tdx_engine { TDX_ENGINE_AUTO, TDX_ENGINE_BPF, TDX_ENGINE_USER };
+
+/*
+ * Live: which way in (--mode; else $TDXTRACE_MODE=auto|tracepoints|stock).
+ * AUTO: the tdxtrace tracepoints when the kernel has them, else stock mode.
+ * TRACEPOINTS: those only (an error without them).  STOCK: fentry on the
+ * tdh_*() wrappers + the upstream tracepoints, even on a patched kernel (to
+ * compare both on one kernel).
+ */
+enum tdx_live_mode { TDX_LIVE_AUTO, TDX_LIVE_TRACEPOINTS, TDX_LIVE_STOCK };
+/* "auto", "tracepoints", "stock" -> mode, -1 if none of them */
+int tdx_live_mode_parse(const char *s);
 
 #define TDX_FILTER_MAX_PIDS 16
 
@@ -118,6 +130,7 @@ struct tdx_opts {
 	__u32 max_tds;			/* 0 = TDX_MAX_TDS; smaller to force "dropped" */
 	int verbose;			/* >0: libbpf and loader debug messages */
 	enum tdx_engine engine;		/* offline sources: where to aggregate */
+	enum tdx_live_mode live_mode;	/* live sources: tracepoints, stock, auto */
 	int (*stream_cb)(void *ctx, const struct tdx_event *ev);
 	void *stream_ctx;
 };
@@ -302,14 +315,43 @@ const struct tdx_arg_desc *tdx_event_arg(__u32 kind, int i);
  */
 const struct tdx_arg_desc *tdx_event_td_arg(__u32 kind);
 
+/* ---------------------------------------------------------- TDX module */
+
+/*
+ * The TDX module version of this host (tools/lib/tdxmod.c): the 7.2+
+ * /sys/devices/faux/tdx_host/version first, the older /sys/firmware/tdx
+ * paths second; $TDXTRACE_SYSFS_ROOT is put before each path.  0, or
+ * -ENOENT with out "" when no kernel file gives one.
+ */
+int tdx_module_version_read(char *out, size_t n);
+/* The session's module version in the current segment ("" unknown). */
+const char *tdx_module_version(const struct tdx_session *s);
+/*
+ * Segments: 0 at the start, +1 at each runtime module update seen (live: the
+ * version file changed; offline: a successful TDH.SYS.UPDATE was fed, and
+ * tdx_advance() returned right after it).  Tools report segments apart.
+ */
+unsigned tdx_module_segment(const struct tdx_session *s);
+__u64 tdx_module_segment_start(const struct tdx_session *s);	/* ns, 0 = start */
+
 /* ---------------------------------------------------------------- helpers */
 
-const char *tdx_leaf_name(__u32 leaf_nr);		/* "TDH.MEM.PAGE.AUG" or NULL */
+/*
+ * Name of an aggregation slot (tdx_leaf_slot(): the host leaf number, or a
+ * P-SEAMLDR slot): "TDH.MEM.PAGE.AUG", "SEAMLDR.INSTALL", or NULL if unnamed.
+ */
+const char *tdx_leaf_name(__u32 slot);
+/* The name, else the slot as a number ("5", "SEAMLDR.9", "other") in buf. */
+const char *tdx_leaf_label(__u32 slot, char *buf, size_t n);
 int tdx_leaf_parse(const char *name);			/* name, macro or number -> nr, -1 */
 const char *tdx_status_name(__u64 status);		/* "OPERAND_BUSY", or NULL */
 const char *tdx_status_class_name(__u32 cls);		/* "busy" */
 /* VMX basic exit reason a TD exits with ("EPT_VIOLATION"), NULL if not named. */
 const char *tdx_exit_reason_name(__u32 reason);
+/* Name of an exit_reason[] slot: the reason's, "UNDEFINED" (0xdead), "other". */
+const char *tdx_exit_slot_name(__u32 slot);
+/* TDVMCALL sub-function (R11) name ("MAP_GPA"), NULL if not named. */
+const char *tdx_tdvmcall_name(__u64 subfn);
 const char *tdx_event_name(__u32 kind);			/* "tdx_seamcall" */
 const char *tdx_event_system(__u32 kind);		/* "tdx" */
 int tdx_event_nargs(__u32 kind);		/* entries of struct tdx_event.args */

@@ -22,6 +22,7 @@ struct tdx_window_iter {
 	bool offline, done, have_tot, have_win;
 	__u64 t0, next_start, index;
 	struct tdx_snapshot tot, win;
+	unsigned seg;			/* module segment the window began in */
 };
 
 static __u64 mono_ns(void)
@@ -100,9 +101,12 @@ static int feed_offline(struct tdx_window_iter *it, __u64 end)
 	int r;
 
 	if (!end) {
+		unsigned seg = tdx_module_segment(it->s);
+
 		do
 			r = tdx_advance(it->s, 0, 0);
-		while (r == 0 && !stopped(it));
+		while (r == 0 && !stopped(it) &&
+		       !(it->o.segments && tdx_module_segment(it->s) != seg));
 		return r;
 	}
 	/* a window that ends before the next event feeds nothing */
@@ -128,6 +132,8 @@ static int wait_live(struct tdx_window_iter *it, __u64 deadline)
 		r = tdx_advance(it->s, 0, ms);
 		if (r < 0 && r != -EINTR)
 			return r;
+		if (it->o.segments && tdx_module_segment(it->s) != it->seg)
+			break;
 	}
 	return 0;
 }
@@ -143,6 +149,7 @@ int tdx_window_next(struct tdx_window_iter *it, struct tdx_window *w)
 	if (it->done || !it->have_tot)
 		return 0;
 	start = it->next_start;
+	it->seg = tdx_module_segment(it->s);
 	if (it->offline) {
 		if (it->o.interval_ns)
 			want_end = start + it->o.interval_ns;
@@ -159,6 +166,13 @@ int tdx_window_next(struct tdx_window_iter *it, struct tdx_window *w)
 			end = want_end;
 		}
 		last = eof || stopped(it);
+		if (it->o.segments && tdx_module_segment(it->s) != it->seg) {
+			/* the window ends at the update (its last event) */
+			__u64 u = tdx_module_segment_start(it->s);
+
+			w->segment_end = true;
+			end = u > start ? u : start;
+		}
 	} else {
 		__u64 dur_end = it->o.duration_ns ? it->t0 + it->o.duration_ns : 0;
 
@@ -171,6 +185,7 @@ int tdx_window_next(struct tdx_window_iter *it, struct tdx_window *w)
 			return r;
 		end = mono_ns();
 		last = stopped(it) || (dur_end && end >= dur_end);
+		w->segment_end = it->o.segments && tdx_module_segment(it->s) != it->seg;
 	}
 
 	/* the new total into the last window's arrays, the old total becomes the window */

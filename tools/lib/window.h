@@ -47,6 +47,8 @@ struct tdx_window_opts {
 	volatile sig_atomic_t *stop;	/* set (by a signal): end the current
 					   window now; it is the last */
 	int poll_ms;			/* live wait step (0 = 100 ms) */
+	bool segments;			/* a TDX module update ends the window
+					   at the update (w->segment_end) */
 };
 
 struct tdx_window {
@@ -58,6 +60,10 @@ struct tdx_window {
 					   stop, duration) */
 	bool eof;			/* the offline source has no more events */
 	bool last;			/* no window follows (eof, stop, duration) */
+	bool segment_end;		/* opts.segments: a TDX module update
+					   ended it (tdx_module_segment() moved
+					   on); the caller reports, tdx_reset()s
+					   and tdx_window_rebase()s */
 	const struct tdx_snapshot *delta;	/* this window (valid until next call) */
 	const struct tdx_snapshot *total;	/* since the first window began */
 };

@@ -187,10 +187,8 @@ void tb_acc_event(struct tb_acc *a, const struct tdx_event *ev)
 
 	switch (ev->kind) {
 	case TDX_EV_SEAMCALL: {
-		__u64 leaf = ev->args[TDX_SEAMCALL_ARG_LEAF] & TDX_LEAF_NR_MASK;
+		__u32 leaf = tdx_leaf_slot(ev->args[TDX_SEAMCALL_ARG_LEAF]);
 
-		if (leaf >= TDX_LEAF_MAX)
-			return;
 		d = ev->args[TDX_SEAMCALL_ARG_DURATION];
 		a->leaf[leaf][tdx_hist_slot(d)]++;
 		a->leaf_sum[leaf] += (double)d;

@@ -116,7 +116,6 @@ void tb_meta_host(struct tb_result *r)
 	d = opendir("/sys/firmware/tdx/tdx_module");
 	if (d) {
 		json_object *mod = json_object_new_object();
-		char ver[160] = "", maj[32] = "", min[32] = "", upd[32] = "";
 		struct dirent *e;
 
 		while ((e = readdir(d))) {
@@ -128,24 +127,32 @@ void tb_meta_host(struct tb_result *r)
 			if (read_small(p, buf, sizeof(buf)))
 				continue;
 			json_object_object_add(mod, e->d_name, json_object_new_string(buf));
-			if (!strcmp(e->d_name, "version"))
-				snprintf(ver, sizeof(ver), "%.31s", buf);
-			else if (!strcmp(e->d_name, "major_version"))
-				snprintf(maj, sizeof(maj), "%.31s", buf);
-			else if (!strcmp(e->d_name, "minor_version"))
-				snprintf(min, sizeof(min), "%.31s", buf);
-			else if (!strcmp(e->d_name, "update_version"))
-				snprintf(upd, sizeof(upd), "%.31s", buf);
 		}
 		closedir(d);
-		if (!ver[0] && maj[0])
-			snprintf(ver, sizeof(ver), "%s.%s%s%s", maj, min[0] ? min : "0",
-				 upd[0] ? "." : "", upd);
-		meta_str(r, "tdx_module", ver);
 		json_object_object_add(r->meta, "tdx_module_sysfs", mod);
-	} else {
-		meta_str(r, "tdx_module", "");
 	}
+	/* the one reader of the version (7.2+ faux tdx_host first): tdxmod.c */
+	{
+		char ver[64];
+
+		tdx_module_version_read(ver, sizeof(ver));	/* "" when unknown */
+		meta_str(r, "tdx_module", ver);
+	}
+}
+
+/*
+ * A runtime TDX module update during a round (issue 18): the round would mix
+ * two modules' latencies, and so would the result.  Refused: no result.
+ */
+static bool module_updated(struct tdx_session *s, unsigned seg0, const char *ver0, unsigned k)
+{
+	if (tdx_module_segment(s) == seg0)
+		return false;
+	fprintf(stderr, "tdxbench: round %u: the TDX module was updated during the run "
+		"(%s -> %s); a result never mixes two modules: run again\n", k,
+		ver0[0] ? ver0 : "unknown",
+		tdx_module_version(s)[0] ? tdx_module_version(s) : "unknown");
+	return true;
 }
 
 /* ------------------------------------------------------------------ sim */
@@ -227,6 +234,11 @@ static int run_sim(const struct tb_run_opts *o, struct tb_result *res, const cha
 		err = round_begin(s, &wit);
 		if (!err)
 			err = round_end(wit, &snap);
+		if (!err && module_updated(s, 0, "tdxsim", k)) {
+			tdx_snapshot_free(&snap);
+			tdx_close(s);
+			return TDX_EXIT_FAIL;
+		}
 		if (err < 0) {
 			fprintf(stderr, "tdxbench: round %u: %s\n", k, tdx_last_error());
 			tdx_close(s);
@@ -281,6 +293,8 @@ static int run_script(const struct tb_run_opts *o, struct tb_result *res)
 	struct tdx_opts to = TDX_OPTS_INIT;
 	struct tdx_session *s;
 	json_object *warnings = NULL;
+	char ver0[64];
+	unsigned seg0;
 	struct stat st;
 	int err;
 
@@ -299,6 +313,8 @@ static int run_script(const struct tb_run_opts *o, struct tb_result *res)
 	meta_str(res, "mode", tdx_mode_name(tdx_mode(s)));
 	if (*tdx_missing(s))
 		meta_str(res, "missing", tdx_missing(s));
+	seg0 = tdx_module_segment(s);
+	snprintf(ver0, sizeof(ver0), "%s", tdx_module_version(s));
 	for (unsigned k = 0; k < o->rounds && !stop; k++) {
 		struct tdx_window_iter *wit;
 		struct tdx_snapshot snap;
@@ -339,6 +355,10 @@ static int run_script(const struct tb_run_opts *o, struct tb_result *res)
 			fprintf(stderr, "tdxbench: round %u: workload %s failed (status %d)\n",
 				k, o->workload, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 			tdx_window_close(wit);
+			tdx_close(s);
+			return TDX_EXIT_FAIL;
+		}
+		if (module_updated(s, seg0, ver0, k)) {
 			tdx_close(s);
 			return TDX_EXIT_FAIL;
 		}

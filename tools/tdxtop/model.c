@@ -778,7 +778,7 @@ void top_model_free(struct top_model *m)
 
 static const char *exit_reason_name(int r)
 {
-	return tdx_exit_reason_name((__u32)r);
+	return tdx_exit_slot_name((__u32)r);
 }
 
 static void print_hist(FILE *f, const __u64 *hist)

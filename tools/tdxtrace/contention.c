@@ -21,6 +21,7 @@ static const char *level_name(__u16 l)
 
 static void contention_text(FILE *f, const struct cli *c, const struct tdx_snapshot *s)
 {
+	char lb[32];
 	size_t shown = 0;
 	char a[32], m[32], p99[32];
 
@@ -60,7 +61,7 @@ static void contention_text(FILE *f, const struct cli *c, const struct tdx_snaps
 				"TD", "COMM", "LEAF", "CALLS", "BUSY", "BUSY%");
 		fprintf(f, "%8u %-14.14s %-24s %10llu %10llu %7.2f%%\n", e->key.pid,
 			cli_td_comm(s, e->key.pid),
-			tdx_leaf_name(e->key.leaf) ? tdx_leaf_name(e->key.leaf) : "?",
+			tdx_leaf_label(e->key.leaf, lb, sizeof(lb)),
 			(unsigned long long)e->v.count, (unsigned long long)busy,
 			e->v.count ? 100.0 * (double)busy / (double)e->v.count : 0);
 	}
@@ -72,6 +73,7 @@ static void contention_text(FILE *f, const struct cli *c, const struct tdx_snaps
 
 static struct json_object *contention_json(const struct cli *c, const struct tdx_snapshot *s)
 {
+	char lb[32];
 	struct json_object *o = cli_json_envelope(c, s, "contention");
 	struct json_object *fr = json_object_new_array();
 	struct json_object *busy = json_object_new_array();
@@ -107,7 +109,7 @@ static struct json_object *contention_json(const struct cli *c, const struct tdx
 		json_object_object_add(j, "pid", cli_json_u64(e->key.pid));
 		json_object_object_add(j, "leaf", cli_json_u64(e->key.leaf));
 		json_object_object_add(j, "name", json_object_new_string(
-					       tdx_leaf_name(e->key.leaf) ? tdx_leaf_name(e->key.leaf) : "?"));
+					       tdx_leaf_label(e->key.leaf, lb, sizeof(lb))));
 		json_object_object_add(j, "count", cli_json_u64(e->v.count));
 		json_object_object_add(j, "busy", cli_json_u64(e->v.status[TDX_SC_BUSY]));
 		json_object_array_add(busy, j);

@@ -9,6 +9,11 @@
  *   offline, interval:     step INTERVAL of source time per report
  *
  * Interval reports show deltas (tdx_snapshot_diff); COUNT limits how many.
+ *
+ * A runtime TDX module update (tdx_module_segment() moves on) ends a
+ * segment: the report of the segment so far is printed under a "TDX module"
+ * header, the aggregation is reset (tdx_reset: counters, minima and maxima)
+ * and the next segment starts from nothing, so no figure mixes two modules.
  */
 #include <errno.h>
 #include <signal.h>
@@ -104,6 +109,39 @@ int cli_open(struct cli *c, struct tdx_session **out)
 }
 
 /*
+ * TDX module segments (issue 18): a runtime module update ends one; each
+ * is reported on its own under its module, so no figure mixes two modules.
+ * seg_split once an update was seen; seg_n/seg_module: the segment shown.
+ */
+static unsigned seg_n;
+static bool seg_split;
+static char seg_module[64];
+
+static void seg_init(struct tdx_session *s)
+{
+	seg_n = tdx_module_segment(s);
+	seg_split = false;
+	snprintf(seg_module, sizeof(seg_module), "%s", tdx_module_version(s));
+}
+
+/* After the segment's report: the next one starts from zero at the update. */
+static int seg_next(struct cli *c, struct tdx_session *s, struct tdx_window_iter *it)
+{
+	int err;
+
+	fprintf(stderr, "%s: TDX module update: %s -> %s; a new segment starts\n", c->prog,
+		seg_module[0] ? seg_module : "unknown",
+		tdx_module_version(s)[0] ? tdx_module_version(s) : "unknown");
+	seg_n = tdx_module_segment(s);
+	snprintf(seg_module, sizeof(seg_module), "%s", tdx_module_version(s));
+	c->start_ns = tdx_module_segment_start(s);
+	err = tdx_reset(s);
+	if (!err)
+		err = tdx_window_rebase(it);
+	return err;
+}
+
+/*
  * An interval report's window (NULL for a whole-run report): JSON "window",
  * and a text line for a partial one, so a short last window is never read
  * as a full interval.
@@ -111,8 +149,16 @@ int cli_open(struct cli *c, struct tdx_session **out)
 static void emit_window(struct cli *c, const struct cli_report *r, const struct tdx_snapshot *s,
 			const struct tdx_window *w)
 {
+	if (seg_split && !c->json)
+		printf("==== TDX module %s (segment %u) ====\n",
+		       seg_module[0] ? seg_module : "unknown", seg_n);
 	if (c->json) {
 		struct json_object *o = r->json(c, s);
+
+		if (seg_split && json_object_is_type(o, json_type_object)) {
+			json_object_object_add(o, "tdx_module", json_object_new_string(seg_module));
+			json_object_object_add(o, "module_segment", cli_json_u64(seg_n));
+		}
 
 		if (w) {
 			/* the envelope's window, with where this one lies in the source */
@@ -195,6 +241,7 @@ static int open_windows(struct cli *c, struct tdx_session *s, __u64 interval_ns,
 		.interval_ns = interval_ns,
 		.duration_ns = c->topts.source == TDX_SRC_LIVE ? c->duration_ns : 0,
 		.stop = &cli_stop,
+		.segments = true,
 	};
 	int ret = tdx_window_open(it, s, &wo);
 
@@ -218,6 +265,7 @@ int cli_collect(struct cli *c, const struct cli_report *r, struct tdx_session *s
 	if (!offline && !c->json)
 		fprintf(stderr, "Tracing TDX events%s... Hit Ctrl-C to end.\n",
 			c->topts.filter.npids ? " of the selected TDs" : "");
+	seg_init(s);
 	while ((ret = tdx_window_next(it, &w)) == 1) {
 		if (!any)
 			first = w.start_ns;
@@ -225,6 +273,19 @@ int cli_collect(struct cli *c, const struct cli_report *r, struct tdx_session *s
 		c->span_ns = w.end_ns - first;
 		if (offline && r && r->sample)
 			r->sample(c, w.total, w.delta);
+		if (w.segment_end && !w.last) {
+			/* report the segment that ended, then start from zero */
+			seg_split = true;
+			if (r)
+				emit(c, r, w.total);
+			if (!c->json)
+				fputc('\n', stdout);
+			ret = seg_next(c, s, it);
+			if (ret)
+				break;
+			first = w.end_ns;
+			continue;
+		}
 		if (w.last || cli_stop)
 			break;
 	}
@@ -261,6 +322,7 @@ static int run_intervals(struct cli *c, const struct cli_report *r, struct tdx_s
 	rc = open_windows(c, s, c->interval_ns, &it);
 	if (rc)
 		return rc;
+	seg_init(s);
 	if (!offline && !c->json)
 		fprintf(stderr, "Tracing TDX events... Hit Ctrl-C to end.\n");
 	while ((ret = tdx_window_next(it, &w)) == 1) {
@@ -273,6 +335,15 @@ static int run_intervals(struct cli *c, const struct cli_report *r, struct tdx_s
 		if (!c->json)
 			fputc('\n', stdout);
 		n++;
+		if (w.segment_end && !w.last) {
+			/* the window ended at the module update: the next starts from zero */
+			seg_split = true;
+			rc = seg_next(c, s, it);
+			if (rc) {
+				ret = rc;
+				break;
+			}
+		}
 		if ((c->count && n >= c->count) || w.last || cli_stop)
 			break;
 	}

@@ -306,19 +306,11 @@ static void cpuinfo_field(const char *buf, const char *key, char *out, size_t ou
 void exp_host_facts(struct exp_host *h, bool live, const char *tdx_module)
 {
 	static char buf[16384];
-	struct tdx_source_info info;
 
 	h->tdx_module[0] = 0;
 	if (live) {
-		/* 7.2+: the faux tdx_host device; else what the record writer reads */
-		if (read_file("/sys/devices/faux/tdx_host/version", h->tdx_module,
-			      sizeof(h->tdx_module)) > 0) {
-			h->tdx_module[strcspn(h->tdx_module, "\n")] = 0;
-		} else {
-			memset(&info, 0, sizeof(info));
-			tdx_rec_host_info(&info);
-			snprintf(h->tdx_module, sizeof(h->tdx_module), "%s", info.tdx_module);
-		}
+		/* 7.2+: the faux tdx_host device first, the older paths next (tdxmod.c) */
+		tdx_module_version_read(h->tdx_module, sizeof(h->tdx_module));
 	} else if (tdx_module) {
 		snprintf(h->tdx_module, sizeof(h->tdx_module), "%s", tdx_module);
 	}

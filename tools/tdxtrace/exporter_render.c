@@ -46,7 +46,7 @@ const char *exp_leaf_group(__u32 leaf)
 
 static const char *exit_reason_name(int r)
 {
-	return r == TDX_EXIT_REASON_SLOTS - 1 ? "other" : tdx_exit_reason_name((__u32)r);
+	return tdx_exit_slot_name((__u32)r);
 }
 
 static const char *const ept_result_names[TDX_EPT_RESULT_MAX] = {

@@ -186,16 +186,17 @@ int cli_plot_lat(const struct cli *c, const struct tdx_snapshot *s)
 				if (cv[j].leaf == leaf && cv[j].pid == pid)
 					break;
 			if (j == n) {
-				const char *name = tdx_leaf_name(leaf);
+				char lb[32];
+				const char *name = tdx_leaf_label(leaf, lb, sizeof(lb));
 
 				cv[n].leaf = leaf;
 				cv[n].pid = pid;
 				if (c->per_td)
 					snprintf(cv[n].title, sizeof(cv[n].title), "TD %u %s", pid,
-						 name ? name : "?");
+						 name);
 				else
 					snprintf(cv[n].title, sizeof(cv[n].title), "%s",
-						 name ? name : "?");
+						 name);
 				n++;
 			}
 			tdx_hist_log2(s->leaf[i].v.hist, l2);

@@ -41,8 +41,35 @@ static struct json_object *file_json(const struct tdx_source_info *in)
 	return o;
 }
 
+/*
+ * Every report at once: what the driver prints for a segment that a TDX
+ * module update ended (issue 18); the last segment is printed below.
+ */
+static void all_text(FILE *f, const struct cli *c, const struct tdx_snapshot *s)
+{
+	for (int i = 0; reports[i]; i++) {
+		fprintf(f, "\n==== %s ====\n", reports[i]->name);
+		reports[i]->text(f, c, s);
+	}
+}
+
+static struct tdx_source_info *seg_info;	/* the file, for a segment's JSON */
+
+static struct json_object *all_json(const struct cli *c, const struct tdx_snapshot *s)
+{
+	struct json_object *o = cli_json_envelope(c, s, "report");
+	struct json_object *all = json_object_new_object();
+
+	json_object_object_add(o, "file", file_json(seg_info));
+	for (int i = 0; reports[i]; i++)
+		json_object_object_add(all, reports[i]->name, reports[i]->json(c, s));
+	json_object_object_add(o, "reports", all);
+	return o;
+}
+
 static int report_run(struct cli *c)
 {
+	struct cli_report all = cli_report_mix;	/* mix's sampling, every report's output */
 	struct tdx_source_info *info = calloc(1, sizeof(*info));
 	struct tdx_snapshot snap = { 0 };
 	struct tdx_session *s = NULL;
@@ -56,7 +83,12 @@ static int report_run(struct cli *c)
 		s = NULL;
 		goto out;
 	}
-	rc = cli_collect(c, &cli_report_mix, s, &snap);
+	seg_info = info;
+	if (cli_source_info(c, s, info))	/* the header, for segments; redone below */
+		memset(info, 0, sizeof(*info));
+	all.text = all_text;
+	all.json = all_json;
+	rc = cli_collect(c, &all, s, &snap);
 	if (rc)
 		goto out;
 	/* after the pass: a trace.dat counts its missed events as it is read */
@@ -68,6 +100,10 @@ static int report_run(struct cli *c)
 		struct json_object *all = json_object_new_object();
 
 		json_object_object_add(o, "file", file_json(info));
+		if (tdx_module_segment(s)) {
+			json_object_object_add(o, "tdx_module", json_object_new_string(tdx_module_version(s)));
+			json_object_object_add(o, "module_segment", cli_json_u64(tdx_module_segment(s)));
+		}
 		for (int i = 0; reports[i]; i++)
 			json_object_object_add(all, reports[i]->name, reports[i]->json(c, &snap));
 		json_object_object_add(o, "reports", all);
@@ -80,6 +116,9 @@ static int report_run(struct cli *c)
 		       info->kernel[0] ? info->kernel : "?",
 		       info->tdx_module[0] ? ", TDX module " : "", info->tdx_module,
 		       info->n_td, info->n_td == 1 ? "" : "s", cli_seconds(c));
+		if (tdx_module_segment(s))
+			printf("==== TDX module %s (segment %u) ====\n", tdx_module_version(s),
+			       tdx_module_segment(s));
 		for (int i = 0; reports[i]; i++) {
 			printf("\n==== %s ====\n", reports[i]->name);
 			reports[i]->text(stdout, c, &snap);

@@ -51,11 +51,13 @@ void cli_print_event(FILE *f, const struct tdx_event *ev, __u64 start_ns)
 
 		fprintf(f, " %s=", n ? n : "?");
 		if (ev->kind == TDX_EV_SEAMCALL && i == TDX_SEAMCALL_ARG_LEAF) {
-			const char *ln = tdx_leaf_name((__u32)(v & TDX_LEAF_NR_MASK));
+			char lb[32];
 
-			fprintf(f, "%s", ln ? ln : "?");
-			if (v >> TDX_LEAF_VERSION_SHIFT)
-				fprintf(f, ".v%llu", (unsigned long long)(v >> TDX_LEAF_VERSION_SHIFT));
+			fprintf(f, "%s", tdx_leaf_label(tdx_leaf_slot(v), lb, sizeof(lb)));
+			if (tdx_leaf_slot(v) == TDX_LEAF_SLOT_OTHER)
+				fprintf(f, "(0x%llx)", (unsigned long long)v);
+			else if ((v >> TDX_LEAF_VERSION_SHIFT) & 0xff)
+				fprintf(f, ".v%llu", (unsigned long long)((v >> TDX_LEAF_VERSION_SHIFT) & 0xff));
 		} else if ((ev->kind == TDX_EV_SEAMCALL && i == TDX_SEAMCALL_ARG_STATUS) ||
 			   (ev->kind == TDX_EV_VP_ENTER && i == TDX_VP_ENTER_ARG_STATUS)) {
 			const char *sn = tdx_status_name(v);
@@ -104,10 +106,11 @@ struct json_object *cli_json_event(const struct tdx_event *ev)
 	}
 	json_object_object_add(o, "args", a);
 	if (ev->kind == TDX_EV_SEAMCALL && nargs > TDX_SEAMCALL_ARG_STATUS) {
-		const char *ln = tdx_leaf_name((__u32)(ev->args[0] & TDX_LEAF_NR_MASK));
+		char lb[32];
+		const char *ln = tdx_leaf_label(tdx_leaf_slot(ev->args[0]), lb, sizeof(lb));
 		const char *sn = tdx_status_name(ev->args[1]);
 
-		json_object_object_add(o, "leaf_name", json_object_new_string(ln ? ln : "?"));
+		json_object_object_add(o, "leaf_name", json_object_new_string(ln));
 		json_object_object_add(o, "status_class", json_object_new_string(
 					       tdx_status_class_name(tdx_status_class(ev->args[1]))));
 		if (sn)

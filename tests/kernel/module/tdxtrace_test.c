@@ -28,11 +28,26 @@
  *           not list yet (events_v2.h), and for v1 events with values v1
  *           decoded wrong; a table of its own, so that the v1 consumers
  *           never see these rows
+ *   seamcall, seamcall_results (issue 18, stock mode)
+ *           write N: call the kernel's real tdh_*() SEAMCALL wrappers N times
+ *           each; their addresses come as module parameters (tdh_mem_track=
+ *           0x..., read from /proc/kallsyms by vm-tests.py: with KVM built
+ *           in, EXPORT_SYMBOL_FOR_KVM exports nothing, and with KVM=m only
+ *           to "kvm" and "kvm-intel").  Under QEMU the SEAMCALL instruction
+ *           raises #UD, which the kernel's SEAMCALL assembly returns as
+ *           TDX_SW_ERROR | X86_TRAP_UD: real code paths, real returns.
+ *           seamcall_results: "<wrapper> <leaf> <calls> <last status>".
+ *   fire_stock, table_stock
+ *           fire the upstream tracepoints stock mode composes
+ *           (kvm:kvm_vm_set_mem_attributes) with known values
  * The table is also printed to the kernel log when the module loads.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/gfp.h>
+#include <linux/moduleparam.h>
+#include <asm/tdx.h>
 #include <linux/errno.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
@@ -442,12 +457,173 @@ static const struct file_operations counts_fops = {
 	.release = single_release,
 };
 
+/* ------------------------------------------- stock mode: real wrappers */
+
+static unsigned long tdh_addr[4];
+module_param_named(tdh_mem_track, tdh_addr[0], ulong, 0444);
+MODULE_PARM_DESC(tdh_mem_track, "address of tdh_mem_track() (/proc/kallsyms)");
+module_param_named(tdh_mem_page_aug, tdh_addr[1], ulong, 0444);
+MODULE_PARM_DESC(tdh_mem_page_aug, "address of tdh_mem_page_aug()");
+module_param_named(tdh_mem_range_block, tdh_addr[2], ulong, 0444);
+MODULE_PARM_DESC(tdh_mem_range_block, "address of tdh_mem_range_block()");
+module_param_named(tdh_phymem_cache_wb, tdh_addr[3], ulong, 0444);
+MODULE_PARM_DESC(tdh_phymem_cache_wb, "address of tdh_phymem_cache_wb()");
+
+/* The 7.2/7.3 prototypes (arch/x86/include/asm/tdx.h) */
+typedef u64 (*tt_track_t)(struct tdx_td *td);
+typedef u64 (*tt_aug_t)(struct tdx_td *td, u64 gpa, enum pg_level level, u64 pfn,
+			u64 *ext_err1, u64 *ext_err2);
+typedef u64 (*tt_block_t)(struct tdx_td *td, u64 gpa, enum pg_level level,
+			  u64 *ext_err1, u64 *ext_err2);
+typedef u64 (*tt_wb_t)(bool resume);
+
+#define TT_AUG_GPA	0x80000000ULL	/* PG_LEVEL_4K */
+#define TT_BLOCK_GPA	0x80200000ULL	/* PG_LEVEL_2M */
+
+static const struct { const char *name; u32 leaf; } wrappers[4] = {
+	{ "tdh_mem_track", TDX_LEAF_MEM_TRACK },
+	{ "tdh_mem_page_aug", TDX_LEAF_MEM_PAGE_AUG },
+	{ "tdh_mem_range_block", TDX_LEAF_MEM_RANGE_BLOCK },
+	{ "tdh_phymem_cache_wb", TDX_LEAF_PHYMEM_CACHE_WB },
+};
+static atomic64_t wrapper_calls[4];
+static u64 wrapper_status[4];
+static struct page *tt_tdr, *tt_guest;
+static struct tdx_td tt_td;
+
+static void call_wrappers(void)
+{
+	u64 e1, e2, st;
+
+	if (tdh_addr[0]) {
+		st = ((tt_track_t)tdh_addr[0])(&tt_td);
+		wrapper_status[0] = st;
+		atomic64_inc(&wrapper_calls[0]);
+	}
+	if (tdh_addr[1]) {
+		st = ((tt_aug_t)tdh_addr[1])(&tt_td, TT_AUG_GPA, PG_LEVEL_4K,
+					     page_to_pfn(tt_guest), &e1, &e2);
+		wrapper_status[1] = st;
+		atomic64_inc(&wrapper_calls[1]);
+	}
+	if (tdh_addr[2]) {
+		st = ((tt_block_t)tdh_addr[2])(&tt_td, TT_BLOCK_GPA, PG_LEVEL_2M, &e1, &e2);
+		wrapper_status[2] = st;
+		atomic64_inc(&wrapper_calls[2]);
+	}
+	if (tdh_addr[3]) {
+		st = ((tt_wb_t)tdh_addr[3])(false);
+		wrapper_status[3] = st;
+		atomic64_inc(&wrapper_calls[3]);
+	}
+}
+
+static ssize_t seamcall_write(struct file *f, const char __user *ubuf, size_t len, loff_t *ppos)
+{
+	unsigned int n, i;
+	int err;
+
+	err = kstrtouint_from_user(ubuf, len, 0, &n);
+	if (err)
+		return err;
+	if (n < 1 || n > 10000 || !tt_tdr)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		call_wrappers();
+	return len;
+}
+
+static const struct file_operations seamcall_fops = {
+	.owner = THIS_MODULE,
+	.write = seamcall_write,
+	.llseek = noop_llseek,
+};
+
+static int seamcall_results_show(struct seq_file *m, void *v)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		seq_printf(m, "%s %u %lld %#llx\n", wrappers[i].name, wrappers[i].leaf,
+			   tdh_addr[i] ? atomic64_read(&wrapper_calls[i]) : -1LL,
+			   wrapper_status[i]);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(seamcall_results);
+
+/* ----------------------------- stock mode: upstream tracepoints, known values */
+
+static struct tt_event stock_tp = { .system = "kvm", .name = "kvm_vm_set_mem_attributes", .nargs = 3 };
+
+/* kvm_vm_set_mem_attributes(gfn_t start, gfn_t end, unsigned long attr) */
+static const u64 stock_rows[][3] = {
+	{ 0x80000, 0x80200, 0 },	/* 2 MiB to shared */
+	{ 0x80000, 0x80010, 8 },	/* 64 KiB back to private (KVM_MEMORY_ATTRIBUTE_PRIVATE) */
+	{ 0x90000, 0x90001, 8 },	/* 4 KiB to private */
+};
+
+typedef void (*it3_t)(void *, u64, u64, u64);
+
+static ssize_t fire_stock_write(struct file *f, const char __user *ubuf, size_t len, loff_t *ppos)
+{
+	unsigned int n, p, i;
+	int err;
+#ifdef TT_HAVE_SRCU_FAST
+	struct srcu_ctr __percpu *scp;
+#endif
+
+	err = kstrtouint_from_user(ubuf, len, 0, &n);
+	if (err)
+		return err;
+	if (n < 1 || n > 1000 || !stock_tp.tp)
+		return -EINVAL;
+	for (p = 0; p < n; p++)
+		for (i = 0; i < ARRAY_SIZE(stock_rows); i++) {
+			if (static_key_enabled(&stock_tp.tp->key)) {
+#ifdef TT_HAVE_SRCU_FAST
+				scp = srcu_read_lock_fast_notrace(&tracepoint_srcu);
+#endif
+				preempt_disable_notrace();
+				((it3_t)stock_tp.tp->iterator)(NULL, stock_rows[i][0], stock_rows[i][1],
+							       stock_rows[i][2]);
+				preempt_enable_notrace();
+#ifdef TT_HAVE_SRCU_FAST
+				srcu_read_unlock_fast_notrace(&tracepoint_srcu, scp);
+#endif
+			}
+			atomic64_inc(&stock_tp.fired);
+		}
+	return len;
+}
+
+static const struct file_operations fire_stock_fops = {
+	.owner = THIS_MODULE,
+	.write = fire_stock_write,
+	.llseek = noop_llseek,
+};
+
+static int table_stock_show(struct seq_file *m, void *v)
+{
+	unsigned int i;
+
+	seq_puts(m, "# system:event start_gfn end_gfn attributes (hex)\n");
+	for (i = 0; i < ARRAY_SIZE(stock_rows); i++)
+		seq_printf(m, "%s:%s %#llx %#llx %#llx\n", stock_tp.system, stock_tp.name,
+			   stock_rows[i][0], stock_rows[i][1], stock_rows[i][2]);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(table_stock);
+
 /* ------------------------------------------------------------ init */
 
 static void find_tp(struct tracepoint *tp, void *priv)
 {
 	int k;
 
+	if (!stock_tp.tp && !strcmp(tp->name, stock_tp.name)) {
+		stock_tp.tp = tp;
+		stock_tp.owner = priv;
+	}
 	for (k = 1; k < TDX_EV_MAX; k++) {
 		if (!events[k].tp && !strcmp(tp->name, events[k].name)) {
 			events[k].tp = tp;
@@ -499,6 +675,9 @@ static void put_owners(void)
 			module_put(events_v2[k].owner);
 		events_v2[k].owner = NULL;
 	}
+	if (stock_tp.owner)
+		module_put(stock_tp.owner);
+	stock_tp.owner = NULL;
 }
 
 static struct dentry *dir;
@@ -533,13 +712,34 @@ static int __init tt_init(void)
 			missing++;
 		}
 	}
+	if (stock_tp.owner && !try_module_get(stock_tp.owner)) {
+		stock_tp.owner = NULL;
+		stock_tp.tp = NULL;
+	}
+	if (!stock_tp.tp)	/* stock mode's checks say so; not fatal */
+		pr_warn("tracepoint %s:%s not found\n", stock_tp.system, stock_tp.name);
 	if (missing) {
 		put_owners();
 		return -ENOENT;
 	}
+	tt_tdr = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	tt_guest = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!tt_tdr || !tt_guest) {
+		if (tt_tdr)
+			__free_page(tt_tdr);
+		if (tt_guest)
+			__free_page(tt_guest);
+		tt_tdr = tt_guest = NULL;
+		put_owners();
+		return -ENOMEM;
+	}
+	tt_td.tdr_page = tt_tdr;
 
 	dir = debugfs_create_dir("tdxtrace_test", NULL);
 	if (IS_ERR(dir)) {
+		__free_page(tt_tdr);
+		__free_page(tt_guest);
+		tt_tdr = tt_guest = NULL;
 		put_owners();
 		return PTR_ERR(dir);
 	}
@@ -548,6 +748,10 @@ static int __init tt_init(void)
 	debugfs_create_file("counts", 0644, dir, NULL, &counts_fops);
 	debugfs_create_file("fire_v2", 0200, dir, NULL, &fire_v2_fops);
 	debugfs_create_file("table_v2", 0444, dir, NULL, &table_v2_fops);
+	debugfs_create_file("seamcall", 0200, dir, NULL, &seamcall_fops);
+	debugfs_create_file("seamcall_results", 0444, dir, NULL, &seamcall_results_fops);
+	debugfs_create_file("fire_stock", 0200, dir, NULL, &fire_stock_fops);
+	debugfs_create_file("table_stock", 0444, dir, NULL, &table_stock_fops);
 
 	pr_info("%zu rows over %d tracepoints; table:\n", ARRAY_SIZE(table), TDX_EV_MAX - 1);
 	for (i = 0; i < ARRAY_SIZE(table); i++) {
@@ -565,6 +769,10 @@ static void __exit tt_exit(void)
 {
 	debugfs_remove_recursive(dir);
 	put_owners();
+	if (tt_tdr)
+		__free_page(tt_tdr);
+	if (tt_guest)
+		__free_page(tt_guest);
 }
 
 module_init(tt_init);
