@@ -172,6 +172,17 @@ if [[ -f $vmtap ]]; then
 		fi
 	done < <(tr -d '\r' <"$vmtap")
 fi
+# The in-VM tests' own exit status: a crash of vm-tests.py (a traceback after
+# its last TAP line) is a failure, not a shorter run.
+if [[ -f $res/rc ]]; then
+	vrc=$(tr -dc '0-9' <"$res/rc")
+	if [[ ${vrc:-1} == 0 ]] || grep -q '^not ok' "$tapf"; then
+		tap ok "the in-VM tests ended with their own verdict (rc ${vrc:-?})"
+	else
+		grep -h -A12 '^Traceback' "$out/console.log" | head -n 20 | sed 's/^/# /'
+		tap "not ok" "the in-VM tests ended with their own verdict (rc $vrc without a failed test: vm-tests.py crashed)"
+	fi
+fi
 # The kernel log, in two checks, so that a harness shutdown is told from a
 # kernel bug (tests/vmtest/check-klog.py): (1) no BUG/WARNING/Oops/panic from
 # the kernel under test, anywhere; the only thing not counted is init

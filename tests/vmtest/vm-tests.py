@@ -636,6 +636,8 @@ def parse_v2():
     enums = [e for e in enums if e]
     for e, names in zip(evs, enums):
         e['args'] = [a.lower() for a in names]
+        # what arg_index() matches a printed field against (as parse_abi)
+        e['names'] = [{a} for a in e['args']]
     return evs
 
 
