@@ -264,6 +264,7 @@ int cli_parse(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv)
 	       sizeof(c->topts.filter.leaf_mask));
 	c->topts.verbose = c->cl.opts.verbose;
 	c->topts.engine = c->cl.opts.engine;
+	c->topts.live_mode = c->cl.opts.live_mode;	/* --mode tracepoints|stock|auto */
 	c->json = c->cl.json;
 	c->verbose = c->cl.opts.verbose;
 	c->interval_ns = c->cl.interval_ns;
