@@ -17,8 +17,13 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$SRC/tests/lsan.supp:print_supp
 # libtracecmd mallocs sizes read from the file; glibc returns NULL for an
 # impossible size and the library handles it, so make ASan behave the same.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-allocator_may_return_null=1}
-results=$O/fuzz/results.txt
 mkdir -p "$O/fuzz"
+O=$(cd "$O" && pwd)
+# libFuzzer's -close_fd_mask makes the sanitizers log a crash of a child (the
+# trace.dat probe's, expected) to a file ".PID" in the working directory:
+# that is the build directory's, never the clone's
+cd "$O/fuzz" || exit 1
+results=$O/fuzz/results.txt
 : >"$results"
 # The harnesses are the sources tests/fuzz/fuzz_*.c (as tests/fuzz/fuzz.mk
 # builds them), not whatever $O/fuzz holds: a harness that was not built fails.
