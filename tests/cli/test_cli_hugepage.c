@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "run.h"
 #include "jschema.h"
 #include "tdxtrace.h"
 #include "source.h"
@@ -27,40 +28,6 @@
 
 static struct js_set schemas;
 static char bin[4096], tmpdir[4096];
-
-static int run(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int run(char **out, const char *fmt, ...)
-{
-	char cmd[8192], *buf = NULL;
-	size_t len = 0, cap = 0, n;
-	va_list ap;
-	FILE *p;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	for (;;) {
-		if (cap - len < 65536) {
-			cap = cap ? cap * 2 : 1 << 20;
-			buf = realloc(buf, cap);
-		}
-		n = fread(buf + len, 1, cap - len - 1, p);
-		if (!n)
-			break;
-		len += n;
-	}
-	buf[len] = 0;
-	st = pclose(p);
-	if (out)
-		*out = buf;
-	else
-		free(buf);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
 
 static struct json_object *jp(struct json_object *o, const char *path)
 {

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "run.h"
 #include "jschema.h"
 #include "tdxtrace.h"
 #include "source.h"
@@ -250,41 +251,6 @@ static double exact_q(struct expect *e, int leaf, double q)
 }
 
 /* ------------------------------------------------------------ running */
-
-/* Run a shell command; stdout into *out (malloc'ed); returns the exit code. */
-static int run(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int run(char **out, const char *fmt, ...)
-{
-	char cmd[8192], *buf = NULL;
-	size_t len = 0, cap = 0, n;
-	va_list ap;
-	FILE *p;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	p = popen(cmd, "r");
-	if (!p)
-		return -1;
-	for (;;) {
-		if (cap - len < 65536) {
-			cap = cap ? cap * 2 : 1 << 20;
-			buf = realloc(buf, cap);
-		}
-		n = fread(buf + len, 1, cap - len - 1, p);
-		if (!n)
-			break;
-		len += n;
-	}
-	buf[len] = 0;
-	st = pclose(p);
-	if (out)
-		*out = buf;
-	else
-		free(buf);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
 
 /* Parse the first JSON line of s and validate it against schema id. */
 static struct json_object *json_line(const char *s, const char *id, const char *what)

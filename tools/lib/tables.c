@@ -98,6 +98,25 @@ const struct tdx_arg_desc *tdx_event_arg(__u32 kind, int i)
 	return &out[kind][i];
 }
 
+const char *tdx_kvm_tdvmcall_name(unsigned int slot, __u64 *leaf)
+{
+	static const struct { __u64 nr; const char *name; } t[] = {
+#define TDX_X_TV(id, nr, name) { nr, name },
+		TDX_KVM_TDVMCALL_TABLE(TDX_X_TV)
+#undef TDX_X_TV
+	};
+
+	if (leaf)
+		*leaf = 0;
+	if (!slot)
+		return "other";
+	if (slot > sizeof(t) / sizeof(t[0]))
+		return NULL;
+	if (leaf)
+		*leaf = t[slot - 1].nr;
+	return t[slot - 1].name;
+}
+
 const struct tdx_arg_desc *tdx_event_td_arg(__u32 kind)
 {
 	static struct tdx_arg_desc out[TDX_EV_MAX];

@@ -314,6 +314,12 @@ const struct tdx_arg_desc *tdx_event_arg(__u32 kind, int i);
  * pid, not in args[]), NULL when the TD is the task that fired the event.
  */
 const struct tdx_arg_desc *tdx_event_td_arg(__u32 kind);
+/*
+ * The TDVMCALL sub-function of slot of the tdvmcall arrays (maps.h,
+ * TDX_KVM_TDVMCALL_TABLE): "MapGPA" and its R11 value in *leaf (if leaf);
+ * "other" (slot 0, *leaf 0); NULL for a slot the table does not use.
+ */
+const char *tdx_kvm_tdvmcall_name(unsigned int slot, __u64 *leaf);
 
 /* ---------------------------------------------------------- TDX module */
 

@@ -723,19 +723,14 @@ static void render_flows(struct rctx *r, const struct tdx_snapshot *s)
 		}
 	}
 	if (s->n_tdvmcall) {
-		static const char *const tv[TDX_TDVMCALL_SLOTS] = {
-			"other",
-#define TDX_X_TVNAME(id, nr, name) name,
-			TDX_KVM_TDVMCALL_TABLE(TDX_X_TVNAME)
-#undef TDX_X_TVNAME
-		};
-
 		family(r, "tdxtrace_tdvmcalls", "counter", "TDVMCALLs KVM dispatched, by sub-function.");
 		for (size_t i = 0; i < s->n_tdvmcall; i++)
 			for (int k = 0; k < TDX_TDVMCALL_SLOTS; k++) {
-				if (!s->tdvmcall[i].v.calls[k] || !tv[k])
+				const char *tv = tdx_kvm_tdvmcall_name((unsigned int)k, NULL);
+
+				if (!s->tdvmcall[i].v.calls[k] || !tv)
 					continue;
-				snprintf(extra, sizeof(extra), "call=\"%s\"", tv[k]);
+				snprintf(extra, sizeof(extra), "call=\"%s\"", tv);
 				sample_u64(r, r->lf(r->ck, s->tdvmcall[i].pid), extra,
 					   s->tdvmcall[i].v.calls[k]);
 			}

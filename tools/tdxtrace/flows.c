@@ -25,23 +25,6 @@ static const char *const build_names[TDX_BUILD_CMD_SLOTS] = {
 	"other", "INIT_VM", "INIT_VCPU", "INIT_MEM_REGION", "FINALIZE_VM",
 };
 
-/* Name of slot i of the tdvmcall arrays (maps.h TDX_KVM_TDVMCALL_TABLE order). */
-static const char *tdvmcall_name(int i, __u64 *leaf)
-{
-	static const struct { __u64 nr; const char *name; } t[] = {
-#define TDX_X_TV(id, nr, name) { nr, name },
-		TDX_KVM_TDVMCALL_TABLE(TDX_X_TV)
-#undef TDX_X_TV
-	};
-
-	if (i >= 1 && (size_t)i <= sizeof(t) / sizeof(t[0])) {
-		*leaf = t[i - 1].nr;
-		return t[i - 1].name;
-	}
-	*leaf = 0;
-	return "other";
-}
-
 static const char *zap_fail_names[TDX_ZAP_FAIL_SLOTS] = { "BLOCK", "REMOVE", "WBINVD", "other" };
 
 static const char *operand_name(__u32 op)
@@ -256,9 +239,9 @@ static void flows_text(FILE *f, const struct cli *c, const struct tdx_snapshot *
 
 		for (int k = 0; k < TDX_TDVMCALL_SLOTS; k++) {
 			__u64 nr;
-			const char *nm = tdvmcall_name(k, &nr);
+			const char *nm = tdx_kvm_tdvmcall_name((unsigned int)k, &nr);
 
-			if (!v->calls[k])
+			if (!v->calls[k] || !nm)
 				continue;
 			if (!shown++)
 				fprintf(f, "TDVMCALLs KVM dispatched:\n%8s %-14s %-26s %10s %10s %8s\n",
@@ -396,9 +379,9 @@ static struct json_object *flows_json(const struct cli *c, const struct tdx_snap
 		for (int k = 0; k < TDX_TDVMCALL_SLOTS; k++) {
 			struct json_object *j;
 			__u64 nr;
-			const char *nm = tdvmcall_name(k, &nr);
+			const char *nm = tdx_kvm_tdvmcall_name((unsigned int)k, &nr);
 
-			if (!v->calls[k])
+			if (!v->calls[k] || !nm)
 				continue;
 			j = json_object_new_object();
 			json_object_object_add(j, "pid", cli_json_u64(s->tdvmcall[i].pid));
