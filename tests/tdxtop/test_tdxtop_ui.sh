@@ -5,41 +5,7 @@
 # back in canonical mode with echo) after q and after SIGTERM.
 # Loading BPF needs root: skipped otherwise.
 set -uo pipefail
-O=${O:-build}
-T=$(cd "$(dirname "$O/bin/tdxtop")" 2>/dev/null && pwd)/tdxtop
-n=0
-fails=0
-
-ok() {
-	n=$((n + 1))
-	if [[ $1 == 0 ]]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fails=$((fails + 1)); fi
-}
-
-if [[ $(id -u) != 0 ]]; then
-	echo "ok 1 # SKIP loading the BPF aggregation needs root"
-	echo "1..1"
-	exit 0
-fi
-if ! command -v tmux >/dev/null; then
-	echo "ok 1 # SKIP tmux is not installed"
-	echo "1..1"
-	exit 0
-fi
-if [[ ! -x $T ]]; then
-	echo "not ok 1 - $O/bin/tdxtop is built"
-	echo "1..1"
-	exit 1
-fi
-
-sess=tdxtop-ui-$$
-tmp=$(mktemp -d)
-sock=$tmp/tmux.sock
-tm() { tmux -S "$sock" "$@"; }
-cleanup() {
-	tm kill-server 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/tmux.sh" ui
 
 SPEC="steady:3,duration=600s"
 # The TDs the simulator runs (pids), from tdxtop's own batch mode.
