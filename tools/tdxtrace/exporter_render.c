@@ -21,6 +21,7 @@
  * negative (the session began after the mapping) are not written.
  */
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "exporter.h"
@@ -617,16 +618,33 @@ static const char *const build_cmd_names[TDX_BUILD_CMD_SLOTS] = {
 	"other", "init_vm", "init_vcpu", "init_mem_region", "finalize_vm",
 };
 
+/* One counter family: field (a __u64 of struct tdx_flow_stats) per TD. */
+static void flow_family(struct rctx *r, const struct tdx_snapshot *s, const char *name,
+			const char *help, size_t field, bool secs)
+{
+	family(r, name, "counter", help);
+	for (size_t i = 0; i < s->n_flow; i++) {
+		__u64 v;
+
+		memcpy(&v, (const char *)&s->flow[i].v + field, sizeof(v));
+		if (secs)
+			sample_secs(r, r->lf(r->ck, s->flow[i].pid), NULL, v);
+		else
+			sample_u64(r, r->lf(r->ck, s->flow[i].pid), NULL, v);
+	}
+}
+
+#define FLOW_FIELD(f) offsetof(struct tdx_flow_stats, f)
+
 /* Only families with samples: a kernel without series v2 exports none. */
 static void render_flows(struct rctx *r, const struct tdx_snapshot *s)
 {
 	char extra[96];
 
 	if (s->n_flow) {
-		family(r, "tdxtrace_sept_zaps", "counter",
-		       "Private pages zapped from the S-EPT (BLOCK, TRACK, REMOVE, WBINVD).");
-		for (size_t i = 0; i < s->n_flow; i++)
-			sample_u64(r, r->lf(r->ck, s->flow[i].pid), NULL, s->flow[i].v.zaps);
+		flow_family(r, s, "tdxtrace_sept_zaps",
+			    "Private pages zapped from the S-EPT (BLOCK, TRACK, REMOVE, WBINVD).",
+			    FLOW_FIELD(zaps), false);
 		family(r, "tdxtrace_sept_zap_duration_seconds", "histogram", "Time per S-EPT zap.");
 		for (size_t i = 0; i < s->n_flow; i++)
 			histogram(r, r->lf(r->ck, s->flow[i].pid), NULL, s->flow[i].v.zap_hist,
@@ -639,26 +657,21 @@ static void render_flows(struct rctx *r, const struct tdx_snapshot *s)
 				sample_u64(r, r->lf(r->ck, s->flow[i].pid), extra,
 					   s->flow[i].v.zap_failed[k]);
 			}
-		family(r, "tdxtrace_vcpu_bounces", "counter",
-		       "vCPU runs refused while a zap held the vCPUs out of the TD.");
-		for (size_t i = 0; i < s->n_flow; i++)
-			sample_u64(r, r->lf(r->ck, s->flow[i].pid), NULL, s->flow[i].v.bounces);
-		family(r, "tdxtrace_tlb_tracks", "counter", "TLB tracking rounds (TDH.MEM.TRACK + IPI).");
-		for (size_t i = 0; i < s->n_flow; i++)
-			sample_u64(r, r->lf(r->ck, s->flow[i].pid), NULL, s->flow[i].v.tracks);
+		flow_family(r, s, "tdxtrace_vcpu_bounces",
+			    "vCPU runs refused while a zap held the vCPUs out of the TD.",
+			    FLOW_FIELD(bounces), false);
+		flow_family(r, s, "tdxtrace_tlb_tracks", "TLB tracking rounds (TDH.MEM.TRACK + IPI).",
+			    FLOW_FIELD(tracks), false);
 		family(r, "tdxtrace_tlb_track_seconds", "counter",
 		       "Time in TLB tracking, TDH.MEM.TRACK and the IPI wait.");
 		for (size_t i = 0; i < s->n_flow; i++)
 			sample_secs(r, r->lf(r->ck, s->flow[i].pid), NULL,
 				    s->flow[i].v.track_sum_ns + s->flow[i].v.ipi_sum_ns);
-		family(r, "tdxtrace_conversion_zaps", "counter",
-		       "Zaps of private/shared conversions (memory attribute changes).");
-		for (size_t i = 0; i < s->n_flow; i++)
-			sample_u64(r, r->lf(r->ck, s->flow[i].pid), NULL, s->flow[i].v.attr_zaps);
-		family(r, "tdxtrace_conversion_zap_seconds", "counter",
-		       "Time in conversion zaps.");
-		for (size_t i = 0; i < s->n_flow; i++)
-			sample_secs(r, r->lf(r->ck, s->flow[i].pid), NULL, s->flow[i].v.attr_zap_sum_ns);
+		flow_family(r, s, "tdxtrace_conversion_zaps",
+			    "Zaps of private/shared conversions (memory attribute changes).",
+			    FLOW_FIELD(attr_zaps), false);
+		flow_family(r, s, "tdxtrace_conversion_zap_seconds", "Time in conversion zaps.",
+			    FLOW_FIELD(attr_zap_sum_ns), true);
 	}
 	if (s->n_kick) {
 		family(r, "tdxtrace_busy_kicks", "counter",
