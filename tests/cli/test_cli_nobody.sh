@@ -25,7 +25,11 @@ who=$("${as[@]}" id -un 2>/dev/null || id -un)
 sim=steady:3,duration=1s
 "$B/tdxtrace" sim "$sim" -o "$T/in.tdxrec" >/dev/null 2>&1
 chmod 0644 "$T/in.tdxrec"
-dat=$SRC/tests/fuzz/corpus/recfile/tracedat-v7.dat
+# a copy in the test's own directory: the clone's folders need not be
+# readable by nobody (a clone under a 0700 mktemp -d is not)
+cp "$SRC/tests/fuzz/corpus/recfile/tracedat-v7.dat" "$T/in.dat"
+chmod 0644 "$T/in.dat"
+dat=$T/in.dat
 
 run() {	# run DESCRIPTION CMD...: exit 0 and some output, as $who
 	local what=$1

@@ -155,9 +155,9 @@ keys 'c'
 wait_for "since start" 5; ok $? "'c' switches to cumulative"
 
 keys 'q'
-wait_for "^-?icanon" 5
+wait_for "^-?icanon -?echo *$" 5
 grep -q "^rc=0" "$tmp/screen"; ok $? "q: exit status 0"
-grep -A1 "^rc=" "$tmp/screen" | grep -qE "^icanon echo *$"
+grep -A1 -E "^rc=[0-9]+ *$" "$tmp/screen" | grep -qE "^icanon echo *$"
 ok $? "q: terminal restored (icanon, echo)"
 
 # SIGTERM: the handler only sets a flag; tdxtop leaves cleanly
@@ -167,9 +167,9 @@ wait_for "SC/s" 10
 shell=$(tm display-message -p -t "$sess" '#{pane_pid}')
 child=$(ps -o pid= --ppid "$shell" | head -n 1 | tr -d ' ')
 [[ -n $child ]] && kill -TERM "$child"
-wait_for "^-?icanon" 10
+wait_for "^-?icanon -?echo *$" 10
 grep -q "^rc=0" "$tmp/screen"; ok $? "SIGTERM: exit status 0"
-grep -A1 "^rc=" "$tmp/screen" | grep -qE "^icanon echo *$"
+grep -A1 -E "^rc=[0-9]+ *$" "$tmp/screen" | grep -qE "^icanon echo *$"
 ok $? "SIGTERM: terminal restored (icanon, echo)"
 
 # colors: on by default, off with NO_COLOR (capture with escape sequences)
