@@ -26,9 +26,11 @@ tp=$!
 while kill -0 $tp 2>/dev/null; do
 	rss=$(awk '/^VmRSS/{print $2}' /proc/$tp/status 2>/dev/null)
 	fds=$(ls /proc/$tp/fd 2>/dev/null | wc -l)
-	# ms since start; 5 samples a second so a fast machine still gets many
+	# ms since start; 20 samples a second, so that a fast machine (the
+	# short soak's 120 simulated s can take 3 s of wall time) still gives
+	# dozens after start-up
 	[[ -n $rss ]] && echo "$(($(date +%s%3N) - start_ms)) $rss $fds" >>"$tmp/samples"
-	sleep 0.2
+	sleep 0.05
 done
 wait $tp
 rc=$?
