@@ -50,7 +50,13 @@ valid tdxtrace:sim-event "$B/tdxtrace" sim steady:2,duration=20ms --json
 "$B/tdxtrace" sim steady:2,duration=1s -o "$tmp/r.tdxrec" >/dev/null 2>&1
 valid tdxtrace:report "$B/tdxtrace" report "$tmp/r.tdxrec" --json
 valid tdxtrace:record "$B/tdxtrace" record --replay "$tmp/r.tdxrec" -o "$tmp/r2.tdxrec" --json
+# a span of 0 (every event at the header's start): rates are null
+python3 "$SRC/tests/reliability/mkrec.py" "$tmp/z.rec" --tds 1 --events-per-td 3 --step 0 >/dev/null
+for cmd in stat ept report; do
+	valid "tdxtrace:$cmd" "$B/tdxtrace" "$cmd" --replay "$tmp/z.rec" --json
+done
 if [[ $(id -u) == 0 ]]; then
+	valid tdxtrace:tdxtop "$B/tdxtop" --json -n 1 --replay "$tmp/z.rec"
 	valid tdxtrace:tdxtop "$B/tdxtop" --json -n 3 -d 0.3 --sim steady:2
 	valid tdxtrace:tdxtop "$B/tdxtop" --json -n 2 -d 0.5 -c --replay "$tmp/r.tdxrec"
 else

@@ -92,7 +92,8 @@ int top_rebuild(struct top_app *a)
 		top_model_free(&a->model);
 	a->have_model = false;
 	/* the TD view's filter also filters the leaf tables (their TDs) */
-	err = top_model_build_filtered(&a->model, w, &a->cur, dt > 0 ? dt : 1e-9,
+	/* dt 0 (a window of span 0): every rate is unknown, not n / 1 ns */
+	err = top_model_build_filtered(&a->model, w, &a->cur, dt,
 				       a->leaf_pid, a->filter[TOP_VIEW_TD]);
 	if (err)
 		return err;

@@ -204,6 +204,8 @@ __u64 cli_dropped_total(const struct tdx_counters *k);
 const char *cli_map_name(int id);
 /* json helpers */
 struct json_object *cli_json_u64(__u64 v);
+/* n per second over secs; null (unknown) when the span is 0, never 0 */
+struct json_object *cli_json_rate(__u64 n, double secs);
 struct json_object *cli_json_hist(const __u64 *hist, __u64 sum_ns, __u64 min_ns,
 				  __u64 max_ns);
 struct json_object *cli_json_status(const __u64 *status);

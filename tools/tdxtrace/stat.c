@@ -283,8 +283,7 @@ static struct json_object *stat_json(const struct cli *c, const struct tdx_snaps
 		json_object_object_add(e, "system", json_object_new_string(tdx_event_system(k)));
 		json_object_object_add(e, "name", json_object_new_string(tdx_event_name(k)));
 		json_object_object_add(e, "count", cli_json_u64(s->counters.events[k]));
-		json_object_object_add(e, "per_s", json_object_new_double(
-					       secs > 0 ? (double)s->counters.events[k] / secs : 0));
+		json_object_object_add(e, "per_s", cli_json_rate(s->counters.events[k], secs));
 		details(s, k, &d);
 		for (int i = 0; i < d.n; i++)
 			json_object_object_add(dj, d.name[i], cli_json_u64(d.val[i]));
