@@ -72,6 +72,10 @@ rows=$(cat <<'EOF_ROWS'
 65|unknown format at offset 0|tdxtop --replay garbage -b -n 1
 66|No such file or directory|tdxtop --replay nofile.rec -b -n 1
 !0|checksum mismatch|tdxtop --replay corrupt.rec -j -n 5
+4|tdxtop: none.rec: no TDX events \(0 records read\)|tdxtop --replay none.rec -b -n 1
+4|tdxtop: none.rec: no TDX events|tdxtop --replay none.rec --json -n 5
+4|tdxtop: none.rec: no TDX events|tdxtop --replay none.rec --csv
+4|empty file|tdxtop --replay empty -b -n 1
 2|needs one WORKLOAD|tdxbench run
 2|unknown command 'bogus'|tdxbench bogus
 2|unknown simulator scenario "nosuch"|tdxbench run sim:nosuch -o out.json

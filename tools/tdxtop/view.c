@@ -794,7 +794,7 @@ int top_ui_run(struct top_app *a)
 				__u64 t0, c0;
 
 				if (top_sample(a)) {
-					ret = TDX_EXIT_FAIL;
+					ret = a->exit_code ? a->exit_code : TDX_EXIT_FAIL;
 					break;
 				}
 				c0 = top_thread_cpu_ns();
@@ -837,6 +837,6 @@ int top_ui_run(struct top_app *a)
 	}
 	restore_terminal();
 	if (ret != TDX_EXIT_OK)		/* after endwin: readable */
-		fprintf(stderr, "tdxtop: %s\n", a->err);
+		fprintf(stderr, a->exit_code ? "%s\n" : "tdxtop: %s\n", a->err);
 	return ret;
 }
