@@ -105,6 +105,11 @@ struct tb_acc {
 	double leaf_sum[TDX_LEAF_MAX];
 	uint64_t ev[TB_EV_ROWS][TDX_HIST_SLOTS];
 	double ev_sum[TB_EV_ROWS];
+	/* what the BPF maps keep besides: a leaf's lowest and highest value
+	   (leaf_min valid once leaf_seen), an event's highest */
+	uint64_t leaf_min[TDX_LEAF_MAX], leaf_max[TDX_LEAF_MAX];
+	bool leaf_seen[TDX_LEAF_MAX];
+	uint64_t ev_max[TB_EV_ROWS];
 };
 struct tdx_event;
 void tb_acc_reset(struct tb_acc *a);
