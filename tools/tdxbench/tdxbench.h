@@ -59,8 +59,9 @@ void tb_cmp_free(struct tb_cmp *c);
 int tb_cmp_exit(const struct tb_cmp *c);
 void tb_cmp_print(FILE *f, const struct tb_cmp *c, const struct tb_cmp_opts *o,
 		  bool all);
+/* JSON with the envelope (docs/cli.md) of the new result nr */
 int tb_cmp_write_json(FILE *f, const struct tb_cmp *c, const struct tb_cmp_opts *o,
-		      const char *base_name, const char *new_name);
+		      const struct tb_result *nr, const char *base_name, const char *new_name);
 /* gnuplot: before/after CDFs of every row with histograms. */
 int tb_cmp_plot(const struct tb_result *base, const struct tb_result *new,
 		const struct tb_cmp *c, const char *out_path);
