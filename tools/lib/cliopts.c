@@ -303,8 +303,10 @@ static error_t output_parse(int key, char *arg, struct argp_state *state)
 		cl->json = true;
 		break;
 	case OPT_CSV:
-		if (!(cl->groups & TDX_CL_CSV))
-			return ARGP_ERR_UNKNOWN;
+		if (!(cl->groups & TDX_CL_CSV))	/* hidden here: say where it is */
+			return tdx_cl_usage_error(state, "--csv: %s has no one-line-per-interval "
+						  "output (CSV is in tdxtrace stat and tdxtop); "
+						  "use --json", cl->prog);
 		if (cl->json)
 			return tdx_cl_usage_error(state, "--json and --csv exclude each other");
 		cl->csv = true;
@@ -568,6 +570,10 @@ int tdx_cl_parse(struct tdx_cl *cl, const struct argp *tool, void *tool_input,
 				if (o->key == 'o' && cl->output_doc)
 					out_opts[k].doc = cl->output_doc;
 				k++;
+			} else if (o->key == OPT_CSV) {
+				/* not in --help; refused with where CSV is */
+				out_opts[k] = *o;
+				out_opts[k++].flags |= OPTION_HIDDEN;
 			}
 		out_opts[k] = (struct argp_option){ 0 };
 		output_argp = (struct argp){ .options = out_opts, .parser = output_parse };

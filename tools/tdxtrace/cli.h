@@ -27,12 +27,17 @@ struct cli;
 struct tdx_source_info;
 
 /* One report over a snapshot (cumulative, or the delta of one interval). */
+struct tdx_window;
+
 struct cli_report {
 	const char *name;	/* "lat": the JSON "command" and report key */
 	/* Optional: adjust the session options before tdx_open (streaming). */
 	void (*prepare)(struct cli *c);
 	void (*text)(FILE *f, const struct cli *c, const struct tdx_snapshot *s);
 	struct json_object *(*json)(const struct cli *c, const struct tdx_snapshot *s);
+	/* Optional: --csv, one line per report (w: its window, NULL: the whole run) */
+	void (*csv)(FILE *f, const struct cli *c, const struct tdx_snapshot *s,
+		    const struct tdx_window *w);
 	/*
 	 * Optional: called once per interval with the delta snapshot, to
 	 * collect a time series (mix over time) for the final report / plot.

@@ -149,6 +149,11 @@ static int seg_next(struct cli *c, struct tdx_session *s, struct tdx_window_iter
 static void emit_window(struct cli *c, const struct cli_report *r, const struct tdx_snapshot *s,
 			const struct tdx_window *w)
 {
+	if (c->cl.csv) {	/* only reports with a csv() take --csv (opts.c) */
+		r->csv(stdout, c, s, w);
+		fflush(stdout);
+		return;
+	}
 	if (seg_split && !c->json)
 		printf("==== TDX module %s (segment %u) ====\n",
 		       seg_module[0] ? seg_module : "unknown", seg_n);
@@ -263,7 +268,7 @@ int cli_collect(struct cli *c, const struct cli_report *r, struct tdx_session *s
 			seg_split = true;
 			if (r)
 				emit(c, r, w.total);
-			if (!c->json)
+			if (!c->json && !c->cl.csv)
 				fputc('\n', stdout);
 			ret = seg_next(c, s, it);
 			if (ret)
@@ -317,7 +322,7 @@ static int run_intervals(struct cli *c, const struct cli_report *r, struct tdx_s
 		if (r->sample)
 			r->sample(c, w.total, w.delta);
 		emit_window(c, r, w.delta, &w);
-		if (!c->json)
+		if (!c->json && !c->cl.csv)
 			fputc('\n', stdout);
 		n++;
 		if (w.segment_end && !w.last) {
