@@ -96,6 +96,12 @@ check "every round: count = sum of histogram, p50 <= p90 <= p99" \
 	jq -e '[.rows[].rounds[] | select(.count > 0) |
 		(.count == ([.hist[][1]] | add)) and .p50_ns <= .p90_ns and .p90_ns <= .p99_ns]
 		| all' "$T/base.json"
+# the one quantile path: a round keeps the maps' min (SEAMCALLs) and max, and
+# no quantile leaves [min, max] (before: no max kept, p99 not clamped)
+check "every round keeps max_ns (SEAMCALL rows min_ns too), quantiles in [min, max]" \
+	jq -e '[.rows[] | .kind as $k | .rounds[] | select(.count > 0) |
+		has("max_ns") and ($k == "event" or has("min_ns")) and .p99_ns <= .max_ns and
+		(.min_ns // 0) <= .p50_ns] | all' "$T/base.json"
 check "rounds differ (different derived seeds)" \
 	jq -e '[.rows[] | select(.name == "TDH.MEM.PAGE.AUG") | .rounds[].count] | unique | length > 1' \
 	"$T/base.json"
@@ -103,8 +109,9 @@ check "rounds differ (different derived seeds)" \
 # the BPF aggregation == the user-space aggregation of the same events
 if [[ -x $VAL ]]; then
 	"$VAL" --emit steady --seed 11 --rounds $R --duration $D -o "$T/emit.json"
-	q='[.rows[] | {name, kind, c: [.rounds[].count], h: [.rounds[].hist]}] | sort_by(.name)'
-	check "BPF rounds equal user-space rounds, histogram by histogram" \
+	q='[.rows[] | {name, kind, c: [.rounds[].count], h: [.rounds[].hist],
+		m: [.rounds[] | [.min_ns, .max_ns]]}] | sort_by(.name)'
+	check "BPF rounds equal user-space rounds, histogram by histogram, min and max" \
 		test "$(jq -c "$q" "$T/base.json")" = "$(jq -c "$q" "$T/emit.json")"
 	q='[.rows[] | [.rounds[].mean_ns]] | flatten'
 	check "and their means agree" python3 -c "

@@ -50,7 +50,30 @@ valid tdxtrace:sim-event "$B/tdxtrace" sim steady:2,duration=20ms --json
 "$B/tdxtrace" sim steady:2,duration=1s -o "$tmp/r.tdxrec" >/dev/null 2>&1
 valid tdxtrace:report "$B/tdxtrace" report "$tmp/r.tdxrec" --json
 valid tdxtrace:record "$B/tdxtrace" record --replay "$tmp/r.tdxrec" -o "$tmp/r2.tdxrec" --json
+# a span of 0 (every event at the header's start): rates are null
+python3 "$SRC/tests/reliability/mkrec.py" "$tmp/z.rec" --tds 1 --events-per-td 3 --step 0 >/dev/null
+for cmd in stat ept report; do
+	valid "tdxtrace:$cmd" "$B/tdxtrace" "$cmd" --replay "$tmp/z.rec" --json
+done
+# tdxbench compare --json: the envelope of the new result (pretty: compacted for the validator)
 if [[ $(id -u) == 0 ]]; then
+	"$B/tdxbench" run sim:steady --rounds 3 --duration 0.1 --seed 3 -o "$tmp/b1.json" 2>/dev/null
+	"$B/tdxbench" run sim:steady --rounds 3 --duration 0.1 --seed 4 -o "$tmp/b2.json" 2>/dev/null
+	valid tdxtrace:tdxbench-compare bash -c "'$B/tdxbench' compare '$tmp/b1.json' '$tmp/b2.json' --json | jq -c ."
+	"$B/tdxbench" compare "$tmp/b1.json" "$tmp/b2.json" --json >"$tmp/cmp.json"
+	python3 - "$tmp/cmp.json" "$tmp/b2.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); r = json.load(open(sys.argv[2]))
+want = sum(sum(x['count'] for x in row['rounds']) for row in r['rows'] if row['kind'] == 'seamcall')
+got = c['counters']['events']['tdx_seamcall']
+print('# seamcalls in the new result', want, 'envelope counters', got, 'source', c['source'], 'span', c['span_ns'])
+sys.exit(not (got == want and c['source'] == {'type': 'sim', 'name': 'sim:steady', 'mode': 'sim'}
+              and 0.9 * 3e8 <= c['span_ns'] <= 1.1 * 3e8 and c['window']['interval_ns'] == 100000000))
+PY
+	ok $? "tdxbench compare --json: counters, source and span (3 rounds of 0.1 s) are the new result's"
+fi
+if [[ $(id -u) == 0 ]]; then
+	valid tdxtrace:tdxtop "$B/tdxtop" --json -n 1 --replay "$tmp/z.rec"
 	valid tdxtrace:tdxtop "$B/tdxtop" --json -n 3 -d 0.3 --sim steady:2
 	valid tdxtrace:tdxtop "$B/tdxtop" --json -n 2 -d 0.5 -c --replay "$tmp/r.tdxrec"
 else

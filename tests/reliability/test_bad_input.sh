@@ -40,6 +40,9 @@ rows=$(cat <<'EOF_ROWS'
 2|invalid interval 'nan'|tdxtrace stat -i nan --sim steady
 2|invalid PID list '0'|tdxtrace stat -p 0 --sim steady
 2|exclude each other|tdxtrace stat --sim steady --replay good.rec
+2|--csv: tdxtrace lat has no one-line-per-interval output|tdxtrace lat --csv --sim steady
+2|--csv: tdxbench compare has no one-line-per-interval output|tdxbench compare --csv foreign.json foreign.json
+2|--json and --csv exclude each other|tdxtrace stat --csv --json --sim steady
 2|invalid event count '-5'|tdxtrace sim steady -o out.rec -N -5
 2|ending in .svg or .png|tdxtrace lat --replay good.rec --plot out.xyz
 66|No such file or directory|tdxtrace stat --replay nofile.rec
@@ -72,6 +75,10 @@ rows=$(cat <<'EOF_ROWS'
 65|unknown format at offset 0|tdxtop --replay garbage -b -n 1
 66|No such file or directory|tdxtop --replay nofile.rec -b -n 1
 !0|checksum mismatch|tdxtop --replay corrupt.rec -j -n 5
+4|tdxtop: none.rec: no TDX events \(0 records read\)|tdxtop --replay none.rec -b -n 1
+4|tdxtop: none.rec: no TDX events|tdxtop --replay none.rec --json -n 5
+4|tdxtop: none.rec: no TDX events|tdxtop --replay none.rec --csv
+4|empty file|tdxtop --replay empty -b -n 1
 2|needs one WORKLOAD|tdxbench run
 2|unknown command 'bogus'|tdxbench bogus
 2|unknown simulator scenario "nosuch"|tdxbench run sim:nosuch -o out.json

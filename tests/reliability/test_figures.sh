@@ -73,4 +73,36 @@ sys.exit(sum(lv.values())!=tot or lv.get(\"unmapped\")!=10)'"
 python3 "$SRC/tests/reliability/mkrec.py" "$tmp/s.rec" --tds 1 --events-per-td 1 >/dev/null
 "$B/tdxtrace" lat --replay "$tmp/s.rec" >"$tmp/lat.t"
 t "lat text: a 1000 ns latency is written 1.00 us" "grep -q 'max 1.00 us' $tmp/lat.t"
+# a window of span 0 (every event at the header's start): a rate is unknown,
+# not 0 and not events / 1 ns (tdxtop said 3.00G/s, tdxtrace's JSON 0)
+python3 "$SRC/tests/reliability/mkrec.py" "$tmp/z.rec" --tds 1 --events-per-td 3 --step 0 >/dev/null
+"$B/tdxtrace" stat --replay "$tmp/z.rec" -j >"$tmp/zs.j"
+"$B/tdxtrace" ept --replay "$tmp/z.rec" -j >"$tmp/ze.j"
+"$B/tdxtop" --json --replay "$tmp/z.rec" -n 1 >"$tmp/zt.j"
+t "span 0: every per_s in stat, ept and tdxtop JSON is null (unknown), counts kept" "python3 - '$tmp/zs.j' '$tmp/ze.j' '$tmp/zt.j' <<'PY'
+import json, sys
+bad = rates = 0
+def walk(o, path):
+    global bad, rates
+    if isinstance(o, dict):
+        for k, v in o.items():
+            if k.endswith('per_s'):
+                rates += 1
+                if v is not None:
+                    bad += 1; print('#', path + '/' + k, v)
+            walk(v, path + '/' + k)
+    elif isinstance(o, list):
+        for v in o: walk(v, path)
+for f in sys.argv[1:]:
+    d = json.load(open(f))
+    walk(d, f.rsplit('/', 1)[-1])
+s = json.load(open(sys.argv[1]))
+cnt = sum(e['count'] for e in s['events'])
+print('#', rates, 'rates,', bad, 'not null; events', cnt)
+sys.exit(bad or rates < 10 or cnt != 3)
+PY"
+"$B/tdxtop" -b --replay "$tmp/z.rec" -n 1 >"$tmp/zt.t"
+"$B/tdxtop" --log --replay "$tmp/z.rec" -n 1 >"$tmp/zt.l"
+"$B/tdxtop" --csv --replay "$tmp/z.rec" -n 1 >"$tmp/zt.c"
+t "span 0: tdxtop's text, log and CSV show no rate (- / empty), never G/s" "! grep -E '[0-9](\.[0-9]+)?[kMG]?/s' $tmp/zt.t && grep -q 'events -/s' $tmp/zt.t && tail -1 $tmp/zt.l | awk '{exit !(\$4 == \"-\" && \$5 == \"-\")}' && tail -1 $tmp/zt.c | awk -F, '{exit !(\$4 == \"\" && \$5 == \"\")}'"
 echo "1..$n"

@@ -12,6 +12,11 @@
  *                the callback saw exactly `streamed` events
  *   source lost  a record file with lost blocks (written by tdx_rec_lost):
  *                snapshot.source_lost == the sum, events intact
+ *   after reset  the same file through the window iterator, reset (tdxtop's
+ *                r key, a TDX module update) after the first loss: the
+ *                totals count only the losses since the reset, equal to the
+ *                sum of the windows' since then (before: the source's
+ *                losses before the reset stayed in the total)
  *
  * Needs root (BPF); skips otherwise.
  */
@@ -22,6 +27,7 @@
 #include "tap.h"
 #include "source.h"
 #include "tdxtrace.h"
+#include "window.h"
 
 /* ok() that shows the library's message on failure */
 static int check(int cond, const char *what)
@@ -157,6 +163,70 @@ static void source_lost(void)
 	unlink(path);
 }
 
+static void reset_lost(void)
+{
+	char path[] = "/tmp/tdxtrace-losses-XXXXXX";
+	struct tdx_opts o = TDX_OPTS_INIT;
+	struct tdx_window_opts wo = { .interval_ns = 1000 };
+	struct tdx_source_info info;
+	struct tdx_event evs[30];
+	struct tdx_window_iter *it;
+	struct tdx_session *s;
+	struct tdx_window w;
+	struct tdx_rec *r;
+	__u64 sum = 0, lost[8] = { 0 }, tot[8] = { 0 }, ev_tot = 0, ev_sum = 0;
+	int fd = mkstemp(path), nw = 0;
+
+	if (fd < 0) {
+		ok(0, "reset: mkstemp");
+		return;
+	}
+	close(fd);
+	memset(&info, 0, sizeof(info));
+	/* events every 100 ns from 1000: lost 5 at 1900 (window 0), 11 at 3900 (window 2) */
+	for (int i = 0; i < 30; i++)
+		evs[i] = vp_event(1000 + 100 * (__u64)i, 7000, 100);
+	r = tdx_rec_open(path, &info, NULL);
+	check(r && !tdx_rec_write(r, evs, 10) && !tdx_rec_lost(r, 5) &&
+	      !tdx_rec_write(r, evs + 10, 20) && !tdx_rec_lost(r, 11) && !tdx_rec_close(r),
+	      "reset: a record file with lost blocks of 5 (at 1900 ns) and 11 (at 3900 ns)");
+	o.source = TDX_SRC_REPLAY;
+	o.replay_path = path;
+	if (!check(!tdx_open(&s, &o), "reset: open the replay")) {
+		unlink(path);
+		return;
+	}
+	if (check(!tdx_window_open(&it, s, &wo), "reset: window iterator")) {
+		while (nw < 8 && tdx_window_next(it, &w) == 1) {
+			lost[nw] = w.delta->source_lost;
+			tot[nw] = w.total->source_lost;
+			if (nw) {
+				sum += lost[nw];
+				ev_sum += w.delta->counters.events[TDX_EV_VP_ENTER];
+			}
+			ev_tot = w.total->counters.events[TDX_EV_VP_ENTER];
+			nw++;
+			if (nw == 1) {	/* the r key after the first window */
+				check(!tdx_reset(s) && !tdx_window_rebase(it), "reset: tdx_reset + rebase");
+			}
+			if (w.last)
+				break;
+		}
+		ok(nw == 3, "reset: three windows (got %d)", nw);
+		is_u64(lost[0], 5, "reset: the first window holds the loss of 5");
+		is_u64(tot[1], 0, "reset: the total after the reset holds no earlier loss");
+		is_u64(lost[nw - 1], 11, "reset: the last window holds the loss of 11");
+		is_u64(tot[nw - 1], sum, "reset: the total == the windows' losses since the reset");
+		is_u64(tot[nw - 1], 11, "reset: ... == 11, not 16");
+		ok(ev_tot == ev_sum && ev_tot > 10 && ev_tot < 30,
+		   "reset: the events total == the windows' since the reset (%llu, %llu)",
+		   (unsigned long long)ev_tot, (unsigned long long)ev_sum);
+		tdx_window_close(it);
+	}
+	tdx_close(s);
+	unlink(path);
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -166,5 +236,6 @@ int main(void)
 	map_full();
 	ring_full();
 	source_lost();
+	reset_lost();
 	return tap_done();
 }

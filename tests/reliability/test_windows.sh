@@ -88,4 +88,9 @@ t "record --replay writes the lost blocks through (JSON lost 15)" \
 	"py 'import json,sys; sys.exit(json.load(open(\"$tmp/rec.j\"))[\"lost\"] != 15)'"
 "$B/tdxtrace" stat --replay "$tmp/copy.rec" -j 0.3 >"$tmp/c.j"
 t "the copy places them in the same windows ($want)" "[[ \$(lost_of $tmp/c.j) == '$want' ]]"
+# stat --csv -i (kvm_stat -c): one line per window, each loss in its window
+python3 "$SRC/tests/reliability/mkrec.py" "$tmp/csv.rec" --tds 2 --events-per-td 10 --lost 5@12 >/dev/null
+"$B/tdxtrace" stat --csv --replay "$tmp/csv.rec" -i 1us >"$tmp/s.csv"
+t "stat --csv -i 1us: a header and 2 windows; 20 SEAMCALLs, the lost 5 in the second" \
+	"py 'import csv,sys; r=list(csv.DictReader(open(\"$tmp/s.csv\"))); sys.exit(not (len(r) == 2 and sum(int(x[\"tdx_seamcall\"]) for x in r) == 20 and [x[\"source_lost\"] for x in r] == [\"0\", \"5\"] and r[0][\"span_s\"] == \"0.000001\"))'"
 echo "1..$n"

@@ -303,8 +303,10 @@ static error_t output_parse(int key, char *arg, struct argp_state *state)
 		cl->json = true;
 		break;
 	case OPT_CSV:
-		if (!(cl->groups & TDX_CL_CSV))
-			return ARGP_ERR_UNKNOWN;
+		if (!(cl->groups & TDX_CL_CSV))	/* hidden here: say where it is */
+			return tdx_cl_usage_error(state, "--csv: %s has no one-line-per-interval "
+						  "output (CSV is in tdxtrace stat and tdxtop); "
+						  "use --json", cl->prog);
 		if (cl->json)
 			return tdx_cl_usage_error(state, "--json and --csv exclude each other");
 		cl->csv = true;
@@ -568,6 +570,10 @@ int tdx_cl_parse(struct tdx_cl *cl, const struct argp *tool, void *tool_input,
 				if (o->key == 'o' && cl->output_doc)
 					out_opts[k].doc = cl->output_doc;
 				k++;
+			} else if (o->key == OPT_CSV) {
+				/* not in --help; refused with where CSV is */
+				out_opts[k] = *o;
+				out_opts[k++].flags |= OPTION_HIDDEN;
 			}
 		out_opts[k] = (struct argp_option){ 0 };
 		output_argp = (struct argp){ .options = out_opts, .parser = output_parse };
@@ -918,4 +924,41 @@ int tdx_cl_out_close(struct tdx_cl_out *o, bool ok)
 	free(o->path);
 	o->tmp = o->path = NULL;
 	return ret;
+}
+
+int tdx_cl_check_source(const struct tdx_cl *cl, struct tdx_session *s,
+			const char *name, char *msg, size_t len)
+{
+	const struct tdx_source *src = tdx_session_source(s);
+	struct tdx_source_counts n;
+	unsigned every;
+	size_t w = 0;
+
+#define APPEND(...)							\
+	do {								\
+		int k_ = snprintf(msg + w, len - w, __VA_ARGS__);	\
+		if (k_ > 0)						\
+			w = w + (size_t)k_ < len ? w + (size_t)k_ : len - 1; \
+	} while (0)
+	if (len)
+		msg[0] = 0;
+	if (!src || !len)
+		return 0;
+	tdx_source_counts(src, &n);
+	every = tdx_source_info(src)->sample_every;
+	if (every > 1)
+		APPEND("%s: %s: a sampled recording: 1 event in %u kept; counts and rates are 1/%u of the traffic\n",
+		       cl->prog, name, every, every);
+	/* skipped records are named even when some events were imported */
+	if (n.skipped_unknown || n.skipped_short)
+		APPEND("%s: %s: %llu of %llu records skipped (%llu of events tdxtrace does not know, %llu cut short)\n",
+		       cl->prog, name, (unsigned long long)(n.skipped_unknown + n.skipped_short),
+		       (unsigned long long)n.records, (unsigned long long)n.skipped_unknown,
+		       (unsigned long long)n.skipped_short);
+	if (n.events)
+		return 0;
+	APPEND("%s: %s: no TDX events (%llu records read)\n", cl->prog, name,
+	       (unsigned long long)n.records);
+#undef APPEND
+	return TDX_EXIT_NODATA;
 }

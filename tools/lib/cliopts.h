@@ -119,6 +119,17 @@ int tdx_cl_exit_code(const struct tdx_cl *cl, int err);
 /* Print the error of a failed tdx_open() as tdx_cl_open() does; exit code. */
 int tdx_cl_open_failed(const struct tdx_cl *cl, int err);
 
+/*
+ * After an offline source was read to its end: what it held that the
+ * figures do not say, as lines "PROG: NAME: ..." in msg (a sampled
+ * recording, records skipped; "" if nothing), and TDX_EXIT_NODATA when it
+ * gave no TDX event at all (not an idle host: "no TDX events (N records
+ * read)"), else 0.  Live sessions: 0.  Every tool that reads a source ends
+ * with it (tdxtrace's reports, tdxtop).
+ */
+int tdx_cl_check_source(const struct tdx_cl *cl, struct tdx_session *s,
+			const char *name, char *msg, size_t len);
+
 /* "live", "replay", "sim" */
 const char *tdx_cl_source_type(const struct tdx_cl *cl);
 /* The file or the spec; "" live. */

@@ -43,17 +43,26 @@ struct json_object *tdx_json_envelope(const char *command, const struct tdx_cl *
 				      const struct tdx_snapshot *s,
 				      const struct tdx_json_window *w)
 {
+	return tdx_json_envelope_of(command, tdx_cl_source_type(cl), tdx_cl_source_name(cl),
+				    tdx_mode_name(s->mode), s->ts_ns, w, tdx_json_counters(s));
+}
+
+struct json_object *tdx_json_envelope_of(const char *command, const char *type,
+					 const char *name, const char *mode, __u64 ts_ns,
+					 const struct tdx_json_window *w,
+					 struct json_object *counters)
+{
 	struct json_object *o = json_object_new_object();
 	struct json_object *src = json_object_new_object();
 	struct json_object *win = json_object_new_object();
 
 	json_object_object_add(o, "command", json_object_new_string(command));
 	json_object_object_add(o, "version", json_object_new_string(TDXTRACE_VERSION));
-	json_object_object_add(src, "type", json_object_new_string(tdx_cl_source_type(cl)));
-	json_object_object_add(src, "name", json_object_new_string(tdx_cl_source_name(cl)));
-	json_object_object_add(src, "mode", json_object_new_string(tdx_mode_name(s->mode)));
+	json_object_object_add(src, "type", json_object_new_string(type));
+	json_object_object_add(src, "name", json_object_new_string(name));
+	json_object_object_add(src, "mode", json_object_new_string(mode));
 	json_object_object_add(o, "source", src);
-	json_object_object_add(o, "ts_ns", ju64(s->ts_ns));
+	json_object_object_add(o, "ts_ns", ju64(ts_ns));
 	json_object_object_add(o, "span_ns", ju64(w->span_ns));
 	if (w->index >= 0)
 		json_object_object_add(win, "index", json_object_new_int64(w->index));
@@ -64,6 +73,6 @@ struct json_object *tdx_json_envelope(const char *command, const struct tdx_cl *
 		json_object_object_add(win, "end_of_source",
 				       json_object_new_boolean(w->end_of_source));
 	json_object_object_add(o, "window", win);
-	json_object_object_add(o, "counters", tdx_json_counters(s));
+	json_object_object_add(o, "counters", counters);	/* NULL: null */
 	return o;
 }

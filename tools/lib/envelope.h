@@ -27,6 +27,15 @@ struct tdx_json_window {
 struct json_object *tdx_json_envelope(const char *command, const struct tdx_cl *cl,
 				      const struct tdx_snapshot *s,
 				      const struct tdx_json_window *w);
+/*
+ * The same members for an output that is not one session's snapshot
+ * (tdxbench compare: from its result files): counters is the object to
+ * take (owned), NULL for null (not kept by the file).
+ */
+struct json_object *tdx_json_envelope_of(const char *command, const char *type,
+					 const char *name, const char *mode, __u64 ts_ns,
+					 const struct tdx_json_window *w,
+					 struct json_object *counters);
 /* The counters object (events per kind, filtered, dropped per map, lost, ...). */
 struct json_object *tdx_json_counters(const struct tdx_snapshot *s);
 

@@ -23,6 +23,8 @@ struct tdx_window_iter {
 	__u64 t0, next_start, index;
 	struct tdx_snapshot tot, win;
 	unsigned seg;			/* module segment the window began in */
+	__u64 lost_base;		/* the source's losses before the last
+					   rebase: not in the totals */
 };
 
 static __u64 mono_ns(void)
@@ -90,6 +92,13 @@ int tdx_window_rebase(struct tdx_window_iter *it)
 	err = tdx_snapshot(it->s, &it->tot);
 	if (err)
 		return err;
+	/*
+	 * The source's losses are not in the maps tdx_reset() zeroed: those
+	 * before the reset leave the totals too (they were shown in their
+	 * windows), so a total is the sum of the windows since the reset.
+	 */
+	it->lost_base = it->tot.source_lost;	/* tdx_snapshot: since the start */
+	it->tot.source_lost = 0;
 	it->have_tot = true;
 	return 0;
 }
@@ -200,6 +209,9 @@ int tdx_window_next(struct tdx_window_iter *it, struct tdx_window *w)
 		tdx_snapshot_free(&next);
 		return r;
 	}
+	/* since the first window or the last rebase (tdx_window_rebase) */
+	next.source_lost = next.source_lost > it->lost_base ?
+			   next.source_lost - it->lost_base : 0;
 	r = tdx_snapshot_subtract(&it->tot, &next);
 	if (r) {
 		tdx_snapshot_free(&next);

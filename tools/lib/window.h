@@ -25,7 +25,9 @@
  * Losses: delta and total carry every loss counted in the window where it
  * happened (counters.lost / dropped[] from the BPF side, source_lost: the
  * lost blocks of a record file, the missed events of a trace.dat, records
- * cut short, each at its timestamp).
+ * cut short, each at its timestamp).  A total counts them since the first
+ * window or since the last tdx_window_rebase(), like the counters
+ * tdx_reset() zeroes: it is the sum of the windows since then.
  */
 #ifndef TDXTRACE_WINDOW_H
 #define TDXTRACE_WINDOW_H

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -17,6 +18,7 @@
 #include "tdxtrace.h"
 #include "source.h"
 #include "tdxbench.h"
+#include "envelope.h"
 
 static const struct tb_row *find_row(const struct tb_result *r, const char *name,
 				     const char *kind)
@@ -302,14 +304,51 @@ static json_object *jnum(double v)
 	return isnan(v) ? NULL : json_object_new_double(v);
 }
 
-int tb_cmp_write_json(FILE *f, const struct tb_cmp *c, const struct tb_cmp_opts *o,
-		      const char *base_name, const char *new_name)
+static const char *meta_s(const struct tb_result *r, const char *k, const char *dflt)
 {
-	json_object *root = json_object_new_object(), *opt = json_object_new_object();
+	json_object *v;
+
+	if (r->meta && json_object_object_get_ex(r->meta, k, &v) &&
+	    json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return dflt;
+}
+
+/*
+ * The envelope of every JSON output (docs/cli.md): the NEW result's
+ * source (its workload, source and mode), its span (the rounds' source
+ * time), one window per round, its counters summed over the rounds (null
+ * for a file written before they were kept); ts_ns: when compared.
+ */
+static json_object *cmp_envelope(const struct tb_result *nr)
+{
+	struct tdx_json_window w = { .index = -1, .cumulative = true };
+	json_object *v, *counters = NULL;
+	const char *type = meta_s(nr, "source", "live");
+	struct timespec ts;
+
+	if (strcmp(type, "sim") && strcmp(type, "replay"))
+		type = "live";
+	if (nr->meta && json_object_object_get_ex(nr->meta, "span_ns", &v))
+		w.span_ns = (__u64)json_object_get_uint64(v);
+	if (nr->meta && json_object_object_get_ex(nr->meta, "duration_s", &v))
+		w.interval_ns = (__u64)(json_object_get_double(v) * 1e9 + 0.5);
+	if (nr->meta && json_object_object_get_ex(nr->meta, "counters", &v) &&
+	    json_object_is_type(v, json_type_object))
+		counters = json_object_get(v);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return tdx_json_envelope_of("tdxbench compare", type, meta_s(nr, "workload", ""),
+				    meta_s(nr, "mode", type), (__u64)ts.tv_sec * 1000000000ULL +
+				    (__u64)ts.tv_nsec, &w, counters);
+}
+
+int tb_cmp_write_json(FILE *f, const struct tb_cmp *c, const struct tb_cmp_opts *o,
+		      const struct tb_result *nr, const char *base_name, const char *new_name)
+{
+	json_object *root = cmp_envelope(nr), *opt = json_object_new_object();
 	json_object *rows = json_object_new_array(), *sum = json_object_new_object();
 
 	json_object_object_add(root, "format", json_object_new_string("tdxbench-compare"));
-	json_object_object_add(root, "version", json_object_new_int(1));
 	json_object_object_add(root, "base", json_object_new_string(base_name));
 	json_object_object_add(root, "new", json_object_new_string(new_name));
 	json_object_object_add(opt, "threshold", json_object_new_double(o->threshold));

@@ -84,7 +84,8 @@ struct tb_row *tb_result_row(struct tb_result *r, const char *name,
 	return row;
 }
 
-int tb_round_set_hist(struct tb_round *rd, const uint64_t *hist, double sum_ns)
+int tb_round_set_hist(struct tb_round *rd, const uint64_t *hist, double sum_ns,
+		      uint64_t min_ns, uint64_t max_ns)
 {
 	size_t n = 0, k = 0;
 	uint64_t total = 0;
@@ -102,8 +103,12 @@ int tb_round_set_hist(struct tb_round *rd, const uint64_t *hist, double sum_ns)
 		}
 	memset(rd->v, 0, sizeof(rd->v));
 	rd->count = total;
+	rd->min_ns = TDX_MIN_UNTRACKED;
+	rd->max_ns = 0;
 	if (!total)
 		return 0;
+	rd->min_ns = min_ns;
+	rd->max_ns = max_ns;
 	rd->slot = malloc(n * sizeof(*rd->slot));
 	rd->slot_count = malloc(n * sizeof(*rd->slot_count));
 	if (!rd->slot || !rd->slot_count) {
@@ -116,9 +121,10 @@ int tb_round_set_hist(struct tb_round *rd, const uint64_t *hist, double sum_ns)
 			rd->slot_count[k++] = hist[i];
 		}
 	rd->nslots = n;
-	rd->v[TB_M_P50] = tdx_quantile((const __u64 *)hist, 0.50, TDX_MIN_UNTRACKED, 0);
-	rd->v[TB_M_P90] = tdx_quantile((const __u64 *)hist, 0.90, TDX_MIN_UNTRACKED, 0);
-	rd->v[TB_M_P99] = tdx_quantile((const __u64 *)hist, 0.99, TDX_MIN_UNTRACKED, 0);
+	/* the one quantile path: never outside [min, max] of the round */
+	rd->v[TB_M_P50] = tdx_quantile((const __u64 *)hist, 0.50, min_ns, max_ns);
+	rd->v[TB_M_P90] = tdx_quantile((const __u64 *)hist, 0.90, min_ns, max_ns);
+	rd->v[TB_M_P99] = tdx_quantile((const __u64 *)hist, 0.99, min_ns, max_ns);
 	rd->v[TB_M_MEAN] = sum_ns >= 0 ? sum_ns / (double)total : mid_sum / (double)total;
 	return 0;
 }
@@ -151,6 +157,10 @@ static json_object *round_json(const struct tb_round *rd)
 		return o;
 	for (int m = 0; m < TB_M_MAX; m++)
 		json_object_object_add(o, metric_keys[m], json_object_new_double(rd->v[m]));
+	if (rd->min_ns != TDX_MIN_UNTRACKED)
+		json_object_object_add(o, "min_ns", json_object_new_int64((int64_t)rd->min_ns));
+	if (rd->max_ns)
+		json_object_object_add(o, "max_ns", json_object_new_int64((int64_t)rd->max_ns));
 	h = json_object_new_array();
 	for (size_t k = 0; k < rd->nslots; k++) {
 		json_object *pair = json_object_new_array();
@@ -289,8 +299,26 @@ static int read_round(struct rd_ctx *c, json_object *o, struct tb_round *rd)
 	if (cnt < 0)
 		return bad(c, "\"count\" is negative");
 	rd->count = (uint64_t)cnt;
+	rd->min_ns = TDX_MIN_UNTRACKED;	/* optional: files before them */
+	rd->max_ns = 0;
 	if (!cnt)
 		return 0;
+	v = get(c, o, "min_ns", json_type_int, false, &err);
+	if (err)
+		return err;
+	if (v) {
+		if (json_object_get_int64(v) < 0)
+			return bad(c, "\"min_ns\" is negative");
+		rd->min_ns = (uint64_t)json_object_get_int64(v);
+	}
+	v = get(c, o, "max_ns", json_type_int, false, &err);
+	if (err)
+		return err;
+	if (v) {
+		if (json_object_get_int64(v) < 0)
+			return bad(c, "\"max_ns\" is negative");
+		rd->max_ns = (uint64_t)json_object_get_int64(v);
+	}
 	for (int m = 0; m < TB_M_MAX; m++) {
 		v = get(c, o, metric_keys[m], json_type_double, true, &err);
 		if (!v)

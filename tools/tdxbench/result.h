@@ -11,7 +11,8 @@
  *     "rows": [
  *       { "name": "TDH.MEM.PAGE.AUG", "kind": "seamcall", "leaf": 6,
  *         "rounds": [ { "count": 123, "mean_ns": 4100.5, "p50_ns": 3900,
- *                       "p90_ns": 6100, "p99_ns": 9800,
+ *                       "p90_ns": 6100, "p99_ns": 9800, "min_ns": 812,
+ *                       "max_ns": 10230 (each only where it is kept),
  *                       "hist": [[slot, count], ...] }, ... N entries ] },
  *       { "name": "ept_violation", "kind": "event", ... }, ...
  *     ]
@@ -45,6 +46,9 @@ extern const char *const tb_metric_names[TB_M_MAX];	/* "p50" ... "mean" */
 struct tb_round {
 	uint64_t count;
 	double v[TB_M_MAX];		/* ns, by enum tb_metric; 0 if count == 0 */
+	uint64_t min_ns;		/* lowest value seen; TDX_MIN_UNTRACKED:
+					   not kept (events; files before it) */
+	uint64_t max_ns;		/* highest value seen; 0: not kept */
 	size_t nslots;			/* sparse histogram (may be empty) */
 	uint32_t *slot;
 	uint64_t *slot_count;
@@ -75,11 +79,13 @@ struct tb_row *tb_result_row(struct tb_result *r, const char *name,
 			     const char *kind, int leaf);
 /*
  * Fill round `i` of `row` from a full histogram (TDX_HIST_SLOTS counters):
- * quantiles by tdx_quantile (quant.h; a round keeps no min/max: not clamped),
+ * quantiles by tdx_quantile (quant.h), clamped to [min_ns, max_ns] of the
+ * round (min_ns TDX_MIN_UNTRACKED / max_ns 0: that side is not kept),
  * mean = sum_ns / count when sum_ns is known
  * (sum_ns < 0: the mean of the histogram's slot midpoints).
  */
-int tb_round_set_hist(struct tb_round *rd, const uint64_t *hist, double sum_ns);
+int tb_round_set_hist(struct tb_round *rd, const uint64_t *hist, double sum_ns,
+		      uint64_t min_ns, uint64_t max_ns);
 /* Sort rows: seamcall rows by leaf, then events by name. */
 void tb_result_sort(struct tb_result *r);
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "tdxtrace.h"
+#include "quant.h"
 #include "source.h"
 #include "tdxbench.h"
 
@@ -81,13 +82,14 @@ int tb_sim_round_spec(const char *spec, uint64_t seed, double duration_s,
 /* --------------------------------------------------- from a snapshot */
 
 static int add_hist(struct tb_result *r, size_t round, const char *name,
-		    const char *kind, int leaf, const uint64_t *hist, double sum_ns)
+		    const char *kind, int leaf, const uint64_t *hist, double sum_ns,
+		    uint64_t min_ns, uint64_t max_ns)
 {
 	struct tb_row *row = tb_result_row(r, name, kind, leaf);
 
 	if (!row)
 		return -ENOMEM;
-	return tb_round_set_hist(&row->round[round], hist, sum_ns);
+	return tb_round_set_hist(&row->round[round], hist, sum_ns, min_ns, max_ns);
 }
 
 static bool hist_any(const uint64_t *h)
@@ -119,14 +121,18 @@ int tb_acc_to_round(const struct tb_acc *a, struct tb_result *r, size_t round)
 			snprintf(buf, sizeof(buf), "leaf.%d", l);
 			name = buf;
 		}
-		err = add_hist(r, round, name, "seamcall", l, a->leaf[l], a->leaf_sum[l]);
+		err = add_hist(r, round, name, "seamcall", l, a->leaf[l], a->leaf_sum[l],
+			       a->leaf_seen[l] ? a->leaf_min[l] : TDX_MIN_UNTRACKED,
+			       a->leaf_max[l]);
 		if (err)
 			return err;
 	}
 	for (int e = 0; e < TB_EV_ROWS; e++) {
 		if (!hist_any(a->ev[e]))
 			continue;
-		err = add_hist(r, round, ev_row_names[e], "event", -1, a->ev[e], a->ev_sum[e]);
+		/* the event maps keep no minimum */
+		err = add_hist(r, round, ev_row_names[e], "event", -1, a->ev[e], a->ev_sum[e],
+			       TDX_MIN_UNTRACKED, a->ev_max[e]);
 		if (err)
 			return err;
 	}
@@ -155,17 +161,27 @@ int tb_round_from_snapshot(struct tb_result *r, size_t round,
 		for (int s = 0; s < TDX_HIST_SLOTS; s++)
 			a->leaf[l][s] += snap->leaf[i].v.hist[s];
 		a->leaf_sum[l] += (double)snap->leaf[i].v.sum_ns;
+		/* over TDs: the lowest minimum, the highest maximum */
+		if (snap->leaf[i].v.min_ns != TDX_MIN_UNTRACKED &&
+		    (!a->leaf_seen[l] || snap->leaf[i].v.min_ns < a->leaf_min[l])) {
+			a->leaf_min[l] = snap->leaf[i].v.min_ns;
+			a->leaf_seen[l] = true;
+		}
+		if (snap->leaf[i].v.max_ns > a->leaf_max[l])
+			a->leaf_max[l] = snap->leaf[i].v.max_ns;
 	}
-#define EVENT_ROW(e, arr, n, sumfield)						\
+#define EVENT_ROW(e, arr, n, sumfield, maxfield)				\
 	for (size_t i = 0; i < (n); i++) {					\
 		for (int s = 0; s < TDX_HIST_SLOTS; s++)			\
 			a->ev[e][s] += (arr)[i].v.hist[s];			\
 		a->ev_sum[e] += (double)(arr)[i].v.sumfield;			\
+		if ((arr)[i].v.maxfield > a->ev_max[e])				\
+			a->ev_max[e] = (arr)[i].v.maxfield;			\
 	}
-	EVENT_ROW(TB_EV_VP, snap->vp, snap->n_vp, sum_ns)
-	EVENT_ROW(TB_EV_EPT, snap->ept, snap->n_ept, sum_ns)
-	EVENT_ROW(TB_EV_MAP, snap->map, snap->n_map, sum_ns)
-	EVENT_ROW(TB_EV_FROZEN, snap->frozen, snap->n_frozen, held_sum_ns)
+	EVENT_ROW(TB_EV_VP, snap->vp, snap->n_vp, sum_ns, max_ns)
+	EVENT_ROW(TB_EV_EPT, snap->ept, snap->n_ept, sum_ns, max_ns)
+	EVENT_ROW(TB_EV_MAP, snap->map, snap->n_map, sum_ns, max_ns)
+	EVENT_ROW(TB_EV_FROZEN, snap->frozen, snap->n_frozen, held_sum_ns, held_max_ns)
 #undef EVENT_ROW
 	err = tb_acc_to_round(a, r, round);
 	free(a);
@@ -192,6 +208,11 @@ void tb_acc_event(struct tb_acc *a, const struct tdx_event *ev)
 		d = ev->args[TDX_SEAMCALL_ARG_DURATION];
 		a->leaf[leaf][tdx_hist_slot(d)]++;
 		a->leaf_sum[leaf] += (double)d;
+		if (!a->leaf_seen[leaf] || d < a->leaf_min[leaf])
+			a->leaf_min[leaf] = d;
+		a->leaf_seen[leaf] = true;
+		if (d > a->leaf_max[leaf])
+			a->leaf_max[leaf] = d;
 		return;
 	}
 	case TDX_EV_VP_ENTER:
@@ -215,6 +236,8 @@ void tb_acc_event(struct tb_acc *a, const struct tdx_event *ev)
 	}
 	a->ev[e][tdx_hist_slot(d)]++;
 	a->ev_sum[e] += (double)d;
+	if (d > a->ev_max[e])
+		a->ev_max[e] = d;
 }
 
 int tb_acc_sim(struct tb_acc *a, const char *spec)

@@ -30,6 +30,7 @@
 #include "source.h"
 #include "tdxbench.h"
 #include "window.h"
+#include "envelope.h"
 
 static volatile sig_atomic_t stop;
 
@@ -170,6 +171,27 @@ static int round_begin(struct tdx_session *s, struct tdx_window_iter **it)
 	return tdx_window_open(it, s, &wo);
 }
 
+/*
+ * What the rounds counted, summed (every counter of TDX_COUNTERS is a
+ * __u64 SUM): the result's meta "counters" and "span_ns", which
+ * `tdxbench compare --json` puts in its envelope.
+ */
+static struct tdx_snapshot run_sum;
+static __u64 run_span_ns;
+
+static void sum_round(const struct tdx_snapshot *s, __u64 span_ns)
+{
+	__u64 *d = (__u64 *)&run_sum.counters;
+	const __u64 *v = (const __u64 *)&s->counters;
+
+	_Static_assert(sizeof(struct tdx_counters) % sizeof(__u64) == 0, "counters are __u64");
+	for (size_t i = 0; i < sizeof(struct tdx_counters) / sizeof(__u64); i++)
+		d[i] += v[i];
+	run_sum.source_lost += s->source_lost;
+	run_sum.mode = s->mode;
+	run_span_ns += span_ns;
+}
+
 static int round_end(struct tdx_window_iter *it, struct tdx_snapshot *snap)
 {
 	struct tdx_window w;
@@ -178,6 +200,8 @@ static int round_end(struct tdx_window_iter *it, struct tdx_snapshot *snap)
 	err = tdx_window_next(it, &w);
 	if (err == 1)
 		err = tdx_window_take_total(it, snap);
+	if (!err)
+		sum_round(snap, w.span_ns);
 	else if (!err)
 		err = -ENODATA;
 	tdx_window_close(it);
@@ -423,6 +447,9 @@ int tb_run(const struct tb_run_opts *o)
 		rc = TDX_EXIT_FAIL;
 	}
 	if (!rc) {
+		json_object_object_add(res.meta, "counters", tdx_json_counters(&run_sum));
+		json_object_object_add(res.meta, "span_ns", json_object_new_uint64(run_span_ns));
+		meta_str(&res, "mode", tdx_mode_name(run_sum.mode));
 		tb_result_sort(&res);
 		if (!res.nrows)
 			fprintf(stderr, "tdxbench: warning: the workload produced no events\n");

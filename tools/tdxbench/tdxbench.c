@@ -271,7 +271,7 @@ static int cmd_compare(int argc, char **argv)
 	if (!c.n)
 		fprintf(stderr, "tdxbench: warning: the files have no rows to compare\n");
 	if (cl.json)
-		tb_cmp_write_json(stdout, &c, &ca.o, ca.files[0], ca.files[1]);
+		tb_cmp_write_json(stdout, &c, &ca.o, &b, ca.files[0], ca.files[1]);
 	else
 		tb_cmp_print(stdout, &c, &ca.o, ca.all);
 	/* a slowdown is TDX_EXIT_REGRESSION (3), never confused with an error (1) */

@@ -59,8 +59,9 @@ void tb_cmp_free(struct tb_cmp *c);
 int tb_cmp_exit(const struct tb_cmp *c);
 void tb_cmp_print(FILE *f, const struct tb_cmp *c, const struct tb_cmp_opts *o,
 		  bool all);
+/* JSON with the envelope (docs/cli.md) of the new result nr */
 int tb_cmp_write_json(FILE *f, const struct tb_cmp *c, const struct tb_cmp_opts *o,
-		      const char *base_name, const char *new_name);
+		      const struct tb_result *nr, const char *base_name, const char *new_name);
 /* gnuplot: before/after CDFs of every row with histograms. */
 int tb_cmp_plot(const struct tb_result *base, const struct tb_result *new,
 		const struct tb_cmp *c, const char *out_path);
@@ -105,6 +106,11 @@ struct tb_acc {
 	double leaf_sum[TDX_LEAF_MAX];
 	uint64_t ev[TB_EV_ROWS][TDX_HIST_SLOTS];
 	double ev_sum[TB_EV_ROWS];
+	/* what the BPF maps keep besides: a leaf's lowest and highest value
+	   (leaf_min valid once leaf_seen), an event's highest */
+	uint64_t leaf_min[TDX_LEAF_MAX], leaf_max[TDX_LEAF_MAX];
+	bool leaf_seen[TDX_LEAF_MAX];
+	uint64_t ev_max[TB_EV_ROWS];
 };
 struct tdx_event;
 void tb_acc_reset(struct tb_acc *a);

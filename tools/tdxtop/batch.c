@@ -3,6 +3,7 @@
  * batch.c - tdxtop's batch output: a plain-text report per interval (like
  * top -b) or one JSON object per line (schema in docs/tdxtop.md).
  */
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -194,18 +195,28 @@ void top_print_log(FILE *f, struct top_app *a, bool header)
 				i ? (a->csv ? "," : " ") : "", log_cols[i]);
 		fputc('\n', f);
 	}
+	const double rates[] = { t->events_rate, t->seamcalls_rate, t->ept_rate,
+				 t->vp_rate, t->mapgpa_rate };
+	char r[5][32];
+
+	/* an unknown rate (span 0): "-" in the log, an empty CSV field */
+	for (int i = 0; i < 5; i++)
+		if (isnan(rates[i]))
+			snprintf(r[i], sizeof(r[i]), "%s", a->csv ? "" : "-");
+		else
+			snprintf(r[i], sizeof(r[i]), "%.1f", rates[i]);
 	wall_time(now, sizeof(now));
 	if (a->csv)
-		fprintf(f, "%s,%.6f,%zu,%.1f,%.1f,%.1f,%.1f,%.1f,%llu,%llu,%llu,%llu,%llu\n",
-			now, t->dt, t->n_td, t->events_rate, t->seamcalls_rate, t->ept_rate,
-			t->vp_rate, t->mapgpa_rate, (unsigned long long)t->frozen,
+		fprintf(f, "%s,%.6f,%zu,%s,%s,%s,%s,%s,%llu,%llu,%llu,%llu,%llu\n",
+			now, t->dt, t->n_td, r[0], r[1], r[2], r[3], r[4],
+			(unsigned long long)t->frozen,
 			(unsigned long long)t->mix, (unsigned long long)t->dropped,
 			(unsigned long long)t->lost, (unsigned long long)t->filtered);
 	else
-		fprintf(f, "%-20s %11.3f %11zu %11.1f %11.1f %11.1f %11.1f %11.1f %11llu %11llu "
+		fprintf(f, "%-20s %11.3f %11zu %11s %11s %11s %11s %11s %11llu %11llu "
 			"%11llu %11llu %11llu%s\n",
-			now, t->dt, t->n_td, t->events_rate, t->seamcalls_rate, t->ept_rate,
-			t->vp_rate, t->mapgpa_rate, (unsigned long long)t->frozen,
+			now, t->dt, t->n_td, r[0], r[1], r[2], r[3], r[4],
+			(unsigned long long)t->frozen,
 			(unsigned long long)t->mix, (unsigned long long)t->dropped,
 			(unsigned long long)t->lost, (unsigned long long)t->filtered,
 			a->ended ? "  [end of source]" : "");
@@ -254,9 +265,10 @@ void top_print_text(FILE *f, struct top_app *a)
 
 /* ------------------------------------------------------------- JSON */
 
+/* a number, or null when it is unknown (NAN: a rate over a span of 0) */
 static struct json_object *jnum(double d)
 {
-	return json_object_new_double(d);
+	return isfinite(d) ? json_object_new_double(d) : NULL;
 }
 
 static struct json_object *ju64(__u64 v)

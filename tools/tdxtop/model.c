@@ -4,6 +4,7 @@
  * and drill-down text, computed from snapshots only (see model.h).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -194,7 +195,9 @@ void top_fmt_ns(double ns, char *buf, size_t size)
 
 void top_fmt_rate(double r, char *buf, size_t size)
 {
-	if (r == 0)
+	if (isnan(r))
+		snprintf(buf, size, "-");	/* unknown: a span of 0 */
+	else if (r == 0)
 		snprintf(buf, size, "0");
 	else if (r < 1e4 && r == (double)(long long)r)
 		snprintf(buf, size, "%lld", (long long)r);	/* whole: 7, not 7.00 */
@@ -277,7 +280,10 @@ void top_col_fmt(const struct top_col *c, const void *row, char *buf,
 		return;
 	case TOP_C_MB:
 		d = *(const double *)p;
-		snprintf(buf, size, d == 0 ? "0" : d < 10 ? "%.2f" : "%.1f", d);
+		if (isnan(d))
+			snprintf(buf, size, "-");
+		else
+			snprintf(buf, size, d == 0 ? "0" : d < 10 ? "%.2f" : "%.1f", d);
 		return;
 	}
 }
@@ -298,6 +304,8 @@ int top_col_cmp(const struct top_col *c, const void *a, const void *b)
 	}
 	x = top_col_num(c, a);
 	y = top_col_num(c, b);
+	if (isnan(x) || isnan(y))	/* unknown sorts below every number */
+		return isnan(x) ? (isnan(y) ? 0 : -1) : 1;
 	return x < y ? -1 : x > y ? 1 : 0;
 }
 
@@ -458,9 +466,10 @@ static size_t collect_pids(const struct tdx_snapshot *s, __u32 **out)
 	return u;
 }
 
+/* n per second; unknown (NAN, shown "-", JSON null) over a span of 0 */
 static double rate(__u64 n, double dt)
 {
-	return dt > 0 ? (double)n / dt : 0;
+	return dt > 0 ? (double)n / dt : NAN;
 }
 
 static double mixed_pct(const struct tdx_mix_stats *x)

@@ -92,7 +92,8 @@ int top_rebuild(struct top_app *a)
 		top_model_free(&a->model);
 	a->have_model = false;
 	/* the TD view's filter also filters the leaf tables (their TDs) */
-	err = top_model_build_filtered(&a->model, w, &a->cur, dt > 0 ? dt : 1e-9,
+	/* dt 0 (a window of span 0): every rate is unknown, not n / 1 ns */
+	err = top_model_build_filtered(&a->model, w, &a->cur, dt,
 				       a->leaf_pid, a->filter[TOP_VIEW_TD]);
 	if (err)
 		return err;
@@ -136,6 +137,23 @@ int top_sample(struct top_app *a)
 		return ret ? ret : -ENODATA;
 	}
 	a->ended = w.eof;
+	if (a->ended && a->offline) {
+		/* a source without TDX events is not an idle host: NODATA */
+		int rc = tdx_cl_check_source(&a->cl, a->s, tdx_cl_source_name(&a->cl),
+					     a->notice, sizeof(a->notice));
+
+		if (rc) {
+			int k = (int)strcspn(a->notice, "\n");
+
+			if (k >= (int)sizeof(a->err))
+				k = (int)sizeof(a->err) - 1;
+			memcpy(a->err, a->notice, (size_t)k);
+			a->err[k] = 0;
+			a->notice[0] = 0;
+			a->exit_code = rc;
+			return -ENODATA;
+		}
+	}
 	a->cur = *w.total;
 	a->have_cur = true;
 	a->win = *w.delta;
@@ -389,6 +407,10 @@ static int run_batch(struct top_app *a)
 		}
 		err = top_sample(a);
 		if (err) {
+			if (a->exit_code) {	/* the message names the tool */
+				fprintf(stderr, "%s\n", a->err);
+				return a->exit_code;
+			}
 			fprintf(stderr, "tdxtop: %s\n", a->err);
 			return TDX_EXIT_FAIL;
 		}
@@ -533,6 +555,7 @@ int main(int argc, char **argv)
 		ret = top_ui_run(a);
 	}
 
+	fputs(a->notice, stderr);	/* skipped records, a sampled recording */
 	if (a->have_model)
 		top_model_free(&a->model);
 	tdx_window_close(a->wit);	/* owns a->cur and a->win */

@@ -55,6 +55,10 @@ struct top_app {
 	bool ended;			/* replay/sim source exhausted */
 	bool paused;
 	char err[256];			/* why top_sample() failed */
+	int exit_code;			/* top_sample() failed with this code
+					   (TDX_EXIT_NODATA), 0: FAIL */
+	char notice[1024];		/* what the source held that the figures
+					   do not say (tdx_cl_check_source) */
 	__u64 last_mono_ns;		/* when the last sample was taken */
 	__u64 last_cpu_ns;		/* our CPU time then */
 };

@@ -8,6 +8,7 @@
  * endwin() on every way out (normal quit, signals, errors, exit()).
  */
 #include <ctype.h>
+#include <math.h>
 #include <curses.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
@@ -185,10 +186,10 @@ static void draw_header(struct ui *u)
 	n = seg(sg, n, 0, t->lost_total ? PAIR_WARN : 0, t->lost_total ? A_BOLD : 0,
 		"lost %llu (+%llu)", (unsigned long long)t->lost_total,
 		(unsigned long long)t->lost);
-	top_fmt_rate(a->have_model ? t->events_rate : 0, ev, sizeof(ev));
-	top_fmt_rate(a->have_model ? t->seamcalls_rate : 0, sc, sizeof(sc));
-	top_fmt_rate(a->have_model ? t->ept_rate : 0, ept, sizeof(ept));
-	top_fmt_rate(a->have_model ? t->mapgpa_rate : 0, mg, sizeof(mg));
+	top_fmt_rate(a->have_model ? t->events_rate : NAN, ev, sizeof(ev));
+	top_fmt_rate(a->have_model ? t->seamcalls_rate : NAN, sc, sizeof(sc));
+	top_fmt_rate(a->have_model ? t->ept_rate : NAN, ept, sizeof(ept));
+	top_fmt_rate(a->have_model ? t->mapgpa_rate : NAN, mg, sizeof(mg));
 	n = seg(sg, n, 1, 0, 0, "events %s/s", ev);
 	n = seg(sg, n, 1, 0, 0, "SEAMCALL %s/s", sc);
 	n = seg(sg, n, 2, 0, 0, "EPT %s/s", ept);
@@ -793,7 +794,7 @@ int top_ui_run(struct top_app *a)
 				__u64 t0, c0;
 
 				if (top_sample(a)) {
-					ret = TDX_EXIT_FAIL;
+					ret = a->exit_code ? a->exit_code : TDX_EXIT_FAIL;
 					break;
 				}
 				c0 = top_thread_cpu_ns();
@@ -836,6 +837,6 @@ int top_ui_run(struct top_app *a)
 	}
 	restore_terminal();
 	if (ret != TDX_EXIT_OK)		/* after endwin: readable */
-		fprintf(stderr, "tdxtop: %s\n", a->err);
+		fprintf(stderr, a->exit_code ? "%s\n" : "tdxtop: %s\n", a->err);
 	return ret;
 }

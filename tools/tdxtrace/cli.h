@@ -27,12 +27,17 @@ struct cli;
 struct tdx_source_info;
 
 /* One report over a snapshot (cumulative, or the delta of one interval). */
+struct tdx_window;
+
 struct cli_report {
 	const char *name;	/* "lat": the JSON "command" and report key */
 	/* Optional: adjust the session options before tdx_open (streaming). */
 	void (*prepare)(struct cli *c);
 	void (*text)(FILE *f, const struct cli *c, const struct tdx_snapshot *s);
 	struct json_object *(*json)(const struct cli *c, const struct tdx_snapshot *s);
+	/* Optional: --csv, one line per report (w: its window, NULL: the whole run) */
+	void (*csv)(FILE *f, const struct cli *c, const struct tdx_snapshot *s,
+		    const struct tdx_window *w);
 	/*
 	 * Optional: called once per interval with the delta snapshot, to
 	 * collect a time series (mix over time) for the final report / plot.
@@ -204,6 +209,8 @@ __u64 cli_dropped_total(const struct tdx_counters *k);
 const char *cli_map_name(int id);
 /* json helpers */
 struct json_object *cli_json_u64(__u64 v);
+/* n per second over secs; null (unknown) when the span is 0, never 0 */
+struct json_object *cli_json_rate(__u64 n, double secs);
 struct json_object *cli_json_hist(const __u64 *hist, __u64 sum_ns, __u64 min_ns,
 				  __u64 max_ns);
 struct json_object *cli_json_status(const __u64 *status);

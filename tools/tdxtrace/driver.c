@@ -149,6 +149,11 @@ static int seg_next(struct cli *c, struct tdx_session *s, struct tdx_window_iter
 static void emit_window(struct cli *c, const struct cli_report *r, const struct tdx_snapshot *s,
 			const struct tdx_window *w)
 {
+	if (c->cl.csv) {	/* only reports with a csv() take --csv (opts.c) */
+		r->csv(stdout, c, s, w);
+		fflush(stdout);
+		return;
+	}
 	if (seg_split && !c->json)
 		printf("==== TDX module %s (segment %u) ====\n",
 		       seg_module[0] ? seg_module : "unknown", seg_n);
@@ -202,32 +207,17 @@ static int advance_err(struct cli *c, int ret)
 
 /*
  * An offline source that gave no TDX event is not an idle host: say what
- * was read and skipped, exit NODATA.  Skipped records are named even when
- * some events were imported.
+ * was read and skipped, exit NODATA (tools/lib/cliopts.h, shared with
+ * tdxtop).
  */
 static int check_source_data(struct cli *c, struct tdx_session *s)
 {
-	const struct tdx_source *src = tdx_session_source(s);
-	struct tdx_source_counts n;
-	const char *name = c->replay_path ? c->replay_path : c->sim_spec;
+	char msg[1024];
+	int rc = tdx_cl_check_source(&c->cl, s, c->replay_path ? c->replay_path : c->sim_spec,
+				     msg, sizeof(msg));
 
-	if (!src)
-		return 0;
-	tdx_source_counts(src, &n);
-	if (tdx_source_info(src)->sample_every > 1)
-		fprintf(stderr, "%s: %s: a sampled recording: 1 event in %u kept; counts and rates are 1/%u of the traffic\n",
-			c->prog, name, tdx_source_info(src)->sample_every,
-			tdx_source_info(src)->sample_every);
-	if (n.skipped_unknown || n.skipped_short)
-		fprintf(stderr, "%s: %s: %llu of %llu records skipped (%llu of events tdxtrace does not know, %llu cut short)\n",
-			c->prog, name, (unsigned long long)(n.skipped_unknown + n.skipped_short),
-			(unsigned long long)n.records, (unsigned long long)n.skipped_unknown,
-			(unsigned long long)n.skipped_short);
-	if (n.events)
-		return 0;
-	fprintf(stderr, "%s: %s: no TDX events (%llu records read)\n", c->prog, name,
-		(unsigned long long)n.records);
-	return TDX_EXIT_NODATA;
+	fputs(msg, stderr);
+	return rc;
 }
 
 /*
@@ -278,7 +268,7 @@ int cli_collect(struct cli *c, const struct cli_report *r, struct tdx_session *s
 			seg_split = true;
 			if (r)
 				emit(c, r, w.total);
-			if (!c->json)
+			if (!c->json && !c->cl.csv)
 				fputc('\n', stdout);
 			ret = seg_next(c, s, it);
 			if (ret)
@@ -332,7 +322,7 @@ static int run_intervals(struct cli *c, const struct cli_report *r, struct tdx_s
 		if (r->sample)
 			r->sample(c, w.total, w.delta);
 		emit_window(c, r, w.delta, &w);
-		if (!c->json)
+		if (!c->json && !c->cl.csv)
 			fputc('\n', stdout);
 		n++;
 		if (w.segment_end && !w.last) {

@@ -150,10 +150,8 @@ static struct json_object *ept_json(const struct cli *c, const struct tdx_snapsh
 		json_object_object_add(e, "count", cli_json_u64(total));
 		json_object_object_add(e, "private", cli_json_u64(v->count[1]));
 		json_object_object_add(e, "shared", cli_json_u64(v->count[0]));
-		json_object_object_add(e, "private_per_s", json_object_new_double(
-					       secs > 0 ? (double)v->count[1] / secs : 0));
-		json_object_object_add(e, "shared_per_s", json_object_new_double(
-					       secs > 0 ? (double)v->count[0] / secs : 0));
+		json_object_object_add(e, "private_per_s", cli_json_rate(v->count[1], secs));
+		json_object_object_add(e, "shared_per_s", cli_json_rate(v->count[0], secs));
 		json_object_object_add(e, "retries", cli_json_u64(v->retries));
 		rh = json_object_new_array();
 		for (int k = 0; k < TDX_RETRY_SLOTS; k++)

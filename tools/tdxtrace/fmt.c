@@ -48,6 +48,12 @@ double cli_seconds(const struct cli *c)
 	return (double)c->span_ns / 1e9;
 }
 
+struct json_object *cli_json_rate(__u64 n, double secs)
+{
+	/* json_object_object_add(o, k, NULL) writes null */
+	return secs > 0 ? json_object_new_double((double)n / secs) : NULL;
+}
+
 __u64 cli_dropped_total(const struct tdx_counters *k)
 {
 	__u64 t = 0;

@@ -212,7 +212,8 @@ static unsigned cmd_groups(const struct cli_cmd *cmd)
 	if (cmd->report)
 		return TDX_CL_SOURCE | TDX_CL_FILTER | TDX_CL_JSON | TDX_CL_OUTPUT |
 		       TDX_CL_TIME | TDX_CL_VERBOSE |
-		       (!strcmp(cmd->name, "stat") ? TDX_CL_ZERO : 0);
+		       (!strcmp(cmd->name, "stat") ? TDX_CL_ZERO : 0) |
+		       (cmd->report->csv ? TDX_CL_CSV : 0);
 	if (cmd->children == cli_children_source)
 		return TDX_CL_SOURCE | TDX_CL_FILTER | TDX_CL_JSON | TDX_CL_VERBOSE;
 	return TDX_CL_JSON | TDX_CL_VERBOSE;

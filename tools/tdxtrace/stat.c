@@ -4,9 +4,11 @@
  * gives, but decoded (status classes, directions, results) and per TD.
  * Live: for -d DURATION (default: until Ctrl-C); offline: the whole source.
  */
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "window.h"
 #include "cli.h"
 
 /* Events of one kind the maps attribute to TD pid (every kind has a map). */
@@ -283,8 +285,7 @@ static struct json_object *stat_json(const struct cli *c, const struct tdx_snaps
 		json_object_object_add(e, "system", json_object_new_string(tdx_event_system(k)));
 		json_object_object_add(e, "name", json_object_new_string(tdx_event_name(k)));
 		json_object_object_add(e, "count", cli_json_u64(s->counters.events[k]));
-		json_object_object_add(e, "per_s", json_object_new_double(
-					       secs > 0 ? (double)s->counters.events[k] / secs : 0));
+		json_object_object_add(e, "per_s", cli_json_rate(s->counters.events[k], secs));
 		details(s, k, &d);
 		for (int i = 0; i < d.n; i++)
 			json_object_object_add(dj, d.name[i], cli_json_u64(d.val[i]));
@@ -314,10 +315,52 @@ static struct json_object *stat_json(const struct cli *c, const struct tdx_snaps
 	return o;
 }
 
+/*
+ * --csv (kvm_stat -c): a header, then one line per interval (or one for
+ * the whole run): when it ended (offline: seconds of source time since the
+ * start; live: UTC), its span, whether it is partial, each event's count
+ * and the losses of that interval.  A rate is count / span_s.
+ */
+static void stat_csv(FILE *f, const struct cli *c, const struct tdx_snapshot *s,
+		     const struct tdx_window *w)
+{
+	static bool header;
+	const struct tdx_counters *k = &s->counters;
+	__u64 span = w ? w->span_ns : c->span_ns;
+
+	if (!header) {
+		fprintf(f, "time,span_s,partial");
+		for (int e = 1; e < TDX_EV_MAX; e++)
+			fprintf(f, ",%s", tdx_event_name(e));
+		fprintf(f, ",filtered,dropped,lost,source_lost\n");
+		header = true;
+	}
+	if (c->topts.source == TDX_SRC_LIVE) {
+		char buf[32];
+		time_t t = time(NULL);
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		fprintf(f, "%s", buf);
+	} else {
+		__u64 end = w ? w->end_ns : s->ts_ns;
+
+		fprintf(f, "%.6f", end > c->start_ns ? (double)(end - c->start_ns) / 1e9 : 0.0);
+	}
+	fprintf(f, ",%.6f,%d", (double)span / 1e9, w && w->partial);
+	for (int e = 1; e < TDX_EV_MAX; e++)
+		fprintf(f, ",%llu", (unsigned long long)k->events[e]);
+	fprintf(f, ",%llu,%llu,%llu,%llu\n", (unsigned long long)k->filtered,
+		(unsigned long long)cli_dropped_total(k), (unsigned long long)k->lost,
+		(unsigned long long)s->source_lost);
+}
+
 const struct cli_report cli_report_stat = {
 	.name = "stat",
 	.text = stat_text,
 	.json = stat_json,
+	.csv = stat_csv,
 };
 
 const struct cli_cmd cli_cmd_stat = {
