@@ -119,6 +119,28 @@ static inline __attribute__((always_inline)) long tdx__umap_find(const struct td
 	return tdx__umap_find_k(m, key, m->ksz, found);
 }
 
+/*
+ * The probe with the key size a constant: one copy per key size of the map
+ * table, hash and compare unrolled (the same hash values as the generic
+ * probe, so the same slots).
+ */
+static inline __attribute__((always_inline)) long tdx__umap_find_fast(const struct tdx_umap *m,
+								       const void *key, bool *found)
+{
+	switch (m->ksz) {
+	case 4:
+		return tdx__umap_find_k(m, key, 4, found);
+	case 8:
+		return tdx__umap_find_k(m, key, 8, found);
+	case 12:
+		return tdx__umap_find_k(m, key, 12, found);
+	case 16:
+		return tdx__umap_find_k(m, key, 16, found);
+	default:
+		return tdx__umap_find(m, key, found);
+	}
+}
+
 /* Inline: the aggregation calls it for every event. */
 static inline __attribute__((always_inline)) void *tdx_umap_lookup(struct tdx_umap *m, const void *key)
 {
@@ -133,27 +155,7 @@ static inline __attribute__((always_inline)) void *tdx_umap_lookup(struct tdx_um
 	}
 	if (!m->n)
 		return NULL;
-	/*
-	 * One copy of the probe per key size of the map table: the hash and
-	 * the compare unrolled for a constant size (the same hash values).
-	 */
-	switch (m->ksz) {
-	case 4:
-		i = tdx__umap_find_k(m, key, 4, &found);
-		break;
-	case 8:
-		i = tdx__umap_find_k(m, key, 8, &found);
-		break;
-	case 12:
-		i = tdx__umap_find_k(m, key, 12, &found);
-		break;
-	case 16:
-		i = tdx__umap_find_k(m, key, 16, &found);
-		break;
-	default:
-		i = tdx__umap_find(m, key, &found);
-		break;
-	}
+	i = tdx__umap_find_fast(m, key, &found);
 	return found ? m->vals + (size_t)i * m->vsz : NULL;
 }
 
