@@ -54,7 +54,10 @@ struct arm {
 	double ns[MAX_REPS];		/* ns per loop iteration */
 	double added[MAX_REPS];		/* minus the none arm of the rep */
 	__u64 run_ns, run_cnt;		/* BPF_ENABLE_STATS deltas, all reps */
+	bool profile;			/* ablation arm: only with --profile */
 };
+
+#define PROFILE_ARM(n) { .name = "sc_" #n, .prog = "bench_sc_" #n, .profile = true }
 
 static struct arm arms[] = {
 	{ .name = "none", .prog = NULL },
@@ -68,7 +71,20 @@ static struct arm arms[] = {
 	{ .name = "spte_frozen", .prog = "bench_spte_frozen" },
 	{ .name = "hugepage_mixed", .prog = "bench_mixed" },
 	{ .name = "private_map", .prog = "bench_private_map" },
+	PROFILE_ARM(full),
+	PROFILE_ARM(no_minmax),
+	PROFILE_ARM(no_sum),
+	PROFILE_ARM(no_hist),
+	PROFILE_ARM(no_status),
+	PROFILE_ARM(plain),
+	PROFILE_ARM(no_slot),
+	PROFILE_ARM(no_counters),
+	PROFILE_ARM(inline),
+	PROFILE_ARM(no_retries),
+	PROFILE_ARM(lookup_only),
+	PROFILE_ARM(lookup_bare),
 };
+static bool with_profile;
 #define NARMS ((int)(sizeof(arms) / sizeof(arms[0])))
 
 static __u64 now_ns(void)
@@ -168,6 +184,8 @@ static int live(struct aggbench_bpf *k, int reps, double secs)
 			struct bpf_link *l = NULL;
 			__u64 ns0 = 0, c0 = 0, ns1 = 0, c1 = 0;
 
+			if (a->profile && !with_profile)
+				continue;
 			if (a->prog) {
 				p = bpf_object__find_program_by_name(k->obj, a->prog);
 				l = p ? bpf_program__attach(p) : NULL;
@@ -298,7 +316,7 @@ static int replay(size_t want, struct replay_result *res)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: bpf_bench [--reps N] [--secs S] [--cpu C] "
-		"[--replay-events N] [-o OUT.json]\n");
+		"[--replay-events N] [--profile] [-o OUT.json]\n");
 }
 
 int main(int argc, char **argv)
@@ -309,6 +327,7 @@ int main(int argc, char **argv)
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "replay-events", required_argument, NULL, 'e' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "profile", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -322,13 +341,14 @@ int main(int argc, char **argv)
 	cpu_set_t set;
 	double count_added, count_run, empty_added, empty_run;
 
-	while ((c = getopt_long(argc, argv, "r:s:c:e:o:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:s:c:e:o:ph", lo, NULL)) != -1) {
 		switch (c) {
 		case 'r': reps = atoi(optarg); break;
 		case 's': secs = atof(optarg); break;
 		case 'c': cpu = atoi(optarg); break;
 		case 'e': replay_n = strtoull(optarg, NULL, 0); break;
 		case 'o': out = optarg; break;
+		case 'p': with_profile = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return TDX_EXIT_USAGE;
 		}
@@ -393,6 +413,11 @@ int main(int argc, char **argv)
 
 		char ratio[16] = "-", over[16] = "-", rover[16] = "-";
 		bool agg = i > 3;	/* the tdx_handle() arms */
+
+		if (a->profile && !with_profile) {
+			json_object_put(o);
+			continue;
+		}
 
 		if (agg && count_added > 0)
 			snprintf(ratio, sizeof(ratio), "%.2f", add / count_added);

@@ -75,9 +75,13 @@ static inline __u64 tdx_cas64(__u64 *p, __u64 old, __u64 v)
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
 #endif
-#ifndef __noinline
-#define __noinline __attribute__((noinline))
-#endif
+/*
+ * BPF keeps one subprogram per event kind (verifier limits); in user space
+ * each is called from one place, the dispatch: gcc inlines it there, one
+ * call per event fewer.
+ */
+#undef __noinline
+#define __noinline
 
 /* A map is a pointer the session binds before it feeds (uagg.c). */
 #define TDX_AGG_MAP(name, K, V, max) static struct tdx_umap *name;

@@ -567,6 +567,9 @@ struct recsrc {
 	struct tdx_source *src;		/* for its loss log */
 	unsigned char *zblk;		/* a zstd block's events, decompressed */
 	size_t zblk_cap;
+	bool crc_pending;		/* events block: payload CRC not checked yet */
+	__u32 crc_want, blk_size;
+	__u64 blk_hdr_off;
 };
 
 static int rd(struct recsrc *s, void *buf, size_t n, __u64 off, const char *what)
@@ -605,6 +608,15 @@ static const __u16 rec_nargs[TDX_EV_MAX] = {
 	TDX_EVENT_TABLE(TDX_X_N)
 #undef TDX_X_N
 };
+
+static int crc_mismatch(struct recsrc *s)
+{
+	tdx_set_error("%s: block at offset %llu: payload checksum mismatch (corrupt data in bytes %llu..%llu)",
+		      s->path, (unsigned long long)s->blk_hdr_off,
+		      (unsigned long long)s->blk_off,
+		      (unsigned long long)(s->blk_off + s->blk_size - 1));
+	return rec_fail(s, -EIO);
+}
 
 /*
  * Make the current block have an event left: read, check and map the next
@@ -697,12 +709,20 @@ static int rec_fill(struct recsrc *s)
 				return rec_fail(s, err);
 			s->cur = s->blk;
 		}
-		if (crc(s->cur, size) != get32(h + 24)) {
-			tdx_set_error("%s: block at offset %llu: payload checksum mismatch (corrupt data in bytes %llu..%llu)",
-				      s->path, (unsigned long long)s->off,
-				      (unsigned long long)s->blk_off,
-				      (unsigned long long)(s->blk_off + size - 1));
-			return rec_fail(s, -EIO);
+		s->blk_hdr_off = s->off;
+		s->blk_size = size;
+		s->crc_want = get32(h + 24);
+		s->crc_pending = false;
+		if (type == BLK_EVENTS && s->map) {
+			/*
+			 * Checked by rec_next_batch() before any of its events
+			 * is handed out: on the copy, when the whole block goes
+			 * in one batch, so the payload is read from the file
+			 * mapping once (copy, then CRC and aggregation in cache).
+			 */
+			s->crc_pending = true;
+		} else if (crc(s->cur, size) != s->crc_want) {
+			return crc_mismatch(s);
 		}
 		if (type == BLK_ZSTD) {
 			size_t want = (size_t)count * 88, got;
@@ -775,7 +795,20 @@ static int rec_next_batch(struct tdx_source *src, struct tdx_event *evs, int n)
 	k = s->blk_n - s->blk_i;
 	if (k > (__u32)n)
 		k = (__u32)n;
-	memcpy(evs, s->cur + (size_t)s->blk_i * 88, (size_t)k * 88);
+	if (s->crc_pending && s->blk_i == 0 && k == s->blk_n) {
+		/* the whole block: copy it, then check the copy (in cache) */
+		memcpy(evs, s->cur, (size_t)k * 88);
+		s->crc_pending = false;
+		if (crc(evs, (size_t)k * 88) != s->crc_want)
+			return crc_mismatch(s);
+	} else {
+		if (s->crc_pending) {
+			s->crc_pending = false;
+			if (crc(s->cur, s->blk_size) != s->crc_want)
+				return crc_mismatch(s);
+		}
+		memcpy(evs, s->cur + (size_t)s->blk_i * 88, (size_t)k * 88);
+	}
 	for (__u32 i = 0; i < k; i++) {
 		if (rec_check(s, &evs[i], s->blk_i + i)) {
 			if (!i)

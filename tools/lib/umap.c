@@ -97,7 +97,8 @@ long tdx_umap_update(struct tdx_umap *m, const void *key, const void *val, __u64
 		return 0;
 	}
 	if (m->cap) {
-		i = find_slot(m, key, &found);
+		/* a full map sees this for every new key it drops: the fast probe */
+		i = tdx__umap_find_fast(m, key, &found);
 		if (found) {
 			if (flags == 1 /* BPF_NOEXIST */)
 				return -EEXIST;

@@ -51,6 +51,15 @@ void tdx_umap_ring_submit(struct tdx_umap *m, void *rec);
 int tdx_umap_foreach(struct tdx_umap *m,
 		     int (*fn)(const void *key, void *val, void *ctx), void *ctx);
 
+/*
+ * tdx_umap_lookup() below inlines one probe per key size; where the caller
+ * passes a 4-byte key to an array (the counters), gcc cannot see that the
+ * 8..16-byte probes are never reached and warns about them.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Warray-bounds"
+#pragma GCC diagnostic ignored "-Wstringop-overread"
+
 /* Keys are 4-byte multiples (the map table's key structs). */
 static inline __attribute__((always_inline)) __u32 tdx__umap_hash(const void *key, __u32 ksz)
 {
@@ -67,7 +76,7 @@ static inline __attribute__((always_inline)) __u32 tdx__umap_hash(const void *ke
 	return (__u32)(h ^ (h >> 29));
 }
 
-/* The map table's keys are 4, 8 or 16 bytes: compare them as words. */
+/* The map table's keys are 4, 8, 12 or 16 bytes: compare them as words. */
 static inline bool key_eq(const void *a, const void *b, __u32 ksz)
 {
 	/* constant sizes: the compiler turns each into one or two compares */
@@ -76,6 +85,8 @@ static inline bool key_eq(const void *a, const void *b, __u32 ksz)
 		return !memcmp(a, b, 4);
 	case 8:
 		return !memcmp(a, b, 8);
+	case 12:
+		return !memcmp(a, b, 12);
 	case 16:
 		return !memcmp(a, b, 16);
 	default:
@@ -83,20 +94,50 @@ static inline bool key_eq(const void *a, const void *b, __u32 ksz)
 	}
 }
 
-static inline __attribute__((always_inline)) long tdx__umap_find(const struct tdx_umap *m, const void *key, bool *found)
+/* The slot of key (ksz: m->ksz; a constant where inlined, see below). */
+static inline __attribute__((always_inline)) long tdx__umap_find_k(const struct tdx_umap *m,
+								    const void *key, __u32 ksz,
+								    bool *found)
 {
-	__u32 mask = m->cap - 1, i = tdx__umap_hash(key, m->ksz) & mask;
+	__u32 mask = m->cap - 1, i = tdx__umap_hash(key, ksz) & mask;
 
 	for (;;) {
 		if (!m->used[i]) {
 			*found = false;
 			return i;
 		}
-		if (key_eq(m->keys + (size_t)i * m->ksz, key, m->ksz)) {
+		if (key_eq(m->keys + (size_t)i * ksz, key, ksz)) {
 			*found = true;
 			return i;
 		}
 		i = (i + 1) & mask;
+	}
+}
+
+static inline __attribute__((always_inline)) long tdx__umap_find(const struct tdx_umap *m, const void *key, bool *found)
+{
+	return tdx__umap_find_k(m, key, m->ksz, found);
+}
+
+/*
+ * The probe with the key size a constant: one copy per key size of the map
+ * table, hash and compare unrolled (the same hash values as the generic
+ * probe, so the same slots).
+ */
+static inline __attribute__((always_inline)) long tdx__umap_find_fast(const struct tdx_umap *m,
+								       const void *key, bool *found)
+{
+	switch (m->ksz) {
+	case 4:
+		return tdx__umap_find_k(m, key, 4, found);
+	case 8:
+		return tdx__umap_find_k(m, key, 8, found);
+	case 12:
+		return tdx__umap_find_k(m, key, 12, found);
+	case 16:
+		return tdx__umap_find_k(m, key, 16, found);
+	default:
+		return tdx__umap_find(m, key, found);
 	}
 }
 
@@ -114,8 +155,10 @@ static inline __attribute__((always_inline)) void *tdx_umap_lookup(struct tdx_um
 	}
 	if (!m->n)
 		return NULL;
-	i = tdx__umap_find(m, key, &found);
+	i = tdx__umap_find_fast(m, key, &found);
 	return found ? m->vals + (size_t)i * m->vsz : NULL;
 }
+
+#pragma GCC diagnostic pop
 
 #endif /* TDXTRACE_UMAP_H */
